@@ -1,0 +1,340 @@
+"""Every AWS rule, limit and format the package follows, in one place.
+
+Each constant names the row of ``lambda-async-semantics.md`` it comes from.
+Nothing here knows about pytest, boto3 or moto.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from .errors import InvalidParameterValueException, ResourceNotFoundException
+
+DEFAULT_REGION: Final = "us-east-1"
+DEFAULT_ACCOUNT: Final = "123456789012"
+LATEST: Final = "$LATEST"
+
+InvocationType = Literal["RequestResponse", "Event", "DryRun"]
+INVOCATION_TYPES: Final = ("RequestResponse", "Event", "DryRun")  # INV-2
+LOG_TYPES: Final = ("None", "Tail")  # INV-3
+
+# -- retries, ages, timeouts (RET-1..RET-4, CFG-3, PY-5) ---------------------
+MAX_RETRY_ATTEMPTS_RANGE: Final = (0, 2)
+DEFAULT_MAX_RETRY_ATTEMPTS: Final = 2
+MAXIMUM_EVENT_AGE_RANGE: Final = (60, 21600)
+DEFAULT_MAXIMUM_EVENT_AGE: Final = 21600
+DEFAULT_TIMEOUT: Final = 3.0
+TIMEOUT_MIN: Final = 1.0
+TIMEOUT_MAX: Final = 900.0  # docs; botocore 1.44.8 says 1,800 (semantics §11.4): pass timeout_limit=1800
+TIMEOUT_MAX_EXTENDED: Final = 1800.0
+DEFAULT_MEMORY_MB: Final = 128
+
+# RET-1: about 1 minute before attempt 2 and 2 minutes before attempt 3.
+RETRY_DELAYS: Final = {1: 60.0, 2: 120.0}
+# RET-3: throttles and system errors back off exponentially from 1 s up to 5 min.
+THROTTLE_BACKOFF_MAX: Final = 300.0
+
+
+def retry_delay(function_errors: int) -> float:
+    """Seconds between failed attempt ``function_errors`` and the next (RET-1)."""
+    return RETRY_DELAYS[function_errors]
+
+
+def throttle_delay(throttles: int) -> float:
+    """Back-off after the ``throttles``-th throttle of one event: 1, 2, 4, ... 300 s (RET-3)."""
+    return float(min(2 ** (throttles - 1), THROTTLE_BACKOFF_MAX))
+
+
+def too_old(enqueued_at: _dt.datetime, next_try_at: _dt.datetime, maximum_event_age: float) -> bool:
+    """RET-4: an event whose next try would land at or past its maximum age fails at once.
+
+    With age 60 and a 60 s retry delay AWS made one attempt only (observed), so
+    landing exactly on the limit counts as too old."""
+    return (next_try_at - enqueued_at).total_seconds() >= maximum_event_age
+
+
+# -- payloads (INV-17, INV-18) ------------------------------------------------
+SYNC_PAYLOAD_LIMIT: Final = 6 * 1024 * 1024  # 6,291,456 bytes
+ASYNC_PAYLOAD_LIMIT: Final = 1024 * 1024  # 1 MB since Oct 2025
+ASYNC_PAYLOAD_LIMIT_LEGACY: Final = 256 * 1024  # 262,144 bytes before
+RESPONSE_LIMIT: Final = SYNC_PAYLOAD_LIMIT
+LOG_TAIL_BYTES: Final = 4096  # INV-3
+CLIENT_CONTEXT_LIMIT: Final = 3583  # INV-4
+DLQ_ERROR_MESSAGE_LIMIT: Final = 1024  # DLQ-4
+
+
+def sync_payload_too_large_message(size: int) -> str:
+    return f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation"
+
+
+def async_payload_too_large_message(size: int, limit: int) -> str:
+    return f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+
+
+def response_too_large_error() -> dict[str, Any]:
+    """INV-17: what an oversized response becomes."""
+    return {
+        "errorType": "Function.ResponseSizeTooLarge",
+        "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+    }
+
+
+# -- error payloads (PY-2, PY-6, PY-7, PY-8) ---------------------------------
+def timeout_error(request_id: str, timeout: float) -> dict[str, Any]:
+    """PY-6, the current format."""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+    }
+
+
+def exit_error(request_id: str, detail: str) -> dict[str, Any]:
+    """PY-7: the runtime process exited (sys.exit, a BaseException, a kill)."""
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {detail}",
+    }
+
+
+def marshal_error(type_name: str) -> dict[str, Any]:
+    """PY-2/PY-9: the result is not JSON serialisable (a coroutine, for an async def handler)."""
+    return {
+        "errorType": "Runtime.MarshalError",
+        "errorMessage": f"Unable to marshal response: Object of type {type_name} is not JSON serializable",
+        "stackTrace": [],
+    }
+
+
+def exception_error(exc: BaseException, request_id: str, stack: list[str]) -> dict[str, Any]:
+    """PY-8: a raised exception as the Python runtime reports it."""
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }
+
+
+# A raised exception is reported as Unhandled by real Python runtimes (INV-14, §11.2).
+FUNCTION_ERROR: Final = "Unhandled"
+
+# -- names and ARNs (INV-1, INV-5, CFG-6) ------------------------------------
+FUNCTION_NAME_RE: Final = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+QUALIFIER_RE: Final = re.compile(r"^(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128})$")
+_FUNCTION_ARN_RE: Final = re.compile(
+    r"^(?:arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d{1}):)?"
+    r"(?P<account>\d{12}):function:(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$"
+)
+_NAME_QUALIFIER_RE: Final = re.compile(r"^(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$")
+DESTINATION_ARN_RE: Final = re.compile(
+    r"^$|kafka://([^.]([a-zA-Z0-9\-_.]{0,61}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
+    r"([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
+)
+DESTINATION_ARN_MAX: Final = 350
+
+
+def function_arn(name: str, *, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT,
+                 qualifier: str | None = None) -> str:
+    arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A function name as the Invoke API accepts it (INV-1), split up."""
+
+    name: str
+    qualifier: str | None
+    as_given: str
+
+
+def parse_function_name(value: object, qualifier: str | None = None) -> FunctionRef:
+    """Parse a name, ``name:qualifier``, a partial or a full ARN (INV-1, INV-5)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidParameterValueException(
+            f"FunctionName must be a non-empty string (a name, name:qualifier or an ARN), got {value!r}"
+        )
+    m = _FUNCTION_ARN_RE.match(value) or _NAME_QUALIFIER_RE.match(value)
+    if m is None:
+        if len(value) > 64 and ":" not in value:
+            raise InvalidParameterValueException(
+                f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy constraint: "
+                "Member must have length less than or equal to 64"
+            )
+        raise InvalidParameterValueException(
+            f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: "
+            "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+            "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+        )
+    in_name = m.group("qualifier")
+    if qualifier is not None and in_name is not None and qualifier != in_name:
+        raise InvalidParameterValueException(
+            f"The derived qualifier from the function name does not match the specified qualifier. "
+            f"({in_name} vs {qualifier})"
+        )
+    q = qualifier if qualifier is not None else in_name
+    if q is not None and not QUALIFIER_RE.match(q):
+        raise InvalidParameterValueException(f"Qualifier {q!r} is not a version, an alias or $LATEST (INV-5)")
+    return FunctionRef(m.group("name"), q, value)
+
+
+def check_function_name(name: object) -> str:
+    if not isinstance(name, str) or not FUNCTION_NAME_RE.match(name):
+        raise InvalidParameterValueException(
+            f"Function name {name!r} is invalid: use 1 to 64 letters, digits, hyphens or underscores (INV-1)"
+        )
+    return name
+
+
+def function_not_found(name: str, qualifier: str | None = None, *, region: str = DEFAULT_REGION,
+                       account: str = DEFAULT_ACCOUNT) -> ResourceNotFoundException:
+    arn = function_arn(name, region=region, account=account, qualifier=qualifier)
+    return ResourceNotFoundException(f"Function not found: {arn}")
+
+
+# -- destinations (CFG-5, CFG-6, DLQ-1) ---------------------------------------
+DestinationKind = Literal["sqs", "sns", "events", "s3", "lambda"]
+ON_SUCCESS_KINDS: Final = frozenset({"sqs", "sns", "events", "lambda"})
+ON_FAILURE_KINDS: Final = ON_SUCCESS_KINDS | {"s3"}
+DEAD_LETTER_KINDS: Final = frozenset({"sqs", "sns"})
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A destination or DLQ target: an ARN, or the name of a registered function."""
+
+    kind: DestinationKind
+    arn: str
+    resource: str  # queue, topic, bus, bucket or function name
+
+    @property
+    def short(self) -> str:
+        return f"{self.kind}:{self.resource}"
+
+    @property
+    def fifo(self) -> bool:
+        return self.kind in ("sqs", "sns") and self.resource.endswith(".fifo")
+
+
+def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
+                      account: str = DEFAULT_ACCOUNT) -> Destination:
+    """Validate a destination (``role`` is on_success, on_failure or dead_letter)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidParameterValueException(f"{role} must be an ARN or a registered function name, got {value!r}")
+    if not value.startswith("arn:"):
+        if FUNCTION_NAME_RE.match(value):  # a registered function, by name (DST-3)
+            return Destination("lambda", function_arn(value, region=region, account=account), value)
+        raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name (CFG-6)")
+    if len(value) > DESTINATION_ARN_MAX or not DESTINATION_ARN_RE.fullmatch(value):
+        raise InvalidParameterValueException(
+            f"1 validation error detected: Value '{value}' at '{role}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern and be at most {DESTINATION_ARN_MAX} characters (CFG-6)"
+        )
+    parts = value.split(":", 5)
+    service, rest = parts[2], parts[5]
+    kind: DestinationKind
+    if service == "sqs":
+        kind, resource = "sqs", rest
+    elif service == "sns":
+        kind, resource = "sns", rest
+    elif service == "events" and rest.startswith("event-bus/"):
+        kind, resource = "events", rest[len("event-bus/"):]
+    elif service == "s3":
+        kind, resource = "s3", rest
+    elif service == "lambda" and rest.startswith("function:"):
+        kind, resource = "lambda", rest[len("function:"):].split(":")[0]
+    else:
+        raise InvalidParameterValueException(
+            f"{role} {value!r}: the destination must be an SQS queue, SNS topic, EventBridge event bus, "
+            "Lambda function or (on failure only) S3 bucket (CFG-5)"
+        )
+    allowed = {"on_success": ON_SUCCESS_KINDS, "on_failure": ON_FAILURE_KINDS,
+               "dead_letter": DEAD_LETTER_KINDS}[role]
+    if kind not in allowed:
+        what = {"on_success": "An on-success destination cannot be an S3 bucket (CFG-5)",
+                "on_failure": "Unsupported destination",
+                "dead_letter": "A dead-letter queue must be an SQS queue or SNS topic (DLQ-1)"}[role]
+        raise InvalidParameterValueException(f"{what}: {value}")
+    return Destination(kind, value, resource)
+
+
+# -- invocation records (REC-1..REC-8) and DLQ messages (DLQ-3, DLQ-4) ---------
+Condition = Literal["Success", "RetriesExhausted", "EventAgeExceeded"]
+EVENTBRIDGE_SOURCE: Final = "lambda"  # §11.1: older docs, CDK, LocalStack; configurable
+EVENTBRIDGE_DETAIL_TYPES: Final = {
+    True: "Lambda Function Invocation Result - Success",
+    False: "Lambda Function Invocation Result - Failure",
+}
+
+
+def iso_millis(when: _dt.datetime) -> str:
+    """REC-1: ISO-8601 UTC with milliseconds and Z."""
+    when = when.astimezone(_dt.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def s3_destination_key(function_name: str, when: _dt.datetime, random_uuid: str) -> str:
+    """DST-5: aws/lambda/async/<function-name>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>."""
+    when = when.astimezone(_dt.timezone.utc)
+    return (f"aws/lambda/async/{function_name}/{when:%Y/%m/%d}/"
+            f"{when:%Y-%m-%dT%H.%M.%S}-{random_uuid}")
+
+
+def invocation_record(*, when: _dt.datetime, request_id: str, function_arn_qualified: str, condition: Condition,
+                      approximate_invoke_count: int, request_payload: Any, response: ResponsePart | None,
+                      ) -> dict[str, Any]:
+    """The record sent to a destination (REC-1..REC-8)."""
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": iso_millis(when),
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": function_arn_qualified,
+            "condition": condition,
+            "approximateInvokeCount": approximate_invoke_count,
+        },
+        "requestPayload": request_payload,
+    }
+    if response is not None:  # REC-8: absent when no attempt ran
+        ctx: dict[str, Any] = {"statusCode": 200, "executedVersion": response.executed_version}
+        if response.function_error is not None:
+            ctx["functionError"] = response.function_error
+        record["responseContext"] = ctx
+        record["responsePayload"] = response.payload
+    return record
+
+
+@dataclass(frozen=True)
+class ResponsePart:
+    """What an attempt answered, as a record's responseContext/responsePayload carry it."""
+
+    payload: Any
+    function_error: str | None
+    executed_version: str = LATEST
+
+
+def dead_letter_attributes(request_id: str, error_message: str | None) -> dict[str, dict[str, str]]:
+    """DLQ-4: RequestID, ErrorCode ("200" for a function error), ErrorMessage (first 1 KB)."""
+    return {
+        "RequestID": {"DataType": "String", "StringValue": request_id},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "ErrorMessage": {"DataType": "String",
+                         "StringValue": (error_message or "")[:DLQ_ERROR_MESSAGE_LIMIT]},
+    }
+
+
+# -- context (PY-3) -----------------------------------------------------------
+def log_group_name(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def log_stream_name(when: _dt.datetime, version: str, instance_hex: str) -> str:
+    return f"{when:%Y/%m/%d}/[{version}]{instance_hex}"
+
+
+# -- recursion (LOOP-1) ---------------------------------------------------------
+RECURSION_LIMIT: Final = 16

@@ -1,0 +1,93 @@
+"""An asyncio event loop that runs on a clock of our choosing.
+
+freezegun's default freezes ``time.monotonic`` and so stalls ``asyncio.sleep``
+forever (PITFALLS.md).  Loops made here read either the invoker's virtual
+clock (timers fire by jumping the clock, so ``asyncio.sleep(30)`` takes no real
+time) or the real monotonic clock freezegun keeps aside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ._clock import real_monotonic
+
+__all__ = ["LoopClock", "RuntimeEventLoop", "new_event_loop"]
+
+# While the loop has no timer but other threads may still wake it (an executor
+# job, call_soon_threadsafe), wait for real I/O this long at a time.
+_IDLE_SLICE = 0.05
+
+
+class LoopClock(Protocol):
+    def monotonic(self) -> float: ...
+    def sleep_in_attempt(self, seconds: float) -> None: ...
+
+
+class _VirtualSelector(selectors.DefaultSelector):
+    """Polls real I/O without blocking; a timed wait jumps the virtual clock instead."""
+
+    def __init__(self, clock: LoopClock) -> None:
+        super().__init__()
+        self._clock = clock
+        self.pending_executor_jobs = 0
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = super().select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is None or self.pending_executor_jobs:
+            # Work is happening in real time elsewhere (threads): wait for it for
+            # real, and let the virtual clock follow real time meanwhile.
+            wait = _IDLE_SLICE if timeout is None else min(timeout, _IDLE_SLICE)
+            start = real_monotonic()
+            ready = super().select(wait)
+            if timeout is not None:
+                self._clock.sleep_in_attempt(real_monotonic() - start)
+            return ready
+        self._clock.sleep_in_attempt(timeout)
+        return super().select(0)
+
+
+class _RealClock:
+    def monotonic(self) -> float:
+        return real_monotonic()
+
+    def sleep_in_attempt(self, seconds: float) -> None:  # pragma: no cover - never called
+        raise AssertionError("a real-clock loop blocks in select() instead")
+
+
+class RuntimeEventLoop(asyncio.SelectorEventLoop):
+    """The event loop handlers' async code runs on inside the invoker."""
+
+    def __init__(self, clock: LoopClock | None = None) -> None:
+        self._virtual_clock = clock
+        selector = _VirtualSelector(clock) if clock is not None else None
+        super().__init__(selector)
+        self._vselector = selector
+
+    def time(self) -> float:
+        if self._virtual_clock is not None:
+            return self._virtual_clock.monotonic()
+        return real_monotonic()
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        fut = super().run_in_executor(executor, func, *args)
+        sel = self._vselector
+        if sel is not None:
+            # Don't jump virtual time while a thread is doing real work for us.
+            sel.pending_executor_jobs += 1
+
+            def _done(_: asyncio.Future[Any]) -> None:
+                sel.pending_executor_jobs -= 1
+
+            fut.add_done_callback(_done)
+        return fut
+
+
+def new_event_loop(clock: LoopClock | None = None) -> RuntimeEventLoop:
+    """A loop on the virtual ``clock``, or on real monotonic time (never freezegun's)."""
+    return RuntimeEventLoop(clock)
