@@ -15,8 +15,7 @@ import datetime as _dt
 import sys
 import threading
 import time as _time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["VirtualClock", "real_monotonic", "real_sleep", "real_time", "utc_now"]
@@ -154,25 +153,36 @@ class VirtualClock:
                 outer, self._outer = self._outer, None
                 outer.stop()
 
-    @contextmanager
-    def frozen(self) -> Iterator[None]:
-        """freezegun reads the virtual clock inside this block (reentrant)."""
+    def freeze(self) -> Callable[[], None]:
+        """Make freezegun read the virtual clock; returns the (idempotent) undo.
+
+        Explicit rather than a ``with`` block because a hung handler's thread may
+        never unwind: the invoker then undoes it from the supervising thread."""
         from freezegun import freeze_time
 
         # A naive UTC instant: freezegun treats naive values as UTC.
         freezer = freeze_time(self._now.replace(tzinfo=None), real_asyncio=True)
         factory = freezer.start()
-        self._active.append((freezer, factory))
+        entry = (freezer, factory)
+        self._active.append(entry)
         original_sleep = _time.sleep
         if len(self._active) == 1:
             _time.sleep = self._patched_sleep(original_sleep)
-        try:
-            yield
-        finally:
-            self._active.pop()
-            if not self._active:
-                _time.sleep = original_sleep
-            freezer.stop()
+        undone = False
+
+        def undo() -> None:
+            nonlocal undone
+            with self._lock:
+                if undone:
+                    return
+                undone = True
+                if entry in self._active:
+                    self._active.remove(entry)
+                if not self._active:
+                    _time.sleep = original_sleep
+                freezer.stop()
+
+        return undo
 
     def _patched_sleep(self, original: Callable[[float], None]) -> Callable[[float], None]:
         def sleep(seconds: float) -> None:

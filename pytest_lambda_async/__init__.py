@@ -1,0 +1,73 @@
+"""pytest-lambda-async: test asynchronously invoked AWS Lambda handlers.
+
+An in-memory Lambda service with a virtual clock (:class:`LambdaInvoker`),
+checks that handlers finish their work and are idempotent, and Hypothesis
+strategies for real AWS event shapes.  Importing this package imports no
+pytest, boto3, moto or Hypothesis.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunction, LambdaInvoker, TerminalOutcome
+from ._runtime import LambdaContext
+from .errors import (
+    AsyncHandlerError,
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    LambdaServiceError,
+    NotIdempotentError,
+    RecursiveInvocationException,
+    RequestEntityTooLargeException,
+    RequestTooLargeException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ServiceException,
+    TooManyRequestsException,
+    UnawaitedWorkError,
+    UnsupportedMediaTypeException,
+)
+
+if TYPE_CHECKING:
+    from .awaits import assert_awaits_all as assert_awaits_all
+
+__all__ = [
+    "AsyncHandlerError",
+    "Attempt",
+    "InjectedFunctionError",
+    "InvalidParameterValueException",
+    "InvalidRequestContentException",
+    "InvokeResult",
+    "LambdaContext",
+    "LambdaFunction",
+    "LambdaInvoker",
+    "LambdaServiceError",
+    "NotIdempotentError",
+    "RecursiveInvocationException",
+    "RequestEntityTooLargeException",
+    "RequestTooLargeException",
+    "ResourceConflictException",
+    "ResourceNotFoundException",
+    "ServiceException",
+    "TerminalOutcome",
+    "TooManyRequestsException",
+    "UnawaitedWorkError",
+    "UnsupportedMediaTypeException",
+    "assert_awaits_all",
+]
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: these modules pull in asyncio machinery or Hypothesis only when used.
+    if name == "assert_awaits_all":
+        from .awaits import assert_awaits_all
+
+        return assert_awaits_all
+    if name == "strategies":
+        import importlib
+
+        return importlib.import_module(".strategies", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,842 @@
+"""The in-memory Lambda service: functions, the async queue, retries, destinations.
+
+Pure Python: no pytest, boto3, moto or Hypothesis here.  Every AWS rule it
+applies comes from ``_aws`` (one place per rule); this module only sequences
+them on the virtual clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import heapq
+import inspect
+import json
+import random
+import threading
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import _aws
+from ._clock import VirtualClock, real_monotonic
+from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
+from ._loop import RuntimeEventLoop, new_event_loop
+from ._runtime import (
+    CaptureScope,
+    Execution,
+    HandlerHung,
+    LambdaContext,
+    Outcome,
+    RuntimeThread,
+    error_line,
+    execute,
+)
+from .errors import (
+    AsyncHandlerError,
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    RequestEntityTooLargeException,
+    ResourceConflictException,
+    TooManyRequestsException,
+)
+
+AwaitCheck = Literal["error", "warn", "off"]
+AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
+Handler = Callable[[Any, Any], Any]
+_UNSET: Any = object()
+
+ASYNC_HANDLER_REFUSED = (
+    "{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
+    "every invocation fails with Runtime.MarshalError (\"Unable to marshal response: Object of type "
+    "coroutine is not JSON serializable\") and the body never runs (lambda-async-semantics.md PY-2).\n"
+    "Fix: deploy a sync entry point that runs it, e.g.\n"
+    "    def handler(event, context):\n"
+    "        return asyncio.run({func}(event, context))\n"
+    "and register that. If your deployment already wraps it, opt in with register(..., asyncio=True)."
+)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of a handler (or one throttled delivery), as the service made it."""
+
+    request_id: str
+    function: str
+    number: int  # 1 = first try; retries and duplicate deliveries count up
+    at: _dt.datetime
+    outcome: Outcome
+    error: str | None
+    duplicate: bool
+    invocation_type: _aws.InvocationType = "Event"
+    function_error: str | None = None
+    response: Any = field(default=None, hash=False, repr=False)
+    logs: tuple[str, ...] = field(default=(), repr=False)
+    environment: int = 0  # which execution environment ran it (a crash starts a new one)
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """What ``invoke`` answers (INV-10..INV-12)."""
+
+    status_code: int
+    request_id: str
+    payload: Any = None
+    function_error: str | None = None
+    executed_version: str | None = None
+    log_result: str | None = None  # base64 of the last 4 KB of the log, with LogType="Tail"
+
+
+@dataclass(frozen=True)
+class TerminalOutcome:
+    """How one delivery of an event ended: exactly one per delivery."""
+
+    request_id: str
+    function: str
+    condition: _aws.Condition | Literal["Dropped"]
+    at: _dt.datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: _dt.datetime
+    kind: str  # invoke, attempt, throttle, retry, route, expire, fail
+    function: str
+    request_id: str
+    text: str
+    logs: tuple[str, ...] = ()
+
+
+@dataclass
+class _Delivery:
+    """One delivery of an event: the original, or a duplicate copy (Q-2)."""
+
+    request_id: str
+    function: LambdaFunction
+    event: Any
+    enqueued_at: _dt.datetime
+    duplicate: bool
+    parent: str | None = None
+    function_errors: int = 0
+    throttles: int = 0
+    attempts: int = 0
+    last: Execution | None = None
+
+
+class LambdaFunction:
+    """A registered function: its handler and its asynchronous invocation config."""
+
+    def __init__(self, invoker: LambdaInvoker, name: str, handler: Handler, *, is_async: bool) -> None:
+        self._invoker = invoker
+        self.name = name
+        self.handler = handler
+        self.is_async = is_async
+        self.max_retry_attempts: int = _aws.DEFAULT_MAX_RETRY_ATTEMPTS
+        self.maximum_event_age: float = float(_aws.DEFAULT_MAXIMUM_EVENT_AGE)
+        self.on_success: _aws.Destination | None = None
+        self.on_failure: _aws.Destination | None = None
+        self.dead_letter: _aws.Destination | None = None
+        self.timeout: float = _aws.DEFAULT_TIMEOUT
+        self.memory_size: int = _aws.DEFAULT_MEMORY_MB
+        self.reserved_concurrency: int | None = None
+        self._fail_next: list[BaseException | None] = []
+        self._throttle_next = 0
+        self.environment = 0  # bumped on a crash: the next attempt is a cold start
+        self._loop: RuntimeEventLoop | None = None
+
+    @property
+    def arn(self) -> str:
+        return _aws.function_arn(self.name, region=self._invoker.region, account=self._invoker.account)
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        return [a for a in self._invoker.attempts if a.function == self.name]
+
+    def configure(
+        self,
+        *,
+        max_retry_attempts: int = _UNSET,
+        maximum_event_age: float | _dt.timedelta = _UNSET,
+        on_success: str | None = _UNSET,
+        on_failure: str | None = _UNSET,
+        dead_letter: str | None = _UNSET,
+        timeout: float = _UNSET,
+        memory_size: int = _UNSET,
+        reserved_concurrency: int | None = _UNSET,
+    ) -> LambdaFunction:
+        """Change settings from the next delivery on (validated first: nothing changes on error)."""
+        inv = self._invoker
+        staged: dict[str, Any] = {}
+        if max_retry_attempts is not _UNSET:
+            staged["max_retry_attempts"] = _int_in_range("MaximumRetryAttempts", max_retry_attempts,
+                                                         *_aws.MAX_RETRY_ATTEMPTS_RANGE)
+        if maximum_event_age is not _UNSET:
+            age = maximum_event_age.total_seconds() if isinstance(maximum_event_age, _dt.timedelta) \
+                else maximum_event_age
+            staged["maximum_event_age"] = float(_int_in_range("MaximumEventAgeInSeconds", age,
+                                                              *_aws.MAXIMUM_EVENT_AGE_RANGE))
+        for role, value in (("on_success", on_success), ("on_failure", on_failure), ("dead_letter", dead_letter)):
+            if value is _UNSET:
+                continue
+            if value is None:
+                staged[role] = None
+                continue
+            dest = _aws.parse_destination(value, role=role, region=inv.region, account=inv.account)
+            if dest.kind == "lambda" and dest.resource == self.name:  # CFG-6
+                raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
+            staged[role] = dest
+        if timeout is not _UNSET:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+                    or not _aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
+                raise InvalidParameterValueException(
+                    f"Timeout {timeout!r} is out of range: use {_aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
+                    "(PY-5; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+            staged["timeout"] = float(timeout)
+        if memory_size is not _UNSET:
+            staged["memory_size"] = _int_in_range("MemorySize", memory_size, 128, 10240)
+        if reserved_concurrency is not _UNSET:
+            staged["reserved_concurrency"] = None if reserved_concurrency is None else \
+                _int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
+        for key, value in staged.items():
+            setattr(self, key, value)
+        return self
+
+    def fail_next(self, n: int = 1, error: BaseException | None = None) -> LambdaFunction:
+        """The next ``n`` attempts end in a function error without running the handler."""
+        _int_in_range("fail_next count", n, 0, 10_000)
+        self._fail_next.extend([error] * n)
+        return self
+
+    def throttle_next(self, n: int = 1) -> LambdaFunction:
+        """The next ``n`` deliveries are throttled (429) and retried with back-off (RET-3)."""
+        self._throttle_next += _int_in_range("throttle_next count", n, 0, 10_000)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<LambdaFunction {self.name} retries={self.max_retry_attempts} age={self.maximum_event_age:g}s>"
+
+
+class InjectedFunctionError(Exception):
+    """The error ``fail_next`` makes an attempt end with."""
+
+
+def _int_in_range(what: str, value: Any, lo: float, hi: float) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise InvalidParameterValueException(
+            f"{what} must be between {lo:g} and {hi:g}, got {value!r}")
+    return value
+
+
+class LambdaInvoker:
+    """An in-memory AWS Lambda service with a virtual clock.
+
+    Register handlers, invoke them as AWS would (``Event`` queues, retries,
+    throttles, duplicates, destinations, DLQs) and play the queue out with
+    :meth:`run`, which jumps the clock over delays instead of sleeping."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        duplicate_rate: float = 0.0,
+        await_check: AwaitCheck = "error",
+        start: _dt.datetime | None = None,
+        region: str = _aws.DEFAULT_REGION,
+        account: str = _aws.DEFAULT_ACCOUNT,
+        async_payload_limit: int = _aws.ASYNC_PAYLOAD_LIMIT,
+        timeout_limit: float = _aws.TIMEOUT_MAX,
+        real_time_limit: float = 10.0,
+        eventbridge_source: str = _aws.EVENTBRIDGE_SOURCE,
+    ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {seed!r}")
+        if isinstance(duplicate_rate, bool) or not isinstance(duplicate_rate, (int, float)) \
+                or not 0.0 <= duplicate_rate <= 1.0:
+            raise ValueError(f"duplicate_rate must be a probability between 0 and 1, got {duplicate_rate!r}")
+        if await_check not in AWAIT_CHECKS:
+            raise ValueError(f"await_check must be one of {', '.join(AWAIT_CHECKS)}; got {await_check!r}")
+        if async_payload_limit not in (_aws.ASYNC_PAYLOAD_LIMIT, _aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
+            raise ValueError(f"async_payload_limit is {_aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
+                             f"{_aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
+        if timeout_limit not in (_aws.TIMEOUT_MAX, _aws.TIMEOUT_MAX_EXTENDED):
+            raise ValueError(f"timeout_limit is 900 or 1800 seconds (semantics §11.4); got {timeout_limit!r}")
+        if not isinstance(real_time_limit, (int, float)) or real_time_limit <= 0:
+            raise ValueError(f"real_time_limit must be a positive number of seconds, got {real_time_limit!r}")
+        self.seed = seed
+        self.duplicate_rate = float(duplicate_rate)
+        self.await_check: AwaitCheck = await_check
+        self.region = region
+        self.account = account
+        self.async_payload_limit = async_payload_limit
+        self.timeout_limit = float(timeout_limit)
+        self.real_time_limit = float(real_time_limit)
+        self.eventbridge_source = eventbridge_source
+        self._rng = random.Random(seed)
+        self._clock = VirtualClock(start)
+        self._functions: dict[str, LambdaFunction] = {}
+        self._queue: list[tuple[_dt.datetime, int, _Delivery]] = []
+        self._seq = 0
+        self._attempt_numbers: dict[str, int] = {}
+        self.attempts: list[Attempt] = []
+        self.outcomes: list[TerminalOutcome] = []
+        self._timeline: list[TimelineEntry] = []
+        self.sinks = MemorySinks()
+        self.backends: list[Backend] = [self.sinks]
+        self.metrics: dict[str, int] = {}
+        self._runtime: RuntimeThread | None = None
+        self._held = False
+        self._lock = threading.RLock()
+        self._capture: Any = None
+        self._closed = False
+        self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime]] = []
+
+    # -- lifecycle -------------------------------------------------------------
+    def __enter__(self) -> LambdaInvoker:
+        self._held = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the runtime thread and the clock's freezer (the fixture calls this)."""
+        self._held = False
+        self._clock.release()
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
+    # -- registry --------------------------------------------------------------
+    def register(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        max_retry_attempts: int = _aws.DEFAULT_MAX_RETRY_ATTEMPTS,
+        maximum_event_age: float | _dt.timedelta = _aws.DEFAULT_MAXIMUM_EVENT_AGE,
+        on_success: str | None = None,
+        on_failure: str | None = None,
+        dead_letter: str | None = None,
+        timeout: float = _aws.DEFAULT_TIMEOUT,
+        memory_size: int = _aws.DEFAULT_MEMORY_MB,
+        reserved_concurrency: int | None = None,
+        asyncio: bool = False,
+    ) -> LambdaFunction:
+        """Register ``handler`` (``def handler(event, context)``) under ``name``."""
+        _aws.check_function_name(name)
+        if name in self._functions:
+            raise ResourceConflictException(f"Function already exist: {name}")
+        if not callable(handler):
+            raise TypeError(f"{name}: the handler must be callable as handler(event, context), got {handler!r}")
+        is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+            getattr(handler, "__call__", None))
+        if is_async and not asyncio:
+            qualname = getattr(handler, "__qualname__", repr(handler))
+            raise AsyncHandlerError(ASYNC_HANDLER_REFUSED.format(
+                name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
+        fn = LambdaFunction(self, name, handler, is_async=is_async)
+        fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
+                     on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
+                     timeout=timeout, memory_size=memory_size, reserved_concurrency=reserved_concurrency)
+        self._functions[name] = fn
+        return fn
+
+    def function(self, name: str) -> LambdaFunction:
+        """The registered function called ``name`` (a name, name:qualifier or ARN)."""
+        ref = _aws.parse_function_name(name)
+        fn = self._functions.get(ref.name)
+        if fn is None:
+            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
+        return fn
+
+    @property
+    def functions(self) -> dict[str, LambdaFunction]:
+        return dict(self._functions)
+
+    # -- the clock -------------------------------------------------------------
+    @property
+    def now(self) -> _dt.datetime:
+        """The virtual time: a timezone-aware UTC datetime that only moves forward."""
+        return self._clock.now
+
+    @property
+    def t0(self) -> _dt.datetime:
+        return self._clock.t0
+
+    # -- invoking ----------------------------------------------------------------
+    def invoke(
+        self,
+        function_name: str,
+        payload: Any = None,
+        *,
+        invocation_type: _aws.InvocationType = "RequestResponse",
+        qualifier: str | None = None,
+        log_type: str = "None",
+        client_context: str | None = None,
+        duplicates: int = 0,
+        _parent: str | None = None,
+    ) -> InvokeResult:
+        """Invoke a function as the Invoke API does (INV-1..INV-24).
+
+        ``payload`` is any JSON-serialisable value, or ``bytes``/``str`` taken
+        as the raw request body.  ``Event`` queues the event (plus
+        ``duplicates`` extra deliveries with the same request id) and answers
+        202; ``RequestResponse`` runs it now; ``DryRun`` only validates (204)."""
+        if invocation_type not in _aws.INVOCATION_TYPES:
+            raise InvalidParameterValueException(
+                f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
+        if log_type not in _aws.LOG_TYPES:
+            raise InvalidParameterValueException(f"LogType must be None or Tail (INV-3), got {log_type!r}")
+        if isinstance(duplicates, bool) or not isinstance(duplicates, int) or duplicates < 0:
+            raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
+        if duplicates and invocation_type != "Event":
+            raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
+        ref = _aws.parse_function_name(function_name, qualifier)
+        fn = self._functions.get(ref.name)
+        if fn is None:
+            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
+        if ref.qualifier not in (None, _aws.LATEST):
+            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
+        body = _encode_body(payload)
+        limit = self.async_payload_limit if invocation_type == "Event" else _aws.SYNC_PAYLOAD_LIMIT
+        if len(body) > limit:
+            msg = (_aws.async_payload_too_large_message(len(body), limit) if invocation_type == "Event"
+                   else _aws.sync_payload_too_large_message(len(body)))
+            raise RequestEntityTooLargeException(msg)
+        event = _decode_body(body)
+        if client_context is not None:
+            _check_client_context(client_context)
+        if invocation_type == "DryRun":
+            return InvokeResult(204, self._new_request_id())
+        if invocation_type == "Event":
+            return self._enqueue(fn, event, duplicates=duplicates, parent=_parent)
+        return self._invoke_sync(fn, event, log_type=log_type, parent=_parent)
+
+    def _enqueue(self, fn: LambdaFunction, event: Any, *, duplicates: int = 0,
+                 parent: str | None = None) -> InvokeResult:
+        with self._lock:
+            request_id = self._new_request_id()
+            now = self._clock.now
+            extra = duplicates
+            if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
+                extra += 1  # Q-2: at-least-once, even without errors
+            self._log(now, "invoke", fn.name, request_id, "Event  -> 202, queued"
+                      + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
+                      + (f"  from req {_short(parent)}" if parent else ""))
+            for copy in range(1 + extra):
+                self._push(now, _Delivery(request_id, fn, event, now, duplicate=copy > 0, parent=parent))
+            return InvokeResult(202, request_id)
+
+    def _invoke_sync(self, fn: LambdaFunction, event: Any, *, log_type: str, parent: str | None) -> InvokeResult:
+        request_id = self._new_request_id()
+        now = self._clock.now
+        if fn.reserved_concurrency == 0 or fn._throttle_next:
+            reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
+                else "ConcurrentInvocationLimitExceeded"
+            if fn.reserved_concurrency != 0:
+                fn._throttle_next -= 1
+            self._log(now, "throttle", fn.name, request_id, f"RequestResponse -> 429 {reason}")
+            self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
+                                 invocation_type="RequestResponse", count=False)
+            raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
+        self._log(now, "invoke", fn.name, request_id, "RequestResponse")
+        delivery = _Delivery(request_id, fn, event, now, duplicate=False, parent=parent)
+        execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
+        log_result = None
+        if log_type == "Tail":
+            tail = ("\n".join(execution.logs) + "\n").encode("utf-8")[-_aws.LOG_TAIL_BYTES:]
+            log_result = base64.b64encode(tail).decode("ascii")
+        return InvokeResult(200, request_id, execution.payload, execution.function_error, _aws.LATEST, log_result)
+
+    # -- playing the queue out --------------------------------------------------
+    def run(self, *, max_attempts: int = 100_000) -> list[Attempt]:
+        """Deliver everything queued, jumping the clock over delays, until the queue is empty.
+
+        Returns the attempts made by this call."""
+        return self._drain(until=None, max_attempts=max_attempts)
+
+    def advance(self, seconds: float | _dt.timedelta) -> list[Attempt]:
+        """Move the clock forward by ``seconds``, delivering what falls due on the way."""
+        delta = seconds if isinstance(seconds, _dt.timedelta) else _dt.timedelta(seconds=seconds)
+        if delta < _dt.timedelta(0):
+            raise ValueError(f"advance() takes a duration >= 0, got {seconds!r}: the virtual clock only moves forward")
+        until = self._clock.now + delta
+        made = self._drain(until=until, max_attempts=100_000)
+        self._clock.advance_to(max(until, self._clock.now))
+        return made
+
+    @property
+    def pending(self) -> int:
+        """Deliveries still queued (including retries scheduled for later)."""
+        return len(self._queue)
+
+    def _drain(self, *, until: _dt.datetime | None, max_attempts: int) -> list[Attempt]:
+        first = len(self.attempts)
+        if not self._queue:
+            return []
+
+        def loop() -> None:
+            made = 0
+            while self._queue:
+                due = self._queue[0][0]
+                if until is not None and due > until:
+                    return
+                if made >= max_attempts:
+                    raise RuntimeError(
+                        f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
+                        "do destinations invoke each other in a cycle?")
+                _, _, delivery = heapq.heappop(self._queue)
+                if due > self._clock.now:
+                    self._clock.advance_to(due)
+                self._deliver(delivery)
+                made += 1
+
+        self._run_in_runtime(loop)
+        return self.attempts[first:]
+
+    def _run_in_runtime(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` on the runtime thread with freezegun on the virtual clock.
+
+        If a handler hangs past its real-time limit, the thread is abandoned,
+        the attempts it was in are recorded as timeouts (PY-6), and draining
+        goes on on a fresh thread: one stuck handler never hangs the test run."""
+        runtime = self._runtime
+        if runtime is not None and runtime.on_thread():
+            return fn()  # nested: a handler invoked a function synchronously
+        if self._held:
+            self._clock.hold()
+        undo: list[Callable[[], None]] = []
+
+        def with_clock() -> Any:
+            unfreeze = self._clock.freeze()
+            scope = CaptureScope()
+            undo[:] = [scope.close, unfreeze]
+            self._capture = scope.capture
+            try:
+                return fn()
+            finally:
+                self._capture = None
+                for step in undo:
+                    step()
+
+        while True:
+            if self._runtime is None:
+                self._runtime = RuntimeThread()
+            try:
+                return self._runtime.call(with_clock)
+            except HandlerHung:
+                self._runtime = None
+                self._capture = None
+                for step in undo:
+                    step()
+                result = self._abandon_inflight()
+                if result is not None:  # the call was a sync invoke: its attempt is over
+                    return result
+
+    def _abandon_inflight(self) -> Execution | None:
+        """Record the attempts a hung thread was in as timeouts; route the Event ones."""
+        outermost: Execution | None = None
+        while self._inflight:
+            d, invocation_type, start = self._inflight.pop()
+            fn = d.function
+            payload = _aws.timeout_error(d.request_id, fn.timeout)
+            execution = Execution("timeout", payload, _aws.FUNCTION_ERROR,
+                                  f"{error_line(payload)} (real-time limit {min(fn.timeout, self.real_time_limit):g}s; "
+                                  "the handler did not return)", [], crashed=True)
+            self._finish_attempt(d, invocation_type, start, execution)
+            if invocation_type == "Event":
+                self._after_attempt(d, execution)
+                outermost = None
+            else:
+                outermost = execution
+        return outermost
+
+    def _deliver(self, d: _Delivery) -> None:
+        fn = d.function
+        now = self._clock.now
+        if fn.reserved_concurrency == 0:  # Q-5: no retries, straight to failure handling
+            self._log(now, "throttle", fn.name, d.request_id, "reserved concurrency 0 -> no attempt (Q-5)")
+            self._fail(d, "RetriesExhausted")
+            return
+        if fn._throttle_next:
+            fn._throttle_next -= 1
+            d.throttles += 1
+            self._record_attempt(fn, d.request_id, "throttled", None, duplicate=d.duplicate, count=False)
+            delay = _aws.throttle_delay(d.throttles)
+            retry_at = now + _dt.timedelta(seconds=delay)
+            if _aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
+                self._log(now, "throttle", fn.name, d.request_id, f"429 throttled; next try past maximum event age "
+                          f"({fn.maximum_event_age:g}s)")
+                self._fail(d, "EventAgeExceeded")
+                return
+            self._log(now, "throttle", fn.name, d.request_id, f"429 throttled -> back in queue, retry in {delay:g}s")
+            self._push(retry_at, d)
+            return
+        self._after_attempt(d, self._attempt(d, "Event"))
+
+    def _after_attempt(self, d: _Delivery, execution: Execution) -> None:
+        """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""
+        fn = d.function
+        if execution.outcome == "success":
+            self._route_success(d, execution)
+            return
+        d.function_errors += 1
+        if d.function_errors > fn.max_retry_attempts:
+            self._fail(d, "RetriesExhausted")
+            return
+        delay = _aws.retry_delay(d.function_errors)
+        retry_at = self._clock.now + _dt.timedelta(seconds=delay)
+        if _aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
+            self._fail(d, "EventAgeExceeded")
+            return
+        self._log(self._clock.now, "retry", fn.name, d.request_id, f"retry in {delay:g}s (RET-1)")
+        self._push(retry_at, d)
+
+    def _attempt(self, d: _Delivery, invocation_type: _aws.InvocationType) -> Execution:
+        """One handler run on the runtime thread (the caller is already there)."""
+        fn = d.function
+        d.attempts += 1
+        start = self._clock.now
+        deadline = start + _dt.timedelta(seconds=fn.timeout)
+        context = LambdaContext(
+            function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=fn.memory_size,
+            aws_request_id=d.request_id, deadline=deadline, now=lambda: self._clock.now,
+            log_stream_name=_aws.log_stream_name(start, _aws.LATEST, f"{fn.environment:032x}"),
+            log_sink=self._context_log,
+        )
+        injected = fn._fail_next.pop(0) if fn._fail_next else _UNSET
+        if injected is not _UNSET:
+            err = injected or InjectedFunctionError(
+                "function error injected by fail_next() (the handler did not run)")
+
+            def call() -> Any:
+                raise err
+        elif fn.is_async:
+            loop = self._loop_for(fn)
+
+            def call() -> Any:
+                return loop.run_until_complete(fn.handler(d.event, context))
+        else:
+
+            def call() -> Any:
+                return fn.handler(d.event, context)
+
+        runtime = self._runtime
+        if runtime is not None:
+            runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
+        self._inflight.append((d, invocation_type, start))
+        try:
+            execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
+                                timeout=fn.timeout, deadline=deadline)
+        finally:
+            if runtime is not None:
+                runtime.real_deadline = None
+        if runtime is not None and runtime.abandoned:
+            return execution  # too late: the supervisor already recorded this attempt as a timeout
+        self._inflight.pop()
+        self._finish_attempt(d, invocation_type, start, execution)
+        return execution
+
+    def _finish_attempt(self, d: _Delivery, invocation_type: _aws.InvocationType, start: _dt.datetime,
+                        execution: Execution) -> None:
+        fn = d.function
+        if execution.outcome == "timeout":  # the attempt lasted its whole timeout
+            end = start + _dt.timedelta(seconds=fn.timeout)
+            if end > self._clock.now:
+                self._clock.advance_to(end)
+        if execution.crashed:
+            fn.environment += 1  # PY-6/PY-7: the environment is reset; leftovers are gone
+            fn._loop = None
+        d.last = execution
+        self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
+                             invocation_type=invocation_type, execution=execution, at=start)
+
+    def _context_log(self, msg: str) -> None:
+        capture = self._capture
+        if capture is not None and capture.lines is not None:
+            capture.lines.append(msg)
+
+    def _loop_for(self, fn: LambdaFunction) -> RuntimeEventLoop:
+        if fn._loop is None or fn._loop.is_closed():
+            fn._loop = new_event_loop(self._clock)
+        return fn._loop
+
+    # -- outcomes and routing --------------------------------------------------------
+    def _route_success(self, d: _Delivery, execution: Execution) -> None:
+        self._terminal(d, "Success")
+        if d.function.on_success is not None:
+            record = self._record(d, "Success")
+            self._send(d, d.function.on_success, "on_success", record, success=True)
+
+    def _fail(self, d: _Delivery, condition: _aws.Condition) -> None:
+        fn = d.function
+        self._terminal(d, condition)
+        self._log(self._clock.now, "fail", fn.name, d.request_id,
+                  f"{condition} after {d.attempts} attempt{'s' if d.attempts != 1 else ''}")
+        if fn.on_failure is not None:
+            self._send(d, fn.on_failure, "on_failure", self._record(d, condition), success=False)
+        if fn.dead_letter is not None:  # DLQ-2, DLQ-5: both may fire
+            self._send(d, fn.dead_letter, "dead_letter", d.event, success=False)
+
+    def _terminal(self, d: _Delivery, condition: _aws.Condition) -> None:
+        self.outcomes.append(TerminalOutcome(d.request_id, d.function.name, condition, self._clock.now, d.attempts))
+
+    def _record(self, d: _Delivery, condition: _aws.Condition) -> dict[str, Any]:
+        response = None
+        if d.last is not None:
+            response = _aws.ResponsePart(d.last.payload, d.last.function_error)
+        return _aws.invocation_record(
+            when=self._clock.now, request_id=d.request_id,
+            function_arn_qualified=_aws.function_arn(d.function.name, region=self.region, account=self.account,
+                                                     qualifier=_aws.LATEST),
+            condition=condition, approximate_invoke_count=d.attempts, request_payload=d.event,
+            response=response)
+
+    def _send(self, d: _Delivery, dest: _aws.Destination, role: Role, payload: Any, *, success: bool) -> None:
+        now = self._clock.now
+        error_message = None
+        if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
+            error_message = d.last.payload.get("errorMessage")
+        label = {"on_success": "on_success", "on_failure": "on_failure", "dead_letter": "DLQ"}[role]
+        if dest.fifo:  # CFG-5: FIFO targets fail at delivery, not at configuration
+            self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)")
+            return
+        if dest.kind == "lambda":  # DST-3: the record is the event of an async invocation
+            target = self._functions.get(dest.resource)
+            if target is None:
+                self._delivery_failed(d, dest, role, f"function {dest.resource} is not registered")
+                return
+            message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
+                                    function_arn=d.function.arn, region=self.region, account=self.account,
+                                    error_message=error_message, success=success, new_uuid=self._new_uuid,
+                                    eventbridge_source=self.eventbridge_source)
+            self.sinks.deliver(message)
+            self._log(now, "route", d.function.name, d.request_id, f"{label} -> lambda:{dest.resource}")
+            self._enqueue(target, payload, parent=d.request_id)
+            return
+        message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
+                                function_arn=d.function.arn, region=self.region, account=self.account,
+                                error_message=error_message, success=success, new_uuid=self._new_uuid,
+                                eventbridge_source=self.eventbridge_source)
+        try:
+            for backend in self.backends:
+                backend.deliver(message)
+        except DeliveryFailed as exc:
+            self._delivery_failed(d, dest, role, str(exc))
+            return
+        self._log(now, "route", d.function.name, d.request_id, f"{label} -> {dest.short}")
+
+    def _delivery_failed(self, d: _Delivery, dest: _aws.Destination, role: Role, why: str) -> None:
+        metric = "DeadLetterErrors" if role == "dead_letter" else "DestinationDeliveryFailures"  # DLQ-6, DST-6
+        self.metrics[metric] = self.metrics.get(metric, 0) + 1
+        self._log(self._clock.now, "route", d.function.name, d.request_id,
+                  f"{role} -> {dest.short} FAILED: {why} ({metric}; the function is not retried)")
+
+    # -- reading results -------------------------------------------------------------
+    def records(self, target: str) -> list[Any]:
+        """JSON payloads delivered to a destination or DLQ, oldest first.
+
+        ``target`` is the ARN (or registered function name) as configured.  A
+        destination gets invocation records (REC-1..REC-8); a DLQ gets the
+        original events (DLQ-3)."""
+        return [json.loads(json.dumps(m.body)) for m in self.deliveries(target)]
+
+    def deliveries(self, target: str) -> list[Delivered]:
+        """Everything delivered to ``target``, with attributes, envelopes and S3 keys."""
+        found = self.sinks.by_target.get(target)
+        if found is None and not target.startswith("arn:"):
+            found = self.sinks.by_target.get(_aws.function_arn(target, region=self.region, account=self.account))
+            if found is None:
+                found = self.sinks.by_target.get(target)
+        return list(found or [])
+
+    def timeline(self) -> str:
+        """Human-readable text of what the service did, when (used in failure reports)."""
+        from ._render import render_timeline
+
+        return render_timeline(self)
+
+    @property
+    def timeline_entries(self) -> list[TimelineEntry]:
+        return list(self._timeline)
+
+    # -- internals -------------------------------------------------------------------
+    def _push(self, due: _dt.datetime, d: _Delivery) -> None:
+        self._seq += 1
+        heapq.heappush(self._queue, (due, self._seq, d))
+
+    def _new_request_id(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _new_uuid(self) -> str:
+        return self._new_request_id()
+
+    def _log(self, at: _dt.datetime, kind: str, function: str, request_id: str, text: str,
+             logs: tuple[str, ...] = ()) -> None:
+        self._timeline.append(TimelineEntry(at, kind, function, request_id, text, logs))
+
+    def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
+                        duplicate: bool, invocation_type: _aws.InvocationType = "Event", count: bool = True,
+                        execution: Execution | None = None, at: _dt.datetime | None = None) -> None:
+        # Throttled deliveries never reached the handler: they don't count as attempts.
+        number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
+        self._attempt_numbers[request_id] = number
+        logs = tuple(execution.logs) if execution is not None else ()
+        attempt = Attempt(request_id, fn.name, number, at or self._clock.now, outcome, error, duplicate,
+                          invocation_type, execution.function_error if execution else None,
+                          execution.payload if execution else None, logs, fn.environment)
+        self.attempts.append(attempt)
+        if outcome != "throttled":
+            text = f"#{number}  {outcome}" + (f"  {error}" if error else "") + ("  duplicate delivery" if duplicate else "")
+            self._log(attempt.at, "attempt", fn.name, request_id, text, logs)
+
+
+def _encode_body(payload: Any) -> bytes:
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    if payload is None:
+        return b""
+    try:
+        return json.dumps(payload).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestContentException(
+            f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
+            "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
+
+
+def _decode_body(body: bytes) -> Any:
+    if not body.strip():
+        return {}  # INV-6: an empty body is accepted; the handler sees {}
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRequestContentException(
+            f"Could not parse request body into json: Could not parse payload into json: {exc} (INV-20)"
+        ) from None
+
+
+def _check_client_context(value: str) -> None:
+    if len(value) > _aws.CLIENT_CONTEXT_LIMIT:
+        raise InvalidRequestContentException(
+            f"Client context must be at most {_aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
+    try:
+        json.loads(base64.b64decode(value, validate=True))
+    except Exception:
+        raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
+
+
+def _short(request_id: str | None) -> str:
+    return (request_id or "")[:4] + ".."
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

@@ -1,0 +1,373 @@
+"""One attempt, run as the Python runtime runs it.
+
+The runtime half of the invoker: the Lambda context (PY-3), the runtime thread
+attempts run on (so a handler's ``asyncio.run`` works even when the test itself
+runs inside an event loop), timeouts (PY-6), exits (PY-7), exceptions (PY-8),
+the JSON marshalling of results (PY-2, INV-17) and per-attempt log capture.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as _dt
+import io
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import _aws
+from ._clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
+
+Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+# -- the context object (PY-3) -------------------------------------------------
+class CognitoIdentity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self) -> None:
+        self.cognito_identity_id: str | None = None
+        self.cognito_identity_pool_id: str | None = None
+
+    def __repr__(self) -> str:
+        return "CognitoIdentity(cognito_identity_id=None, cognito_identity_pool_id=None)"
+
+
+class LambdaContext:
+    """The ``context`` argument, with the attributes the Python runtime gives (PY-3).
+
+    ``get_remaining_time_in_millis()`` counts down on the invoker's virtual
+    clock (or, for a context made on its own, on freezegun's/the real clock)."""
+
+    def __init__(
+        self,
+        *,
+        function_name: str = "test-function",
+        function_version: str = _aws.LATEST,
+        invoked_function_arn: str | None = None,
+        memory_limit_in_mb: int | str = _aws.DEFAULT_MEMORY_MB,
+        aws_request_id: str = "00000000-0000-4000-8000-000000000000",
+        log_stream_name: str | None = None,
+        deadline: _dt.datetime | None = None,
+        timeout: float = _aws.DEFAULT_TIMEOUT,
+        now: Callable[[], _dt.datetime] = utc_now,
+        client_context: Any = None,
+        tenant_id: str | None = None,
+        log_sink: Callable[[str], None] | None = None,
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = function_version
+        self.invoked_function_arn = invoked_function_arn or _aws.function_arn(function_name)
+        self.memory_limit_in_mb = str(memory_limit_in_mb)  # a str on AWS
+        self.aws_request_id = aws_request_id
+        self.log_group_name = _aws.log_group_name(function_name)
+        self._now = now
+        start = now()
+        self.log_stream_name = log_stream_name or _aws.log_stream_name(start, function_version, "0" * 32)
+        self.identity = CognitoIdentity()
+        self.client_context = client_context
+        self.tenant_id = tenant_id
+        self._deadline = deadline if deadline is not None else start + _dt.timedelta(seconds=timeout)
+        self._log_sink = log_sink
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds until the attempt times out, never below 0."""
+        left = (self._deadline - self._now()).total_seconds()
+        return max(0, int(left * 1000))
+
+    def log(self, msg: str) -> None:
+        if self._log_sink is not None:
+            self._log_sink(str(msg))
+        else:
+            sys.stdout.write(str(msg))
+
+    def __repr__(self) -> str:
+        return (f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r}, "
+                f"remaining_ms={self.get_remaining_time_in_millis()})")
+
+
+# -- what one attempt produced -------------------------------------------------
+@dataclass
+class Execution:
+    outcome: Outcome
+    payload: Any  # the result, or the error object (PY-8 etc.)
+    function_error: str | None
+    error: str | None  # one line for people: "KeyError: 'order_id' (app.py:31)"
+    logs: list[str]
+    crashed: bool = False  # the environment was reset (timeout, exit)
+
+
+def _user_frames(tb: Any) -> list[traceback.FrameSummary]:
+    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_PACKAGE_DIR)]
+    return frames
+
+
+def describe_exception(exc: BaseException) -> str:
+    frames = _user_frames(exc.__traceback__)
+    where = f" ({os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def error_line(payload: dict[str, Any]) -> str:
+    message = str(payload.get("errorMessage"))
+    if message.startswith("RequestId: ") and " Error: " in message:  # PY-6/PY-7 prefix: noise in a timeline
+        message = message.split(" Error: ", 1)[1]
+    return f"{payload.get('errorType')}: {message}"
+
+
+# -- log capture -----------------------------------------------------------------
+class _Tee(io.TextIOBase):
+    """stdout/stderr while attempts run: the current attempt keeps a copy."""
+
+    def __init__(self, original: Any, sink: _LogCapture) -> None:
+        self._original = original
+        self._sink = sink
+
+    def write(self, s: str) -> int:
+        self._sink.write(s)
+        return self._original.write(s)  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        self._original.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._original, "encoding", "utf-8") or "utf-8"
+
+
+class _LogCapture(logging.Handler):
+    """Routes prints and log records made on the runtime thread to the current attempt."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.lines: list[str] | None = None
+        self._partial = ""
+        self.thread = threading.get_ident()
+
+    def write(self, s: str) -> None:
+        if self.lines is None or threading.get_ident() != self.thread:
+            return
+        text = self._partial + s
+        *full, self._partial = text.split("\n")
+        self.lines.extend(full)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.lines is None or threading.get_ident() != self.thread:
+            return
+        try:
+            self.lines.append(f"[{record.levelname}] {record.getMessage()}")
+        except Exception:  # a broken log call must not fail the attempt
+            self.lines.append(f"[{record.levelname}] {record.msg!r}")
+
+    def start(self) -> list[str]:
+        self.lines, self._partial = [], ""
+        return self.lines
+
+    def stop(self) -> list[str]:
+        lines = self.lines or []
+        if self._partial:
+            lines.append(self._partial)
+        self.lines, self._partial = None, ""
+        return lines
+
+
+class CaptureScope:
+    """Installed once per drain (cheap per attempt): stdout/stderr tees and a root log handler.
+
+    ``close()`` is idempotent, so the supervising thread can undo it for a hung handler."""
+
+    def __init__(self) -> None:
+        self.capture = _LogCapture()
+        self._stdout, self._stderr = sys.stdout, sys.stderr
+        sys.stdout = _Tee(self._stdout, self.capture)  # type: ignore[assignment]
+        sys.stderr = _Tee(self._stderr, self.capture)  # type: ignore[assignment]
+        logging.getLogger().addHandler(self.capture)
+        self._open = True
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            logging.getLogger().removeHandler(self.capture)
+            sys.stdout, sys.stderr = self._stdout, self._stderr
+
+
+# -- running one attempt ---------------------------------------------------------
+def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
+    """JSON round-trip a result as the runtime does; an error object if it can't (PY-2, INV-17)."""
+    try:
+        body = json.dumps(result)
+    except (TypeError, ValueError) as exc:
+        bad = type(result).__name__
+        msg = str(exc)
+        if "Object of type " in msg:
+            bad = msg.split("Object of type ", 1)[1].split(" ", 1)[0]
+        return None, _aws.marshal_error(bad)
+    if len(body.encode("utf-8")) > _aws.RESPONSE_LIMIT:
+        return None, _aws.response_too_large_error()
+    return json.loads(body), None
+
+
+def execute(
+    call: Callable[[], Any],
+    *,
+    clock: VirtualClock,
+    capture: _LogCapture | None,
+    request_id: str,
+    timeout: float,
+    deadline: _dt.datetime,
+) -> Execution:
+    """Run one handler call inside an attempt window and classify how it ended."""
+    saved = (clock.attempt_thread, clock.attempt_deadline)  # a sync invoke may nest
+    clock.begin_attempt(deadline)
+    outer_lines = capture.lines if capture is not None else None
+    lines = capture.start() if capture is not None else []
+    outcome: Outcome
+    crashed = False
+    function_error: str | None = None
+    error: str | None = None
+    try:
+        try:
+            result = call()
+        finally:
+            timed_out = clock.end_attempt()
+        if timed_out:
+            raise AttemptTimedOut()
+        payload, marshal_failure = marshal(result)
+        if marshal_failure is not None:
+            outcome, payload, function_error = "error", marshal_failure, "Unhandled"
+            error = error_line(marshal_failure)
+            _close_awaitable(result)
+        else:
+            outcome = "success"
+    except AttemptTimedOut:
+        outcome, crashed, function_error = "timeout", True, _aws.FUNCTION_ERROR
+        payload = _aws.timeout_error(request_id, timeout)
+        error = error_line(payload)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        outcome, crashed, function_error = "error", True, _aws.FUNCTION_ERROR
+        payload = _aws.exit_error(request_id, f"exit status {code}")
+        error = error_line(payload) + _where(exc)
+    except Exception as exc:
+        outcome, function_error = "error", _aws.FUNCTION_ERROR
+        stack = traceback.format_list(_user_frames(exc.__traceback__))
+        payload = _aws.exception_error(exc, request_id, stack)
+        error = describe_exception(exc)
+    except BaseException as exc:  # KeyboardInterrupt, GeneratorExit...: the process dies
+        outcome, crashed, function_error = "error", True, _aws.FUNCTION_ERROR
+        payload = _aws.exit_error(request_id, "signal: killed")
+        error = error_line(payload) + f" ({type(exc).__name__}{_where(exc)})"
+    finally:
+        clock.attempt_thread, clock.attempt_deadline = saved
+        if capture is not None:
+            lines = capture.stop()
+            if outer_lines is not None:
+                capture.lines = outer_lines
+    return Execution(outcome, payload, function_error, error, lines, crashed)
+
+
+def _where(exc: BaseException) -> str:
+    frames = _user_frames(exc.__traceback__)
+    return f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+
+
+def _close_awaitable(result: Any) -> None:
+    close = getattr(result, "close", None)
+    if close is not None and hasattr(result, "cr_frame"):
+        close()  # don't also warn "never awaited": the marshal error says it
+
+
+# -- the runtime thread ----------------------------------------------------------
+class HandlerHung(Exception):
+    """The runtime thread did not come back from a handler past its real-time limit."""
+
+
+class RuntimeThread:
+    """A thread with no event loop running in it, where handlers run.
+
+    The calling thread supervises: when an attempt overruns its real-time limit
+    it first raises :class:`AttemptTimedOut` inside the handler (at its next
+    Python line), then, if the handler is stuck in C code, abandons the thread."""
+
+    GRACE = 1.0  # seconds a handler gets to unwind after the timeout is raised in it
+
+    def __init__(self, name: str = "lambda-async-runtime") -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Call] | None] = queue.SimpleQueue()
+        self.abandoned = False
+        self.real_deadline: float | None = None  # set per attempt by the engine
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def ident(self) -> int | None:
+        return self._thread.ident
+
+    def on_thread(self) -> bool:
+        return threading.get_ident() == self._thread.ident
+
+    def _serve(self) -> None:
+        while True:
+            item = self._tasks.get()
+            if item is None:
+                return
+            fn, call = item
+            try:
+                call.result = fn()
+            except BaseException as exc:  # handed back to the caller
+                call.error = exc
+            finally:
+                call.done.set()
+            if self.abandoned:
+                return
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        if self.on_thread():
+            return fn()
+        call = _Call()
+        self._tasks.put((fn, call))
+        injected_at: float | None = None
+        while not call.done.wait(0.05):
+            deadline = self.real_deadline
+            now = real_monotonic()
+            if deadline is None or now < deadline:
+                injected_at = None if deadline is None else injected_at
+                continue
+            if injected_at is None:
+                injected_at = now
+                self._inject(AttemptTimedOut)
+            elif now - injected_at > self.GRACE:
+                self.abandoned = True
+                raise HandlerHung()
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def _inject(self, exc_type: type[BaseException]) -> None:
+        ident = self._thread.ident
+        if ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
+
+    def close(self) -> None:
+        if not self.abandoned:
+            self._tasks.put(None)
+
+
+class _Call:
+    __slots__ = ("done", "result", "error")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
