@@ -139,12 +139,18 @@ class VirtualClock:
 
     # -- freezegun ------------------------------------------------------------
     def hold(self) -> None:
-        """Start the outer (real-time, ticking) freezer, once, so attempts nest cheaply."""
+        """Start the outer (real-time, ticking) freezer, once, so attempts nest cheaply.
+
+        While held, code outside attempts reads freezegun's ticking clock: the
+        real wall time, and a ``time.monotonic()`` that counts from the epoch.
+        Durations measured entirely inside the hold are right; one that spans
+        its start is not, so the fixture holds from set-up to teardown."""
         with self._lock:
             if self._outer is None and not _freezegun_active():
                 from freezegun import freeze_time
 
-                self._outer = freeze_time(utc_now(), tick=True, real_asyncio=True)
+                # pytest's own modules are left out of the scan, so its timings stay real.
+                self._outer = freeze_time(utc_now(), tick=True, real_asyncio=True, ignore=list(_HOLD_IGNORE))
                 self._outer.start()
 
     def release(self) -> None:
@@ -193,6 +199,9 @@ class VirtualClock:
 
         sleep.__wrapped__ = original  # type: ignore[attr-defined]
         return sleep
+
+
+_HOLD_IGNORE = ("_pytest", "pytest", "pluggy", "xdist", "execnet")
 
 
 def _freezegun_active() -> bool:

@@ -296,7 +296,9 @@ class LambdaInvoker:
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LambdaInvoker:
+        """Hold freezegun for the block, so each attempt switches clocks in microseconds."""
         self._held = True
+        self._clock.hold()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -507,8 +509,6 @@ class LambdaInvoker:
         runtime = self._runtime
         if runtime is not None and runtime.on_thread():
             return fn()  # nested: a handler invoked a function synchronously
-        if self._held:
-            self._clock.hold()
         undo: list[Callable[[], None]] = []
 
         def with_clock() -> Any:

@@ -1,0 +1,167 @@
+"""The pytest plugin: fixtures, the ``lambda_async`` marker, options, the report section.
+
+Thin on purpose: every behaviour lives in the engine; this module only reads
+settings (marker > command line > ini > default), builds a
+:class:`~pytest_lambda_async.LambdaInvoker` per test and shows its timeline
+when the test fails.  It imports no boto3, moto or Hypothesis.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from . import _aws
+from ._engine import AWAIT_CHECKS, LambdaInvoker
+from ._runtime import LambdaContext
+
+INVOKER_KEY = pytest.StashKey[LambdaInvoker]()
+MARKER = "lambda_async"
+
+
+@dataclass(frozen=True)
+class _Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+
+
+def _parse_float(text: str) -> float:
+    return float(text)
+
+
+SETTINGS: tuple[_Setting, ...] = (
+    _Setting("seed", int, 0, "seed of the invoker's random choices (request ids, duplicate_rate draws)"),
+    _Setting("duplicate_rate", _parse_float, 0.0,
+             "probability that an Event invocation is delivered one extra time (Q-2)"),
+    _Setting("await_check", str, "error",
+             "check every attempt for unfinished work: error (the attempt fails), warn or off",
+             choices=AWAIT_CHECKS),
+    _Setting("async_payload_limit", int, _aws.ASYNC_PAYLOAD_LIMIT,
+             "Event payload limit in bytes: 1048576 (current) or 262144 (before Oct 2025) (INV-18)"),
+    _Setting("timeout_limit", _parse_float, _aws.TIMEOUT_MAX,
+             "largest function timeout accepted: 900 (docs) or 1800 (botocore 1.44.8) (PY-5)"),
+    _Setting("real_time_limit", _parse_float, 10.0,
+             "real seconds a handler may run before it is ended as timed out, whatever its timeout"),
+    _Setting("eventbridge_source", str, _aws.EVENTBRIDGE_SOURCE,
+             "source of EventBridge destination events: lambda or aws.lambda (semantics §11.1)"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+MARKER_KEYS = tuple(_BY_NAME)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lambda-async", "pytest-lambda-async: the in-memory async Lambda service")
+    for s in SETTINGS:
+        flag = "--lambda-async-" + s.name.replace("_", "-")
+        group.addoption(flag, dest=f"lambda_async_{s.name}", default=None, choices=s.choices,
+                        help=f"{s.help} (default: {s.default}; ini: lambda_async_{s.name})")
+        parser.addini(f"lambda_async_{s.name}", f"{s.help} (default: {s.default})", default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}({', '.join(k + '=...' for k in MARKER_KEYS)}): configure this test's lambda_invoker. "
+        "Keyword arguments only; the closest marker wins per key.",
+    )
+    # Validate the suite-wide defaults once, so a typo fails at start-up.
+    suite_settings(config)
+
+
+def _convert(s: _Setting, raw: Any, origin: str) -> Any:
+    try:
+        value = s.parse(raw) if isinstance(raw, str) and s.parse is not str else raw
+    except ValueError:
+        raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be {s.parse.__name__}, got {raw!r}") from None
+    if s.choices is not None and value not in s.choices:
+        raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be one of {', '.join(s.choices)}, got {raw!r}")
+    return value
+
+
+def suite_settings(config: pytest.Config) -> dict[str, Any]:
+    """Defaults for every test: command line over ini over built-in defaults."""
+    out: dict[str, Any] = {}
+    for s in SETTINGS:
+        cli = config.getoption(f"lambda_async_{s.name}", None)
+        ini = config.getini(f"lambda_async_{s.name}")
+        if cli is not None:
+            out[s.name] = _convert(s, cli, f"--lambda-async-{s.name.replace('_', '-')}")
+        elif ini not in (None, "", []):
+            out[s.name] = _convert(s, ini, f"ini option lambda_async_{s.name}")
+        else:
+            out[s.name] = s.default
+    return out
+
+
+def marker_settings(item: pytest.Item) -> dict[str, Any]:
+    """The merged ``lambda_async`` markers of ``item`` (module < class < function)."""
+    merged: dict[str, Any] = {}
+    for mark in reversed(list(item.iter_markers(MARKER))):  # farthest first, closest wins
+        if mark.args:
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.{MARKER} takes keyword arguments only, got positional {mark.args!r}. "
+                f"Allowed keys: {', '.join(MARKER_KEYS)}")
+        unknown = sorted(set(mark.kwargs) - set(MARKER_KEYS))
+        if unknown:
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.{MARKER} got unknown key(s) {', '.join(unknown)}. "
+                f"Allowed keys: {', '.join(MARKER_KEYS)}")
+        merged.update(mark.kwargs)
+    return {k: _convert(_BY_NAME[k], v, f"{item.nodeid}: @pytest.mark.{MARKER}") for k, v in merged.items()}
+
+
+def effective_settings(item: pytest.Item) -> dict[str, Any]:
+    return {**suite_settings(item.config), **marker_settings(item)}
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker(MARKER) is None:
+            continue
+        settings = effective_settings(item)  # unknown keys and bad values fail collection
+        try:
+            LambdaInvoker(**settings).close()
+        except (TypeError, ValueError) as exc:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER}: {exc}") from None
+        if "lambda_invoker" not in getattr(item, "fixturenames", ()):
+            warnings.warn(pytest.PytestWarning(
+                f"{item.nodeid}: @pytest.mark.{MARKER} has no effect: the test does not use the "
+                "lambda_invoker fixture"), stacklevel=1)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    s = suite_settings(config)
+    return (f"lambda-async: seed={s['seed']}, duplicate_rate={s['duplicate_rate']}, "
+            f"await_check={s['await_check']} (markers may override per test)")
+
+
+@pytest.fixture
+def lambda_invoker(request: pytest.FixtureRequest) -> Iterator[LambdaInvoker]:
+    """A fresh in-memory Lambda service with a virtual clock, for this test."""
+    invoker = LambdaInvoker(**effective_settings(request.node))  # type: ignore[arg-type]
+    request.node.stash[INVOKER_KEY] = invoker
+    with invoker:
+        yield invoker
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    """A realistic Lambda context (PY-3) for calling a handler directly."""
+    return LambdaContext()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    report: pytest.TestReport = yield
+    invoker = item.stash.get(INVOKER_KEY, None)
+    if invoker is not None and report.failed and invoker.timeline_entries:
+        # A report section (not an attribute) so it survives pytest-xdist.
+        report.sections.append(("lambda-async timeline", invoker.timeline()))
+    return report  # type: ignore[return-value]
