@@ -24,7 +24,7 @@ from typing import Any, Literal
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
 from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
-from ._loop import RuntimeEventLoop, new_event_loop
+from ._loop import RuntimeEventLoop, new_event_loop, virtualize_new_loops
 from ._runtime import (
     CaptureScope,
     Execution,
@@ -147,6 +147,12 @@ class LambdaFunction:
         self._throttle_next = 0
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
         self._loop: RuntimeEventLoop | None = None
+
+    def drop_loop(self) -> None:
+        """Close this function's event loop (a cold start or the end of the test)."""
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_running() and not loop.is_closed():
+            loop.close()
 
     @property
     def arn(self) -> str:
@@ -308,6 +314,8 @@ class LambdaInvoker:
         """Stop the runtime thread and the clock's freezer (the fixture calls this)."""
         self._held = False
         self._clock.release()
+        for fn in self._functions.values():
+            fn.drop_loop()
         if self._runtime is not None:
             self._runtime.close()
             self._runtime = None
@@ -514,7 +522,8 @@ class LambdaInvoker:
         def with_clock() -> Any:
             unfreeze = self._clock.freeze()
             scope = CaptureScope()
-            undo[:] = [scope.close, unfreeze]
+            real_loops = virtualize_new_loops(self._clock, threading.get_ident())
+            undo[:] = [real_loops, scope.close, unfreeze]
             self._capture = scope.capture
             try:
                 return fn()
@@ -650,7 +659,7 @@ class LambdaInvoker:
                 self._clock.advance_to(end)
         if execution.crashed:
             fn.environment += 1  # PY-6/PY-7: the environment is reset; leftovers are gone
-            fn._loop = None
+            fn.drop_loop()
         d.last = execution
         self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
                              invocation_type=invocation_type, execution=execution, at=start)

@@ -91,3 +91,34 @@ class RuntimeEventLoop(asyncio.SelectorEventLoop):
 def new_event_loop(clock: LoopClock | None = None) -> RuntimeEventLoop:
     """A loop on the virtual ``clock``, or on real monotonic time (never freezegun's)."""
     return RuntimeEventLoop(clock)
+
+
+def virtualize_new_loops(clock: LoopClock, thread: int) -> Callable[[], None]:
+    """While attempts run, loops made on the runtime thread (``asyncio.run``) use ``clock``.
+
+    Returns the undo.  ``asyncio.Runner`` looks ``events.new_event_loop`` up at
+    call time on 3.10-3.14, so wrapping that name reaches ``asyncio.run``
+    without the (deprecated) policy API.  Other threads get the original."""
+    import threading
+
+    events = asyncio.events
+    original = events.new_event_loop
+    original_top = asyncio.new_event_loop
+
+    def new_loop() -> asyncio.AbstractEventLoop:
+        if threading.get_ident() == thread:
+            return RuntimeEventLoop(clock)
+        return original()
+
+    events.new_event_loop = new_loop
+    asyncio.new_event_loop = new_loop
+    done = False
+
+    def undo() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            events.new_event_loop = original
+            asyncio.new_event_loop = original_top
+
+    return undo
