@@ -21,6 +21,7 @@ hypothesis.settings.load_profile("ci")
 
 BASE_INI = """
 [pytest]
+asyncio_default_fixture_loop_scope = function
 filterwarnings =
     error
     ignore:datetime.datetime.utcnow:DeprecationWarning
