@@ -8,7 +8,7 @@ pytest, boto3, moto or Hypothesis.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunction, LambdaInvoker, TerminalOutcome
 from ._runtime import LambdaContext
@@ -28,9 +28,6 @@ from .errors import (
     UnawaitedWorkError,
     UnsupportedMediaTypeException,
 )
-
-if TYPE_CHECKING:
-    from .awaits import assert_awaits_all as assert_awaits_all
 
 __all__ = [
     "AsyncHandlerError",

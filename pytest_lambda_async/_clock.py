@@ -173,7 +173,7 @@ class VirtualClock:
         self._active.append(entry)
         original_sleep = _time.sleep
         if len(self._active) == 1:
-            _time.sleep = self._patched_sleep(original_sleep)
+            setattr(_time, "sleep", self._patched_sleep(original_sleep))
         undone = False
 
         def undo() -> None:
@@ -185,7 +185,7 @@ class VirtualClock:
                 if entry in self._active:
                     self._active.remove(entry)
                 if not self._active:
-                    _time.sleep = original_sleep
+                    setattr(_time, "sleep", original_sleep)
                 freezer.stop()
 
         return undo

@@ -74,7 +74,9 @@ class RuntimeEventLoop(asyncio.SelectorEventLoop):
             return self._virtual_clock.monotonic()
         return real_monotonic()
 
-    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., Any], *args: Any
+    ) -> asyncio.Future[Any]:
         fut = super().run_in_executor(executor, func, *args)
         sel = self._vselector
         if sel is not None:

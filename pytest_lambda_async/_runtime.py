@@ -191,8 +191,8 @@ class CaptureScope:
     def __init__(self) -> None:
         self.capture = _LogCapture()
         self._stdout, self._stderr = sys.stdout, sys.stderr
-        sys.stdout = _Tee(self._stdout, self.capture)  # type: ignore[assignment]
-        sys.stderr = _Tee(self._stderr, self.capture)  # type: ignore[assignment]
+        sys.stdout = _Tee(self._stdout, self.capture)
+        sys.stderr = _Tee(self._stderr, self.capture)
         logging.getLogger().addHandler(self.capture)
         self._open = True
 

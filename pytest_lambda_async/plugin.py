@@ -9,7 +9,7 @@ when the test fails.  It imports no boto3, moto or Hypothesis.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +145,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture
 def lambda_invoker(request: pytest.FixtureRequest) -> Iterator[LambdaInvoker]:
     """A fresh in-memory Lambda service with a virtual clock, for this test."""
-    invoker = LambdaInvoker(**effective_settings(request.node))  # type: ignore[arg-type]
+    invoker = LambdaInvoker(**effective_settings(request.node))
     request.node.stash[INVOKER_KEY] = invoker
     with invoker:
         yield invoker
@@ -158,10 +158,12 @@ def lambda_context() -> LambdaContext:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     invoker = item.stash.get(INVOKER_KEY, None)
     if invoker is not None and report.failed and invoker.timeline_entries:
         # A report section (not an attribute) so it survives pytest-xdist.
         report.sections.append(("lambda-async timeline", invoker.timeline()))
-    return report  # type: ignore[return-value]
+    return report

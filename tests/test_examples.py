@@ -1,0 +1,50 @@
+"""The docs/examples suite catches the bugs it claims to, with readable reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+
+
+@pytest.fixture
+def examples(lpytester: pytest.Pytester) -> pytest.Pytester:
+    for path in EXAMPLES.glob("*.py"):
+        lpytester.makepyfile(**{path.stem: path.read_text()})
+    return lpytester
+
+
+def test_examples_pass_and_each_bug_is_caught(examples: pytest.Pytester) -> None:
+    result = examples.runpytest("-rx")
+    result.assert_outcomes(passed=5, xfailed=4)
+    result.stdout.fnmatch_lines_random([
+        "XFAIL *charge_then_receipt* - a retry charges twice",
+        "XFAIL *send_welcome* - a duplicate delivery emails twice",
+    ])
+
+
+def test_bug_reports_show_what_the_service_did(examples: pytest.Pytester) -> None:
+    result = examples.runpytest("--runxfail", "test_retries_example.py")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["E       AssertionError: assert ['o-1', 'o-1'] == ['o-1']"])
+    result.stdout.fnmatch_lines([
+        "*- lambda-async timeline -*",
+        "lambda-async timeline (virtual clock, t0 = *, seed 0)",
+        "  t+0s   invoke   checkout  req *..  Event  -> 202, queued",
+        "  t+0s   attempt  checkout  req *..  #1  error  ConnectionError: receipt store unavailable "
+        "(test_retries_example.py:20)",
+        "  t+0s   retry    checkout  req *..  retry in 60s (RET-1)",
+        "  t+60s  attempt  checkout  req *..  #2  success",
+    ], consecutive=True)
+
+
+def test_duplicate_report_names_the_duplicate(examples: pytest.Pytester) -> None:
+    result = examples.runpytest("--runxfail", "test_duplicates_example.py", "-k", "one_email")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "  t+0s  invoke   welcome  req *..  Event  -> 202, queued (+1 duplicate)",
+        "  t+0s  attempt  welcome  req *..  #1  success",
+        "  t+0s  attempt  welcome  req *..  #2  success  duplicate delivery",
+    ], consecutive=True)
