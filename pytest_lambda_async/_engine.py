@@ -14,7 +14,6 @@ import inspect
 import json
 import random
 import threading
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -147,6 +146,7 @@ class LambdaFunction:
         self._throttle_next = 0
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
         self._loop: RuntimeEventLoop | None = None
+        self._log_stream: tuple[int, str] | None = None
 
     def drop_loop(self) -> None:
         """Close this function's event loop (a cold start or the end of the test)."""
@@ -298,6 +298,7 @@ class LambdaInvoker:
         self._lock = threading.RLock()
         self._capture: Any = None
         self._closed = False
+        self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime]] = []
 
     # -- lifecycle -------------------------------------------------------------
@@ -405,17 +406,22 @@ class LambdaInvoker:
             raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
         if duplicates and invocation_type != "Event":
             raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
-        ref = _aws.parse_function_name(function_name, qualifier)
+        ref = self._parsed_names.get((function_name, qualifier)) if isinstance(function_name, str) else None
+        if ref is None:
+            ref = _aws.parse_function_name(function_name, qualifier)
+            if len(self._parsed_names) < 1024:
+                self._parsed_names[(function_name, qualifier)] = ref
         fn = self._functions.get(ref.name)
         if fn is None:
             raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
         if ref.qualifier not in (None, _aws.LATEST):
             raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
         body = _encode_body(payload)
+        size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         limit = self.async_payload_limit if invocation_type == "Event" else _aws.SYNC_PAYLOAD_LIMIT
-        if len(body) > limit:
-            msg = (_aws.async_payload_too_large_message(len(body), limit) if invocation_type == "Event"
-                   else _aws.sync_payload_too_large_message(len(body)))
+        if size > limit:
+            msg = (_aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
+                   else _aws.sync_payload_too_large_message(size))
             raise RequestEntityTooLargeException(msg)
         event = _decode_body(body)
         if client_context is not None:
@@ -614,7 +620,7 @@ class LambdaInvoker:
         context = LambdaContext(
             function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=fn.memory_size,
             aws_request_id=d.request_id, deadline=deadline, now=lambda: self._clock.now,
-            log_stream_name=_aws.log_stream_name(start, _aws.LATEST, f"{fn.environment:032x}"),
+            log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
         )
         injected = fn._fail_next.pop(0) if fn._fail_next else _UNSET
@@ -663,6 +669,14 @@ class LambdaInvoker:
         d.last = execution
         self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
                              invocation_type=invocation_type, execution=execution, at=start)
+
+    def _log_stream(self, fn: LambdaFunction, start: _dt.datetime) -> str:
+        # One log stream per execution environment, named when it starts (PY-3).
+        cached = fn._log_stream
+        if cached is None or cached[0] != fn.environment:
+            cached = fn._log_stream = (fn.environment,
+                                       _aws.log_stream_name(start, _aws.LATEST, f"{fn.environment:032x}"))
+        return cached[1]
 
     def _context_log(self, msg: str) -> None:
         capture = self._capture
@@ -779,7 +793,11 @@ class LambdaInvoker:
         heapq.heappush(self._queue, (due, self._seq, d))
 
     def _new_request_id(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
+        n = (self._rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+        h = f"{n:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
 
     def _new_uuid(self) -> str:
         return self._new_request_id()
@@ -804,22 +822,23 @@ class LambdaInvoker:
             self._log(attempt.at, "attempt", fn.name, request_id, text, logs)
 
 
-def _encode_body(payload: Any) -> bytes:
+def _encode_body(payload: Any) -> bytes | str:
+    """The raw request body: bytes/str as given, anything else as its JSON text."""
     if isinstance(payload, (bytes, bytearray, memoryview)):
         return bytes(payload)
     if isinstance(payload, str):
-        return payload.encode("utf-8")
+        return payload
     if payload is None:
         return b""
     try:
-        return json.dumps(payload).encode("utf-8")
+        return json.dumps(payload)
     except (TypeError, ValueError) as exc:
         raise InvalidRequestContentException(
             f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
             "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
 
 
-def _decode_body(body: bytes) -> Any:
+def _decode_body(body: bytes | str) -> Any:
     if not body.strip():
         return {}  # INV-6: an empty body is accepted; the handler sees {}
     try:

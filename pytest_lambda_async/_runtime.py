@@ -206,6 +206,9 @@ class CaptureScope:
 # -- running one attempt ---------------------------------------------------------
 def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
     """JSON round-trip a result as the runtime does; an error object if it can't (PY-2, INV-17)."""
+    if result is None or type(result) in (bool, int, str):
+        if type(result) is not str or len(result) * 4 <= _aws.RESPONSE_LIMIT:
+            return result, None  # already what a JSON round trip gives
     try:
         body = json.dumps(result)
     except (TypeError, ValueError) as exc:

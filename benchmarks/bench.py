@@ -1,0 +1,106 @@
+"""Speed and memory figures for pytest-lambda-async (prints; asserts nothing).
+
+    .venv/bin/python benchmarks/bench.py
+
+Targets (issue 2): >= 50,000 Event invocations/s through invoke + run for a
+trivial handler; < 1 ms to play out a 3-attempt failure schedule with a
+destination; <= 1 KB per queued 1 KB event beyond the payload.  boto3 and moto
+are imported first, as in a real suite (freezegun's cost grows with the number
+of loaded modules).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import sys
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import boto3  # noqa: E402,F401
+import moto  # noqa: E402,F401
+
+from pytest_lambda_async import LambdaInvoker  # noqa: E402
+from pytest_lambda_async._clock import real_monotonic  # noqa: E402
+
+
+def trivial(event: object, context: object) -> None:
+    return None
+
+
+def failing(event: object, context: object) -> None:
+    raise ValueError("boom")
+
+
+def throughput(n: int = 50_000) -> float:
+    with LambdaInvoker() as inv:
+        inv.register("w", trivial)
+        payload = {"k": 1}
+        start = real_monotonic()
+        for _ in range(n):
+            inv.invoke("w", payload, invocation_type="Event")
+        inv.run()
+        elapsed = real_monotonic() - start
+        assert len(inv.attempts) == n
+    return n / elapsed
+
+
+def failure_schedule(repeats: int = 200) -> tuple[float, float]:
+    times = []
+    with LambdaInvoker() as inv:
+        inv.register("w", failing, on_failure="arn:aws:sqs:us-east-1:123456789012:failed")
+        for _ in range(repeats):
+            start = real_monotonic()
+            inv.invoke("w", {"order": 1}, invocation_type="Event")
+            inv.run()
+            times.append(real_monotonic() - start)
+        assert len(inv.records("arn:aws:sqs:us-east-1:123456789012:failed")) == repeats
+    return statistics.median(times) * 1000, min(times) * 1000
+
+
+def failure_schedule_unheld(repeats: int = 20) -> float:
+    times = []
+    inv = LambdaInvoker()
+    inv.register("w", failing, on_failure="arn:aws:sqs:us-east-1:123456789012:failed")
+    for _ in range(repeats):
+        start = real_monotonic()
+        inv.invoke("w", {"order": 1}, invocation_type="Event")
+        inv.run()
+        times.append(real_monotonic() - start)
+    inv.close()
+    return statistics.median(times) * 1000
+
+
+def memory_per_event(n: int = 100_000, size: int = 1024) -> float:
+    body = json.dumps({"data": "x" * (size - 12)}).encode()
+    assert len(body) == size
+    inv = LambdaInvoker()
+    inv.register("w", trivial)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(n):
+        inv.invoke("w", body, invocation_type="Event")
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    inv.close()
+    return (after - before) / n - size
+
+
+def main() -> None:
+    print(f"python {sys.version.split()[0]}, {len(sys.modules)} modules loaded")
+    rates = [throughput() for _ in range(3)]
+    print(f"Event invoke + run, trivial handler: {max(rates):,.0f}/s best of 3 "
+          f"({', '.join(f'{r:,.0f}' for r in rates)}); target >= 50,000/s")
+    median, best = failure_schedule()
+    print(f"3-attempt failure schedule + on_failure record (invoker held): median {median:.3f} ms, "
+          f"best {best:.3f} ms; target < 1 ms")
+    print(f"same, invoker not held (freezegun started per run()): median {failure_schedule_unheld():.2f} ms")
+    print(f"memory per queued 1 KB event beyond the payload: {memory_per_event():,.0f} bytes; target <= 1024")
+
+
+if __name__ == "__main__":
+    main()
