@@ -59,12 +59,10 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     # Lazy: these modules pull in asyncio machinery or Hypothesis only when used.
+    import importlib
+
     if name == "assert_awaits_all":
-        from .awaits import assert_awaits_all
-
-        return assert_awaits_all
+        return importlib.import_module(".awaits", __name__).assert_awaits_all
     if name == "strategies":
-        import importlib
-
         return importlib.import_module(".strategies", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
