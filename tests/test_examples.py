@@ -9,6 +9,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
 
+# In a subprocess: the outer run has already imported these modules under the same names.
 @pytest.fixture
 def examples(lpytester: pytest.Pytester) -> pytest.Pytester:
     for path in EXAMPLES.glob("*.py"):
@@ -17,7 +18,7 @@ def examples(lpytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_examples_pass_and_each_bug_is_caught(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("-rx")
+    result = examples.runpytest_subprocess("-rx")
     result.assert_outcomes(passed=5, xfailed=4)
     result.stdout.fnmatch_lines_random([
         "XFAIL *charge_then_receipt* - a retry charges twice",
@@ -26,7 +27,7 @@ def test_examples_pass_and_each_bug_is_caught(examples: pytest.Pytester) -> None
 
 
 def test_bug_reports_show_what_the_service_did(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("--runxfail", "test_retries_example.py")
+    result = examples.runpytest_subprocess("--runxfail", "test_retries_example.py")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["E       AssertionError: assert ['o-1', 'o-1'] == ['o-1']"])
     result.stdout.fnmatch_lines([
@@ -41,7 +42,7 @@ def test_bug_reports_show_what_the_service_did(examples: pytest.Pytester) -> Non
 
 
 def test_duplicate_report_names_the_duplicate(examples: pytest.Pytester) -> None:
-    result = examples.runpytest("--runxfail", "test_duplicates_example.py", "-k", "one_email")
+    result = examples.runpytest_subprocess("--runxfail", "test_duplicates_example.py", "-k", "one_email")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
         "  t+0s  invoke   welcome  req *..  Event  -> 202, queued (+1 duplicate)",
