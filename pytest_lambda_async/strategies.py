@@ -83,10 +83,10 @@ def _value(value: T, arg: str) -> T:
     return value
 
 
-def _strategy(value: object, arg: str) -> st.SearchStrategy[Any] | None:
-    """Payloads are strategies: refuse a plain value with a hint."""
+def _strategy(value: object, arg: str, default: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
+    """Payloads are strategies (``None`` means ``default``): refuse a plain value with a hint."""
     if value is None:
-        return None
+        return default
     if not isinstance(value, st.SearchStrategy):
         raise InvalidArgument(
             f"{arg}= takes a Hypothesis strategy, not a plain value (got {value!r}). "
@@ -111,13 +111,18 @@ def _drawn_problem(arg: str, problem: str | None, value: object) -> None:
 
 
 # -- building blocks ----------------------------------------------------------------
-_EPOCH_MIN: Final = _dt.datetime(2020, 1, 1)
-_EPOCH_MAX: Final = _dt.datetime(2035, 12, 31, 23, 59, 59)
+_EPOCH_MIN: Final = _dt.datetime(2020, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH_SPAN_MS: Final = 16 * 365 * 24 * 3600 * 1000  # to the end of 2035
+
+
+def _ms_after_epoch(ms: int) -> _dt.datetime:
+    return _EPOCH_MIN + _dt.timedelta(milliseconds=ms)
 
 
 def _times() -> st.SearchStrategy[_dt.datetime]:
-    """UTC datetimes from 2020 on; they shrink to 2020-01-01T00:00:00Z."""
-    return st.datetimes(min_value=_EPOCH_MIN, max_value=_EPOCH_MAX, timezones=st.just(_dt.timezone.utc))
+    """UTC datetimes with millisecond precision, 2020 to 2035; they shrink to
+    2020-01-01T00:00:00.000Z.  One integer each, so they shrink in a few steps."""
+    return st.integers(0, _EPOCH_SPAN_MS).map(_ms_after_epoch)
 
 
 def _regions(region: str | None) -> st.SearchStrategy[str]:
@@ -205,8 +210,8 @@ def s3_events(
     bucket = _opt(bucket, "bucket", fmt.check_bucket_name)
     region = _opt(region, "region", fmt.check_region)
     event_name = _opt(event_name, "event_name", lambda v, a: fmt.check_choice(v, a, fmt.S3_EVENT_NAMES))
-    key_strategy = _strategy(keys, "keys") or st.text(_s3_key_chars, min_size=1, max_size=40)
-    content_strategy = _strategy(contents, "contents") or st.binary(max_size=64)
+    key_strategy = _strategy(keys, "keys", st.text(_s3_key_chars, min_size=1, max_size=40))
+    content_strategy = _strategy(contents, "contents", st.binary(max_size=64))
     n = _max_records(max_records, 100)
     return _s3_events(
         buckets=_names(bucket, _S3_PLAIN_BUCKET, r"[a-z0-9][a-z0-9-]{1,20}[a-z0-9]", fmt.check_bucket_name),
@@ -304,8 +309,8 @@ def sqs_events(
     queue_name = _opt(queue_name, "queue_name", fmt.check_queue_name)
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
-    body_strategy = _strategy(bodies, "bodies") or st.text(_message_chars, min_size=1, max_size=40)
-    attrs = _strategy(message_attributes, "message_attributes") or _sqs_message_attributes()
+    body_strategy = _strategy(bodies, "bodies", st.text(_message_chars, min_size=1, max_size=40))
+    attrs = _strategy(message_attributes, "message_attributes", _sqs_message_attributes())
     fifo = queue_name is not None and queue_name.endswith(".fifo")
     n = _max_records(max_records, fmt.SQS_FIFO_BATCH_MAX if fifo else fmt.SQS_BATCH_MAX)
     return _sqs_events(
@@ -343,9 +348,10 @@ def _sqs_events(draw: st.DrawFn, *, queue_names: st.SearchStrategy[str], regions
     records = draw(_batch(record, min(max_records, fmt.SQS_FIFO_BATCH_MAX) if fifo else max_records,
                           lambda r: r["messageId"]))
     if fifo:  # a FIFO batch arrives in sequence-number order
-        first = draw(st.integers(10**19, 10**20 - 10**6))
-        for i, rec in enumerate(records):
-            rec["attributes"]["SequenceNumber"] = str(first + i * draw(st.integers(1, 1000)))
+        number = draw(st.integers(10**19, 10**20 - 10**6))
+        for rec in records:
+            rec["attributes"]["SequenceNumber"] = str(number)
+            number += draw(st.integers(1, 1000))
     return {"Records": records}
 
 
@@ -433,11 +439,11 @@ def sns_events(
         raise InvalidArgument(f"topic_name={topic_name!r}: Lambda cannot subscribe to SNS FIFO topics")
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
-    message_strategy = _strategy(messages, "messages") or st.text(_message_chars, min_size=1, max_size=40)
-    subject_strategy = _strategy(subjects, "subjects") or st.one_of(
+    message_strategy = _strategy(messages, "messages", st.text(_message_chars, min_size=1, max_size=40))
+    subject_strategy = _strategy(subjects, "subjects", st.one_of(
         st.none(), st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=40)
-        .filter(lambda s: s[0].isalnum() or s[0] in string.punctuation))
-    attrs = _strategy(message_attributes, "message_attributes") or _sns_message_attributes()
+        .filter(lambda s: s[0].isalnum() or s[0] in string.punctuation)))
+    attrs = _strategy(message_attributes, "message_attributes", _sns_message_attributes())
     return _sns_events(
         topic_names=_names(topic_name, "example-topic", r"[A-Za-z0-9_-]{1,40}"),
         regions=_regions(region), accounts=_accounts(account), messages=message_strategy,
@@ -528,8 +534,8 @@ def eventbridge_events(
                        lambda v, a: fmt.check_text(v, a, min_size=1, max_size=128, what="a detail-type"))
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
-    detail_strategy = _strategy(detail, "detail") or _json_objects
-    resource_strategy = _strategy(resources, "resources")
+    detail_strategy = _strategy(detail, "detail", _json_objects)
+    resource_strategy = None if resources is None else _strategy(resources, "resources", st.nothing())
     return _eventbridge_events(
         sources=st.just(source) if source else st.sampled_from(_SOURCES),
         detail_types=st.just(detail_type) if detail_type else st.sampled_from(_DETAIL_TYPES),
@@ -668,8 +674,8 @@ def dynamodb_stream_events(
             f"key_attributes={key_attributes!r} must be a partition key name, then optionally a sort key name: "
             "a tuple of 1 or 2 distinct non-empty strings of at most 255 bytes")
     keys = tuple(key_attributes)
-    news = _strategy(new_images, "new_images") or _default_items(keys)
-    olds = _strategy(old_images, "old_images") or news
+    news = _strategy(new_images, "new_images", _default_items(keys))
+    olds = _strategy(old_images, "old_images", news)
     n = _max_records(max_records, fmt.DYNAMODB_BATCH_MAX)
     return _dynamodb_stream_events(
         tables=_names(table, "example-table", r"[A-Za-z0-9_.-]{3,30}"),
@@ -782,8 +788,8 @@ def kinesis_events(
     stream_name = _opt(stream_name, "stream_name", fmt.check_stream_name)
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
-    data_strategy = _strategy(data, "data") or st.binary(max_size=64)
-    key_strategy = _strategy(partition_keys, "partition_keys") or st.text(_printable, min_size=1, max_size=16)
+    data_strategy = _strategy(data, "data", st.binary(max_size=64))
+    key_strategy = _strategy(partition_keys, "partition_keys", st.text(_printable, min_size=1, max_size=16))
     n = _max_records(max_records, fmt.KINESIS_BATCH_MAX)
     return _kinesis_events(streams=_names(stream_name, "example-stream", r"[A-Za-z0-9_.-]{1,30}"),
                            regions=_regions(region), accounts=_accounts(account), data=data_strategy,
@@ -876,8 +882,8 @@ def api_gateway_events(
         raise InvalidArgument("stage='$default' only exists for HTTP APIs (version='2.0')")
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
-    body_strategy = _strategy(bodies, "bodies") or st.one_of(st.none(), st.text(max_size=40),
-                                                           st.binary(min_size=1, max_size=40))
+    body_strategy = _strategy(bodies, "bodies", st.one_of(st.none(), st.text(max_size=40),
+                                                           st.binary(min_size=1, max_size=40)))
     paths = st.just(path) if path else st.lists(st.from_regex(r"[a-z0-9-]{1,8}", fullmatch=True),
                                                 max_size=3).map(lambda parts: "/" + "/".join(parts))
     common = dict(
@@ -885,7 +891,7 @@ def api_gateway_events(
         regions=_regions(region), accounts=_accounts(account), bodies=body_strategy,
     )
     v1 = _api_gateway_v1(stages=st.just(stage) if stage else st.sampled_from(["prod", "dev"]), **common)
-    v2 = _api_gateway_v2(stages=st.just(stage) if stage else st.just("$default"), **common)
+    v2 = _api_gateway_v2(stages=st.just(stage) if stage else st.sampled_from(["$default", "prod"]), **common)
     if pinned_version == "1.0":
         return v1
     if pinned_version == "2.0":
