@@ -361,7 +361,7 @@ def test_sqs_events_read_by_powertools(event: dict[str, Any]) -> None:
         for name, attr in record.message_attributes.items():
             assert isinstance(name, str) and attr.data_type in ("String", "Number", "Binary")
             if attr.data_type == "Binary":
-                assert isinstance(base64.b64decode(attr.binary_value), bytes)
+                assert isinstance(base64.b64decode(attr.binary_value or ""), bytes)
             else:
                 assert isinstance(attr.string_value, str)
 
