@@ -895,7 +895,7 @@ def api_gateway_events(
     v2 = _api_gateway_v2(stages=st.just(stage) if stage else st.sampled_from(["$default", "prod"]), **common)
     if pinned_version == "1.0":
         return v1
-    if pinned_version == "2.0":
+    if pinned_version == "2.0" or stage == "$default":  # $default exists only for HTTP APIs
         return v2
     return st.one_of(v1, v2)
 

@@ -362,6 +362,12 @@ def test_http_api_events(event: dict[str, Any]) -> None:
     assert CLF_RE.match(ctx["time"])
 
 
+@PROPERTY
+@given(lst.api_gateway_events(stage="$default"))
+def test_default_stage_means_an_http_api(event: dict[str, Any]) -> None:
+    assert event["version"] == "2.0" and event["requestContext"]["stage"] == "$default"
+
+
 # ---------------------------------------------------------------------------------
 # contexts
 # ---------------------------------------------------------------------------------
@@ -709,3 +715,13 @@ def test_apply_clean_history_is_one_plain_event() -> None:
     inv = FakeInvoker()
     DeliveryHistory().apply(inv, "worker", {})
     assert inv.log == [("function", "worker"), ("invoke", "worker", {}, "Event", 0), ("run",)]
+
+
+def test_public_names() -> None:
+    assert set(lst.__all__) == {
+        "Delivery", "DeliveryHistory", "Duplicate", "FunctionError", "GeneratedCognitoIdentity",
+        "GeneratedLambdaContext", "SdkFailure", "SdkFailureKind", "Throttle", "api_gateway_events",
+        "delivery_histories", "dynamodb_stream_events", "eventbridge_events", "events", "kinesis_events",
+        "lambda_contexts", "s3_events", "scheduled_events", "sns_events", "sqs_events",
+    }
+    assert all(hasattr(lst, name) for name in lst.__all__)
