@@ -1,0 +1,1040 @@
+"""Await checks: did the handler finish the work it started before it returned?
+
+When a Lambda handler returns, the service freezes the environment.  A
+coroutine never awaited, a task still pending, a thread still alive or an
+executor job still running is work that silently never happens (or happens
+during some later invocation).  :class:`AwaitWindow` watches one invocation
+attempt and lists that work as :class:`Leak` s; :func:`assert_awaits_all` runs
+a handler inside one and raises :class:`~pytest_lambda_async.errors.UnawaitedWorkError`.
+
+How (await-detection.md section 2): for the duration of the window the
+handler's thread records coroutine origins; the "never awaited" warning is an
+error that reaches a chained ``sys.unraisablehook``; the heap that existed
+before the window is parked with ``gc.freeze()`` so a final ``gc.collect()``
+plus ``gc.get_objects()`` see only the window's objects; event loops (created
+through ``asyncio.new_event_loop``, or simply started on the thread) get a
+task factory; ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped.
+Process-global hooks are installed when the first window opens and restored
+when the last one closes, so nested and concurrent windows compose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import gc
+import inspect
+import os
+import sys
+import sysconfig
+import threading
+import types
+import warnings
+import weakref
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any, Literal
+
+from .errors import UnawaitedWorkError
+
+__all__ = [
+    "AwaitWindow",
+    "Leak",
+    "LeakKind",
+    "Leftovers",
+    "assert_awaits_all",
+    "user_code_roots",
+]
+
+LeakKind = Literal[
+    "never awaited",  # a coroutine created and never awaited (dropped, in a cycle, or still referenced)
+    "pending task",  # an asyncio task still pending when the handler returned
+    "dropped task",  # a task asyncio.run cancelled at shutdown: its work silently never happened
+    "running job",  # a ThreadPoolExecutor / run_in_executor job still running
+    "alive thread",  # a thread (or threading.Timer) still alive
+    "returned awaitable",  # a sync handler returned an awaitable: Runtime.MarshalError on AWS
+]
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One piece of unfinished work.
+
+    ``where`` is ``"file:line"`` of the innermost frame in the user's code that
+    started it (relative to the current directory when below it).  ``library``
+    is True for work owned by a library (reported in strict mode only).
+    ``obj`` is the task, thread, future or coroutine itself (None once it was
+    garbage-collected)."""
+
+    kind: LeakKind
+    what: str
+    where: str
+    library: bool = False
+    obj: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """The live objects behind a window's leaks, for the caller to cancel or wait on."""
+
+    tasks: tuple[asyncio.Task[Any], ...] = ()
+    threads: tuple[threading.Thread, ...] = ()
+    futures: tuple[concurrent.futures.Future[Any], ...] = ()
+    coroutines: tuple[Coroutine[Any, Any, Any], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.tasks or self.threads or self.futures or self.coroutines)
+
+
+ORIGIN_DEPTH = 32  # frames of creation site kept per coroutine (aiobotocore needs >= 2)
+_NEVER_AWAITED = r"coroutine '.*' was never awaited"
+_WINDOW_ATTR = "_lambda_async_window"
+
+
+# -- where code lives ------------------------------------------------------------------
+def _dir(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path)).rstrip(os.sep) + os.sep
+
+
+_ASYNCIO_DIR = _dir(os.path.dirname(asyncio.__file__))
+_FUTURES_DIR = _dir(os.path.dirname(concurrent.futures.__file__))
+_PACKAGE_DIR = _dir(os.path.dirname(__file__))
+_THREADING_FILE = os.path.normcase(os.path.abspath(threading.__file__))
+# Frames that never own work: they only pass a call along.
+_TRANSPARENT = frozenset(
+    os.path.normcase(os.path.abspath(m.__file__)) for m in (functools, contextlib) if m.__file__
+)
+_STDLIB_DIRS = tuple(
+    {_dir(p) for p in (sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("platstdlib")) if p}
+)
+
+_FILE_KIND: dict[str, int] = {}  # filename -> one of the constants below
+_USER, _LIBRARY, _MACHINERY, _INTERNAL = 0, 1, 2, 3
+
+
+def _file_kind(filename: str) -> int:
+    kind = _FILE_KIND.get(filename)
+    if kind is None:
+        path = os.path.normcase(os.path.abspath(filename)) if not filename.startswith("<") else filename
+        if path.startswith(_PACKAGE_DIR):
+            kind = _INTERNAL  # this package: the engine and the window itself
+        elif path.startswith((_ASYNCIO_DIR, _FUTURES_DIR)) or path == _THREADING_FILE or path in _TRANSPARENT:
+            kind = _MACHINERY
+        elif (
+            filename.startswith("<")
+            or f"{os.sep}site-packages{os.sep}" in path
+            or f"{os.sep}dist-packages{os.sep}" in path
+            or path.startswith(_STDLIB_DIRS)
+        ):
+            kind = _LIBRARY
+        else:
+            kind = _USER
+        _FILE_KIND[filename] = kind
+    return kind
+
+
+_STARTER: dict[str, str] = {}
+
+
+def _starter_kind(filename: str) -> str:
+    """For Thread.start callers: "pass" (look further out), "machinery" (asyncio or an
+    executor starting its own helper thread) or "code"."""
+    kind = _STARTER.get(filename)
+    if kind is None:
+        path = os.path.normcase(os.path.abspath(filename)) if not filename.startswith("<") else filename
+        if path.startswith(_PACKAGE_DIR) or path == _THREADING_FILE or path in _TRANSPARENT:
+            kind = "pass"
+        elif path.startswith((_ASYNCIO_DIR, _FUTURES_DIR)):
+            kind = "machinery"
+        else:
+            kind = "code"
+        _STARTER[filename] = kind
+    return kind
+
+
+_DISPLAY: dict[str, str] = {}
+
+
+def _display(filename: str) -> str:
+    shown = _DISPLAY.get(filename)
+    if shown is None:
+        shown = filename
+        if not filename.startswith("<"):
+            cwd = _dir(os.getcwd())
+            path = os.path.abspath(filename)
+            if os.path.normcase(path).startswith(cwd):
+                shown = path[len(cwd):].replace(os.sep, "/")
+        _DISPLAY[filename] = shown
+    return shown
+
+
+def user_code_roots(handler: Callable[..., Any]) -> tuple[str, ...]:
+    """Paths counted as user code for ``handler`` wherever they are installed.
+
+    Its own top-level package (or module): under tox the package under test
+    may sit in site-packages, and its frames must still count as the user's."""
+    target = inspect.unwrap(handler)
+    module_name = getattr(target, "__module__", None)
+    if not isinstance(module_name, str) or module_name == "__main__":
+        return ()
+    top = sys.modules.get(module_name.partition(".")[0])
+    if top is None:
+        return ()
+    paths = list(getattr(top, "__path__", None) or ())
+    file = getattr(top, "__file__", None)
+    if not paths and isinstance(file, str):
+        paths = [file]
+    roots = [os.path.normcase(os.path.abspath(p)) for p in paths]
+    if _PACKAGE_DIR.rstrip(os.sep) in roots:
+        return ()
+    return tuple(r + os.sep if os.path.isdir(r) else r for r in roots)
+
+
+# -- process-global hooks ------------------------------------------------------------
+class _Hook:
+    """Replace ``owner.attr`` with a wrapper of what is there at install time.
+
+    Uninstall restores the previous value only if the wrapper is still in
+    place; otherwise (someone wrapped on top of it since) the wrapper stays
+    in the chain and passes through while no window is open."""
+
+    def __init__(self, owner: Any, attr: str, make: Callable[[Any], Any]) -> None:
+        self.owner, self.attr, self.make = owner, attr, make
+        self.previous: Any = None
+        self.wrapper: Any = None
+
+    def install(self) -> None:
+        current = getattr(self.owner, self.attr, None)
+        if current is None:
+            return
+        if current is self.wrapper:
+            return
+        self.previous = current
+        self.wrapper = self.make(current)
+        setattr(self.owner, self.attr, self.wrapper)
+
+    def uninstall(self) -> None:
+        if self.wrapper is not None and getattr(self.owner, self.attr, None) is self.wrapper:
+            setattr(self.owner, self.attr, self.previous)
+            self.wrapper = None
+
+
+_LOCK = threading.RLock()
+_ACTIVE: list[AwaitWindow] = []  # open windows, in the order they were entered
+_STACKS: dict[int, list[AwaitWindow]] = {}  # thread ident -> its open windows, innermost last
+_REAL_CLOCK_THREADS: set[int] = set()  # threads where new loops read the real clock (assert_awaits_all)
+_FILTER: list[Any] = []  # the warnings filter entry we installed
+
+
+def _current_window() -> AwaitWindow | None:
+    """The window events on this thread belong to: the innermost open one, or the one
+    that started this thread."""
+    if not _ACTIVE:
+        return None
+    stack = _STACKS.get(threading.get_ident())
+    if stack:
+        return stack[-1]
+    ref = getattr(threading.current_thread(), _WINDOW_ATTR, None)
+    window = ref() if ref is not None else None
+    return window if window is not None and window._open else None
+
+
+def _wrap_new_event_loop(previous: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[], asyncio.AbstractEventLoop]:
+    def new_event_loop() -> asyncio.AbstractEventLoop:
+        if threading.get_ident() in _REAL_CLOCK_THREADS:
+            from ._loop import new_event_loop as real_clock_loop
+
+            loop: asyncio.AbstractEventLoop = real_clock_loop()
+        else:
+            loop = previous()
+        window = _current_window()
+        if window is not None:
+            window.track_loop(loop)
+        return loop
+
+    new_event_loop.__wrapped__ = previous  # type: ignore[attr-defined]
+    return new_event_loop
+
+
+def _wrap_set_running_loop(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    # A loop made some other way (loop_factory=, at import) is instrumented when it starts.
+    def _set_running_loop(loop: Any) -> None:
+        previous(loop)
+        if loop is not None and _ACTIVE:
+            window = _current_window()
+            if window is not None and loop not in window._loops:
+                window.track_loop(loop)
+
+    return _set_running_loop
+
+
+def _wrap_cancel_all_tasks(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    # Backstop for tasks made by a foreign factory (not our Task subclass).
+    def _cancel_all_tasks(loop: Any) -> None:
+        window = _current_window()
+        if window is not None:
+            window._asyncio_run_shutdown(loop)
+        previous(loop)
+
+    return _cancel_all_tasks
+
+
+def _wrap_thread_start(previous: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
+    def start(self: threading.Thread) -> None:
+        window = _current_window()
+        if window is not None:
+            window._on_thread_start(self, sys._getframe(1))
+        previous(self)
+
+    start.__wrapped__ = previous  # type: ignore[attr-defined]
+    return start
+
+
+def _wrap_submit(previous: Callable[..., concurrent.futures.Future[Any]]) -> Callable[..., concurrent.futures.Future[Any]]:
+    def submit(self: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future = previous(self, fn, *args, **kwargs)
+        window = _current_window()
+        if window is not None:
+            window._on_submit(future, fn, sys._getframe(1))
+        return future
+
+    submit.__wrapped__ = previous  # type: ignore[attr-defined]
+    return submit
+
+
+def _wrap_unraisablehook(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def unraisablehook(unraisable: Any) -> Any:
+        coro = unraisable.object
+        if (
+            type(coro) is types.CoroutineType
+            and isinstance(unraisable.exc_value, RuntimeWarning)
+            and "was never awaited" in str(unraisable.exc_value)
+            and _ACTIVE
+        ):
+            window = _current_window() or (_ACTIVE[-1] if _ACTIVE else None)
+            while window is not None and window._parent is not None and id(coro) in window._preexisting:
+                window = window._parent
+            if window is not None:
+                window._on_never_awaited(coro)
+                return None
+        return previous(unraisable)
+
+    return unraisablehook
+
+
+_HOOKS = [
+    _Hook(asyncio.events, "new_event_loop", _wrap_new_event_loop),
+    _Hook(asyncio, "new_event_loop", _wrap_new_event_loop),
+    _Hook(asyncio.events, "_set_running_loop", _wrap_set_running_loop),
+    _Hook(sys.modules.get("asyncio.runners"), "_cancel_all_tasks", _wrap_cancel_all_tasks),
+    _Hook(threading.Thread, "start", _wrap_thread_start),
+    _Hook(concurrent.futures.ThreadPoolExecutor, "submit", _wrap_submit),
+    _Hook(sys, "unraisablehook", _wrap_unraisablehook),
+]
+
+
+def _filters_mutated() -> None:
+    mutated = getattr(warnings, "_filters_mutated", None)
+    if callable(mutated):
+        mutated()
+        return
+    mutated = getattr(warnings, "_filters_mutated_lock_held", None)
+    lock = getattr(warnings, "_lock", None)
+    if callable(mutated) and lock is not None:
+        with lock:
+            mutated()
+
+
+def _install_globals() -> None:
+    for hook in _HOOKS:
+        hook.install()
+    warnings.filterwarnings("error", message=_NEVER_AWAITED, category=RuntimeWarning)
+    _FILTER[:] = [warnings.filters[0]]
+
+
+def _uninstall_globals() -> None:
+    for hook in reversed(_HOOKS):
+        hook.uninstall()
+    for entry in _FILTER:
+        with contextlib.suppress(ValueError):
+            filters: list[Any] = warnings.filters  # type: ignore[assignment]
+            filters.remove(entry)
+            _filters_mutated()
+    _FILTER.clear()
+
+
+# -- event loops -----------------------------------------------------------------------
+class _TrackedTask(asyncio.Task):  # type: ignore[type-arg]
+    """A Task that remembers who cancelled it first: asyncio.run's shutdown means "dropped"."""
+
+    _cancelled_by: str | None = None
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._cancelled_by is None and not self.done():
+            frame: types.FrameType | None = sys._getframe(1)
+            while frame is not None and frame.f_code.co_filename == __file__:
+                frame = frame.f_back
+            self._cancelled_by = frame.f_code.co_filename if frame is not None else "?"
+        return super().cancel(msg)
+
+
+_RUNNERS_FILE = os.path.join("asyncio", "runners.py")
+
+
+def _dropped_by_runner(task: asyncio.Task[Any]) -> bool:
+    who = getattr(task, "_cancelled_by", None)
+    return isinstance(who, str) and who.endswith(_RUNNERS_FILE)
+
+
+class _LoopState:
+    __slots__ = ("chained", "users", "installed")
+
+    def __init__(self, chained: Any) -> None:
+        self.chained = chained  # the factory the loop had, or the handler later set
+        self.users = 0
+        self.installed = False
+
+
+_LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+
+
+def _task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+    state = _LOOPS.get(loop)
+    chained = state.chained if state is not None else None
+    if chained is not None:
+        task = chained(loop, coro, **kwargs)
+    else:
+        task = _TrackedTask(coro, loop=loop, **kwargs)
+    window = _current_window()
+    if window is not None:
+        window._on_task(task, sys._getframe(1))
+    return task
+
+
+def _instrument(loop: asyncio.AbstractEventLoop) -> None:
+    state = _LOOPS.get(loop)
+    if state is None:
+        state = _LOOPS[loop] = _LoopState(loop.get_task_factory())
+    state.users += 1
+    if state.installed:
+        return
+    state.installed = True
+    original_set = loop.set_task_factory
+
+    def set_task_factory(factory: Any) -> None:  # guard: keep tracking, chain to the new factory
+        if factory is not None and not callable(factory):
+            original_set(factory)  # the loop's own TypeError
+        state.chained = factory
+
+    def get_task_factory() -> Any:
+        return state.chained
+
+    original_set(_task_factory)
+    with contextlib.suppress(AttributeError, TypeError):
+        loop.set_task_factory = set_task_factory  # type: ignore[method-assign]
+        loop.get_task_factory = get_task_factory  # type: ignore[method-assign]
+
+
+def _release(loop: asyncio.AbstractEventLoop) -> None:
+    state = _LOOPS.get(loop)
+    if state is None:
+        return
+    state.users -= 1
+    if state.users > 0 or not state.installed:
+        return
+    state.installed = False
+    for name in ("set_task_factory", "get_task_factory"):
+        with contextlib.suppress(AttributeError, TypeError):
+            if name in vars(loop):
+                delattr(loop, name)
+    if loop.get_task_factory() is _task_factory:
+        loop.set_task_factory(state.chained)
+    del _LOOPS[loop]
+
+
+# -- what the window records ---------------------------------------------------------
+@dataclass
+class _Record:
+    seq: int
+    kind: Literal["task", "thread", "job"]
+    obj: Any
+    what: str
+    where: str
+    library: bool
+    names: tuple[str, ...]
+    dropped: bool = False
+
+
+def _loc(filename: str, lineno: int | None) -> str:
+    return f"{_display(filename)}:{lineno if lineno is not None else '?'}"
+
+
+def _callable_name(fn: Any) -> tuple[str, tuple[str, ...]]:
+    """A readable name for a callable, and the names an allow-list may use for it."""
+    for _ in range(8):
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+            continue
+        owner = getattr(fn, "__self__", None)
+        if type(owner).__name__ == "Context" and getattr(fn, "__name__", "") == "run":
+            break  # Context.run: the real target is its first argument, not reachable here
+        break
+    qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__qualname__
+    names = [str(qualname), str(getattr(fn, "__name__", qualname))]
+    module = getattr(fn, "__module__", None)
+    if isinstance(module, str):
+        names.append(f"{module}.{qualname}")
+    return str(qualname), tuple(names)
+
+
+def _coro_names(coro: Any) -> tuple[str, tuple[str, ...]]:
+    qualname = getattr(coro, "__qualname__", None) or type(coro).__qualname__
+    names = [str(qualname), str(getattr(coro, "__name__", qualname))]
+    frame = getattr(coro, "cr_frame", None)
+    if frame is not None:
+        module = frame.f_globals.get("__name__")
+        if isinstance(module, str):
+            names.append(f"{module}.{qualname}")
+    return str(qualname), tuple(names)
+
+
+def _coro_state(coro: Any) -> str:
+    try:
+        return inspect.getcoroutinestate(coro)
+    except (AttributeError, TypeError):
+        return inspect.CORO_CLOSED
+
+
+_AUTO_THREAD_NAME = ("Thread-",)
+
+
+class AwaitWindow:
+    """The window one invocation attempt runs in; enter it on the handler's thread.
+
+    ``allow`` names deliberate long-lived work that is not reported: fnmatch
+    patterns matched against coroutine and function qualnames (also with the
+    module, ``"app.tokens.refresh*"``), task names and thread names.
+    ``strict`` also reports work owned by libraries.  ``user_code`` adds paths
+    counted as user code (see :func:`user_code_roots`).
+
+    Use::
+
+        with AwaitWindow() as window:
+            result = handler(event, context)
+            window.check_result(result)
+        window.leaks            # list[Leak], in the order the work was started
+        window.cancel_leftovers(loop)   # freeze="cancel": nothing leaks into the next test
+
+    Windows nest (a handler invoking another synchronously on the same
+    thread): work is attributed to the innermost open window on the thread
+    that started it.  The global hooks are reference-counted."""
+
+    def __init__(self, *, allow: Sequence[str] = (), strict: bool = False, user_code: Sequence[str] = ()) -> None:
+        if isinstance(allow, str):
+            allow = (allow,)
+        self.allow: tuple[str, ...] = tuple(allow)
+        self.strict = strict
+        self.user_code: tuple[str, ...] = tuple(user_code)
+        self.leaks: list[Leak] = []
+        self._records: list[_Record] = []
+        self._never_awaited: list[tuple[int, Leak]] = []
+        self._returned: list[tuple[int, Leak]] = []
+        self._returned_ids: set[int] = set()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._seq = 0
+        self._open = False
+        self._closed = False
+        self._thread = 0
+        self._parent: AwaitWindow | None = None
+        self._preexisting: set[int] = set()
+        self._overlapped = False
+        self._froze = False
+        self._previous_depth = 0
+        self._user_cache: dict[str, bool] = {}
+
+    # -- entering and leaving ----------------------------------------------------
+    def __enter__(self) -> AwaitWindow:
+        if self._open or self._closed:
+            raise RuntimeError("an AwaitWindow is entered once; make a new one per attempt")
+        ident = threading.get_ident()
+        with _LOCK:
+            stack = _STACKS.setdefault(ident, [])
+            self._parent = stack[-1] if stack else None
+            if _ACTIVE:
+                # Another window already froze the heap: remember the coroutines that
+                # exist now, so the final scan doesn't blame this window for them.
+                self._preexisting = {
+                    id(o) for o in gc.get_objects()
+                    if type(o) is types.CoroutineType and _coro_state(o) == inspect.CORO_CREATED
+                }
+                for other in _ACTIVE:
+                    if other._thread != ident:
+                        other._overlapped = self._overlapped = True
+            else:
+                _install_globals()
+                gc.freeze()
+                self._froze = True
+            _ACTIVE.append(self)
+            stack.append(self)
+            self._thread = ident
+            self._open = True
+        self._previous_depth = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(max(self._previous_depth, ORIGIN_DEPTH))
+        for loop in self._loops:
+            _instrument(loop)
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._finish()
+        finally:
+            sys.set_coroutine_origin_tracking_depth(self._previous_depth)
+            with _LOCK:
+                for loop in self._loops:
+                    _release(loop)
+                self._open = False
+                self._closed = True
+                stack = _STACKS.get(self._thread, [])
+                if self in stack:
+                    stack.remove(self)
+                if not stack:
+                    _STACKS.pop(self._thread, None)
+                if self in _ACTIVE:
+                    _ACTIVE.remove(self)
+                if not _ACTIVE:
+                    gc.unfreeze()
+                    _uninstall_globals()
+
+    # -- public helpers ------------------------------------------------------------
+    def track_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Record tasks created on ``loop`` (a loop the caller made, e.g. a persistent one)."""
+        if loop in self._loops:
+            return
+        self._loops.append(loop)
+        if self._open:
+            with _LOCK:
+                _instrument(loop)
+
+    def check_result(self, result: object) -> None:
+        """Record every awaitable or future inside a handler's result; close coroutines.
+
+        Walks dicts, lists, tuples and sets (bounded).  On AWS such a result fails
+        with Runtime.MarshalError."""
+        found: list[tuple[str, Any]] = []
+        budget = [10_000]
+
+        def walk(value: object, path: str, depth: int) -> None:
+            budget[0] -= 1
+            if budget[0] < 0 or depth > 32:
+                return
+            if inspect.isawaitable(value) or isinstance(value, concurrent.futures.Future):
+                found.append((path, value))
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    walk(item, f"{path}[{key!r}]", depth + 1)
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    walk(item, f"{path}[{index}]", depth + 1)
+            elif isinstance(value, (set, frozenset)):
+                for item in value:
+                    walk(item, f"{path}[...]", depth + 1)
+
+        walk(result, "result", 0)
+        for path, value in found:
+            at = "" if path == "result" else f" at {path}"
+            if type(value) is types.CoroutineType:
+                qualname, names = _coro_names(value)
+                what = f"coroutine {qualname}(){at}"
+                where, _ = self._origin_where(value)
+                with contextlib.suppress(RuntimeError):
+                    value.close()  # it must not warn "never awaited" a second time
+                obj: Any = None
+            elif isinstance(value, asyncio.Future):
+                coro = value.get_coro() if isinstance(value, asyncio.Task) else None
+                qualname, names = _coro_names(coro) if coro is not None else (type(value).__name__, ())
+                what = f"{type(value).__name__} {qualname}{at}" if coro is not None else f"{type(value).__name__}{at}"
+                where = self._where_of_record(value) or "?"
+                self._returned_ids.add(id(value))
+                obj = value
+            elif isinstance(value, concurrent.futures.Future):
+                what = f"concurrent.futures.Future{at}"
+                names = ()
+                where = self._where_of_record(value) or "?"
+                self._returned_ids.add(id(value))
+                obj = value
+            else:
+                what = f"{type(value).__qualname__} object{at}"
+                names = (type(value).__qualname__,)
+                where = "?"
+                obj = value
+            if self._allowed(names):
+                continue
+            leak = Leak("returned awaitable", what, where, obj=obj)
+            if self._closed:
+                self.leaks.append(leak)
+            else:
+                self._returned.append((self._next_seq(), leak))
+
+    def leftovers(self) -> Leftovers:
+        """The live work behind :attr:`leaks` (pending tasks, alive threads, running jobs,
+        still-referenced coroutines)."""
+        tasks: list[asyncio.Task[Any]] = []
+        threads: list[threading.Thread] = []
+        futures: list[concurrent.futures.Future[Any]] = []
+        coros: list[Coroutine[Any, Any, Any]] = []
+        for leak in self.leaks:
+            obj = leak.obj
+            if isinstance(obj, asyncio.Task) and not obj.done():
+                tasks.append(obj)
+            elif isinstance(obj, threading.Thread) and obj.is_alive():
+                threads.append(obj)
+            elif isinstance(obj, concurrent.futures.Future) and not obj.done():
+                futures.append(obj)
+            elif type(obj) is types.CoroutineType and _coro_state(obj) == inspect.CORO_CREATED:
+                coros.append(obj)
+        return Leftovers(tuple(tasks), tuple(threads), tuple(futures), tuple(coros))
+
+    def cancel_leftovers(self, loop: asyncio.AbstractEventLoop | None = None, *, timeout: float = 1.0) -> None:
+        """Cancel what :meth:`leftovers` lists (and every pending task on ``loop``), quietly.
+
+        Tasks are cancelled and run to their end on their loop (their ``finally``
+        blocks run) with the loop's exception handler muted; a task on a closed
+        loop has its coroutine closed.  Still-referenced coroutines are closed,
+        executor jobs not yet started are cancelled.  Threads cannot be
+        cancelled: they are only reported.  Call it after leaving the window,
+        on the thread that owns the loop, while the loop is not running."""
+        rest = self.leftovers()
+        for coro in rest.coroutines:
+            with contextlib.suppress(RuntimeError):
+                coro.close()
+        for future in rest.futures:
+            future.cancel()
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Task[Any]]] = {}
+        for task in rest.tasks:
+            by_loop.setdefault(task.get_loop(), []).append(task)
+        if loop is not None and not loop.is_closed():
+            for task in asyncio.all_tasks(loop):
+                if task not in by_loop.get(loop, ()):
+                    by_loop.setdefault(loop, []).append(task)
+        for owner, tasks in by_loop.items():
+            _cancel_quietly(owner, tasks, timeout)
+
+    # -- events from the hooks -------------------------------------------------------
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _is_user(self, filename: str) -> bool:
+        cached = self._user_cache.get(filename)
+        if cached is None:
+            kind = _file_kind(filename)
+            cached = kind == _USER or (
+                kind == _LIBRARY and bool(self.user_code)
+                and os.path.normcase(os.path.abspath(filename)).startswith(self.user_code)
+            )
+            self._user_cache[filename] = cached
+        return cached
+
+    def _site(self, frame: types.FrameType | None) -> tuple[bool, str, str | None]:
+        """(owned by user code, where, file of the first non-machinery frame) for a stack."""
+        owner: str | None = None
+        user_owned = False
+        fallback: str | None = None
+        depth = 0
+        while frame is not None and depth < 64:
+            filename = frame.f_code.co_filename
+            if owner is None and _file_kind(filename) not in (_MACHINERY, _INTERNAL):
+                owner = filename
+                user_owned = self._is_user(filename)
+                fallback = _loc(filename, frame.f_lineno)
+            if owner is not None and self._is_user(filename):
+                return user_owned, _loc(filename, frame.f_lineno), owner
+            frame = frame.f_back
+            depth += 1
+        return user_owned, fallback or "?", owner
+
+    def _origin_where(self, coro: Any) -> tuple[str, bool]:
+        """(where, created by library code) from a coroutine's recorded creation stack."""
+        origin = getattr(coro, "cr_origin", None)
+        if origin:
+            first_outside: tuple[str, int, str] | None = None
+            for filename, lineno, _ in origin:
+                if self._is_user(filename):
+                    return _loc(filename, lineno), first_outside is not None and not self._is_user(first_outside[0])
+                if first_outside is None and _file_kind(filename) not in (_MACHINERY, _INTERNAL):
+                    first_outside = (filename, lineno, _)
+            if first_outside is not None:
+                return _loc(first_outside[0], first_outside[1]), True
+        code = getattr(coro, "cr_code", None)
+        if code is not None:  # created where origins weren't recorded: show its definition
+            return f"{_loc(code.co_filename, code.co_firstlineno)} (def)", False
+        return "?", False
+
+    def _where_of_record(self, obj: Any) -> str | None:
+        for record in self._records:
+            if record.obj is obj:
+                return record.where
+        return None
+
+    def _on_task(self, task: Any, frame: types.FrameType | None) -> None:
+        user_owned, where, _ = self._site(frame)
+        coro = task.get_coro() if hasattr(task, "get_coro") else None
+        qualname, names = _coro_names(coro) if coro is not None else (repr(task), ())
+        with contextlib.suppress(AttributeError):
+            names = (*names, task.get_name())
+        self._records.append(
+            _Record(self._next_seq(), "task", task, f"task {qualname}()", where, not user_owned, names)
+        )
+
+    def _on_thread_start(self, thread: threading.Thread, frame: types.FrameType | None) -> None:
+        # Who called start()?  Executor workers and asyncio's helper threads are
+        # machinery: an idle worker legitimately outlives a call; judge the jobs.
+        f = frame
+        while f is not None and _starter_kind(f.f_code.co_filename) == "pass":
+            f = f.f_back
+        if f is not None and _starter_kind(f.f_code.co_filename) == "machinery":
+            return
+        user_owned, where, _ = self._site(frame)
+        target = getattr(thread, "_target", None)
+        if isinstance(thread, threading.Timer):
+            fname, names = _callable_name(thread.function)
+            what = f"Timer({thread.interval:g}, {fname})"
+        elif target is not None:
+            fname, names = _callable_name(target)
+            what = f"Thread(target={fname})"
+        else:
+            fname, names = type(thread).__qualname__, (type(thread).__qualname__,)
+            what = f"thread {type(thread).__qualname__}"
+        if not thread.name.startswith(_AUTO_THREAD_NAME):
+            what += f" named {thread.name!r}"
+        names = (*names, thread.name)
+        self._records.append(_Record(self._next_seq(), "thread", thread, what, where, not user_owned, names))
+        with contextlib.suppress(AttributeError):
+            setattr(thread, _WINDOW_ATTR, weakref.ref(self))
+
+    def _on_submit(self, future: concurrent.futures.Future[Any], fn: Any, frame: types.FrameType | None) -> None:
+        user_owned, where, _ = self._site(frame)
+        fname, names = _callable_name(fn)
+        self._records.append(
+            _Record(self._next_seq(), "job", future, f"executor job {fname}()", where, not user_owned, names)
+        )
+
+    def _on_never_awaited(self, coro: Any) -> None:
+        qualname, names = _coro_names(coro)
+        where, _ = self._origin_where(coro)
+        with contextlib.suppress(RuntimeError):
+            coro.close()  # resurrected by the hook: mark it finished so no scan finds it again
+        if not self._allowed(names):
+            self._never_awaited.append((self._next_seq(), Leak("never awaited", f"coroutine {qualname}()", where)))
+
+    def _asyncio_run_shutdown(self, loop: Any) -> None:
+        for record in self._records:
+            task = record.obj
+            if (
+                record.kind == "task" and not isinstance(task, _TrackedTask)
+                and task.get_loop() is loop and not task.done()
+                and not (getattr(task, "cancelling", None) and task.cancelling())
+            ):
+                record.dropped = True
+
+    # -- the verdict ---------------------------------------------------------------------
+    def _allowed(self, names: Sequence[str]) -> bool:
+        return any(fnmatchcase(name, pattern) for pattern in self.allow for name in names)
+
+    def _finish(self) -> None:
+        gc.collect()  # after gc.freeze(): only the window's objects; finalizes coroutines in cycles
+        found: list[tuple[int, Leak]] = [*self._never_awaited, *self._returned]
+        task_coros: set[int] = set()
+        for record in self._records:
+            obj = record.obj
+            if record.kind == "task":
+                coro = obj.get_coro() if hasattr(obj, "get_coro") else None
+                if coro is not None:
+                    task_coros.add(id(coro))
+            if id(obj) in self._returned_ids:
+                continue
+            if record.library and not self.strict:
+                continue
+            kind: LeakKind
+            if record.kind == "task":
+                if record.dropped or _dropped_by_runner(obj):
+                    kind = "dropped task"
+                elif not obj.done():
+                    kind = "pending task"
+                else:
+                    continue
+            elif record.kind == "thread":
+                if not obj.is_alive():
+                    continue
+                if isinstance(obj, threading.Timer) and obj.finished.is_set():
+                    continue  # cancelled: it will not run its function
+                kind = "alive thread"
+            else:
+                if obj.done():
+                    continue
+                kind = "running job"
+            if self._allowed(record.names):
+                continue
+            what = record.what + (" [library]" if record.library else "")
+            found.append((record.seq, Leak(kind, what, record.where, record.library, obj)))
+        if not self._overlapped:
+            found.extend(self._scan_coroutines(task_coros))
+        found.sort(key=lambda item: item[0])
+        self.leaks = [leak for _, leak in found]
+
+    def _scan_coroutines(self, task_coros: set[int]) -> Iterator[tuple[int, Leak]]:
+        """Coroutines made in the window, never started, still referenced, owned by no task."""
+        candidates = [
+            o for o in gc.get_objects()
+            if type(o) is types.CoroutineType and id(o) not in task_coros and id(o) not in self._preexisting
+        ]
+        leaks: list[tuple[str, Leak]] = []
+        for coro in candidates:
+            if _coro_state(coro) != inspect.CORO_CREATED:
+                continue
+            if any(isinstance(r, asyncio.Future) for r in gc.get_referrers(coro)):
+                continue  # held by a task made on a loop we don't watch
+            qualname, names = _coro_names(coro)
+            if self._allowed(names):
+                continue
+            where, _ = self._origin_where(coro)
+            leaks.append((where, Leak("never awaited", f"coroutine {qualname}() (still referenced)", where, obj=coro)))
+        leaks.sort(key=lambda item: (item[0], item[1].what))
+        for _, leak in leaks:
+            yield self._next_seq(), leak
+
+
+def _mute(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    return None
+
+
+def _cancel_quietly(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task[Any]], timeout: float) -> None:
+    tasks = [t for t in tasks if not t.done()]
+    if not tasks:
+        return
+    if loop.is_running():
+        for task in tasks:
+            loop.call_soon_threadsafe(task.cancel)
+        return
+    if not loop.is_closed():
+        previous = loop.get_exception_handler()
+        loop.set_exception_handler(_mute)
+        try:
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.wait(tasks, timeout=timeout))
+            for task in tasks:
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved: no "exception was never retrieved" later
+        finally:
+            loop.set_exception_handler(previous)
+    for task in tasks:
+        if not task.done():  # a closed loop, or a task that refuses to be cancelled
+            with contextlib.suppress(AttributeError):
+                task._log_destroy_pending = False  # type: ignore[attr-defined]
+            coro = task.get_coro()
+            if coro is not None and hasattr(coro, "close"):
+                with contextlib.suppress(BaseException):
+                    coro.close()
+
+
+# -- the assertion ---------------------------------------------------------------------------
+def _is_async_handler(handler: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(handler):
+        return True
+    call = getattr(handler, "__call__", None)  # noqa: B004 - an object with an async __call__
+    return call is not None and not inspect.isfunction(handler) and inspect.iscoroutinefunction(call)
+
+
+def _handler_name(handler: Callable[..., Any]) -> str:
+    target = inspect.unwrap(handler) if callable(handler) else handler
+    qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
+    module = getattr(target, "__module__", None)
+    return f"{module}.{qualname}" if isinstance(module, str) and module != "builtins" else str(qualname)
+
+
+class _Outcome:
+    __slots__ = ("leaks", "error")
+
+    def __init__(self) -> None:
+        self.leaks: list[Leak] = []
+        self.error: BaseException | None = None
+
+
+def assert_awaits_all(
+    handler: Callable[..., Any],
+    event: Any,
+    context: Any = None,
+    *,
+    allow: Sequence[str] = (),
+    strict: bool = False,
+) -> None:
+    """Run ``handler(event, context)`` once and fail if it returned before its work was done.
+
+    ``handler`` is a sync handler (as AWS calls it, often wrapping
+    ``asyncio.run``) or an ``async def`` function (run on a loop of its own).
+    It always runs on a short-lived thread with no event loop running, so this
+    works inside a pytest-asyncio test and under freezegun (loops made there
+    read the real monotonic clock).  Leftover tasks are cancelled afterwards so
+    nothing leaks into the next test; threads cannot be, they are only reported.
+
+    Raises :class:`~pytest_lambda_async.errors.UnawaitedWorkError` naming each
+    leak and the ``file:line`` that started it.  If the handler raises, the check
+    still runs (and cleans up), then the handler's own exception propagates
+    unchanged, with the leak report attached as a note (Python 3.11+)."""
+    __tracebackhide__ = True
+    from . import _render_leaks
+
+    if context is None:
+        from ._runtime import LambdaContext
+
+        context = LambdaContext()
+    is_async = _is_async_handler(handler)
+    roots = user_code_roots(handler)
+    outcome = _Outcome()
+
+    def run() -> None:
+        ident = threading.get_ident()
+        window = AwaitWindow(allow=allow, strict=strict, user_code=roots)
+        loop: asyncio.AbstractEventLoop | None = None
+        _REAL_CLOCK_THREADS.add(ident)
+        try:
+            try:
+                with window:
+                    if is_async:
+                        from ._loop import new_event_loop
+
+                        loop = new_event_loop()
+                        window.track_loop(loop)
+                        result = loop.run_until_complete(handler(event, context))
+                    else:
+                        result = handler(event, context)
+                        window.check_result(result)
+                    del result
+            except BaseException as exc:
+                outcome.error = exc
+            outcome.leaks = list(window.leaks)
+            window.cancel_leftovers(loop)
+            if loop is not None and not loop.is_closed():
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            _REAL_CLOCK_THREADS.discard(ident)
+            if loop is not None:
+                loop.close()  # shuts the default executor down without waiting
+
+    runner = threading.Thread(target=run, name="lambda-async-await-check", daemon=True)
+    runner.start()
+    runner.join()
+    error = outcome.error
+    if error is not None:
+        if outcome.leaks and hasattr(error, "add_note"):
+            error.add_note(_render_leaks.render_note(_handler_name(handler), outcome.leaks))
+        raise error
+    if outcome.leaks:
+        raise UnawaitedWorkError(
+            _render_leaks.render_message(_handler_name(handler), outcome.leaks, event, is_async=is_async)
+        )
