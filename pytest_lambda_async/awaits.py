@@ -46,6 +46,7 @@ __all__ = [
     "LeakKind",
     "Leftovers",
     "assert_awaits_all",
+    "find_leaks",
     "user_code_roots",
 ]
 
@@ -487,7 +488,12 @@ def _callable_name(fn: Any) -> tuple[str, tuple[str, ...]]:
     module = getattr(fn, "__module__", None)
     if isinstance(module, str):
         names.append(f"{module}.{qualname}")
-    return str(qualname), tuple(names)
+    return _short(str(qualname)), tuple(names)
+
+
+def _short(qualname: str) -> str:
+    """``outer.<locals>.inner`` -> ``inner``: the nesting is noise in a one-line report."""
+    return qualname.rpartition("<locals>.")[2]
 
 
 def _coro_names(coro: Any) -> tuple[str, tuple[str, ...]]:
@@ -498,7 +504,7 @@ def _coro_names(coro: Any) -> tuple[str, tuple[str, ...]]:
         module = frame.f_globals.get("__name__")
         if isinstance(module, str):
             names.append(f"{module}.{qualname}")
-    return str(qualname), tuple(names)
+    return _short(str(qualname)), tuple(names)
 
 
 def _coro_state(coro: Any) -> str:
@@ -956,45 +962,18 @@ def _handler_name(handler: Callable[..., Any]) -> str:
     return f"{module}.{qualname}" if isinstance(module, str) and module != "builtins" else str(qualname)
 
 
-class _Outcome:
-    __slots__ = ("leaks", "error")
-
-    def __init__(self) -> None:
-        self.leaks: list[Leak] = []
-        self.error: BaseException | None = None
-
-
-def assert_awaits_all(
-    handler: Callable[..., Any],
-    event: Any,
-    context: Any = None,
-    *,
-    allow: Sequence[str] = (),
-    strict: bool = False,
-) -> None:
-    """Run ``handler(event, context)`` once and fail if it returned before its work was done.
-
-    ``handler`` is a sync handler (as AWS calls it, often wrapping
-    ``asyncio.run``) or an ``async def`` function (run on a loop of its own).
-    It always runs on a short-lived thread with no event loop running, so this
-    works inside a pytest-asyncio test and under freezegun (loops made there
-    read the real monotonic clock).  Leftover tasks are cancelled afterwards so
-    nothing leaks into the next test; threads cannot be, they are only reported.
-
-    Raises :class:`~pytest_lambda_async.errors.UnawaitedWorkError` naming each
-    leak and the ``file:line`` that started it.  If the handler raises, the check
-    still runs (and cleans up), then the handler's own exception propagates
-    unchanged, with the leak report attached as a note (Python 3.11+)."""
-    __tracebackhide__ = True
-    from . import _render_leaks
-
+def _run_checked(
+    handler: Callable[..., Any], event: Any, context: Any, allow: Sequence[str], strict: bool
+) -> tuple[list[Leak], BaseException | None]:
+    """Run the handler once in a window on a fresh runtime thread: (leaks, its exception)."""
     if context is None:
         from ._runtime import LambdaContext
 
         context = LambdaContext()
     is_async = _is_async_handler(handler)
     roots = user_code_roots(handler)
-    outcome = _Outcome()
+    leaks: list[Leak] = []
+    error: list[BaseException] = []
 
     def run() -> None:
         ident = threading.get_ident()
@@ -1014,9 +993,9 @@ def assert_awaits_all(
                         result = handler(event, context)
                         window.check_result(result)
                     del result
-            except BaseException as exc:
-                outcome.error = exc
-            outcome.leaks = list(window.leaks)
+            except BaseException as exc:  # handed to the caller's thread
+                error.append(exc)
+            leaks.extend(window.leaks)
             window.cancel_leftovers(loop)
             if loop is not None and not loop.is_closed():
                 with contextlib.suppress(Exception):
@@ -1024,17 +1003,69 @@ def assert_awaits_all(
         finally:
             _REAL_CLOCK_THREADS.discard(ident)
             if loop is not None:
-                loop.close()  # shuts the default executor down without waiting
+                loop.close()  # shuts the default executor down without waiting for leaked jobs
 
     runner = threading.Thread(target=run, name="lambda-async-await-check", daemon=True)
     runner.start()
     runner.join()
-    error = outcome.error
+    return leaks, (error[0] if error else None)
+
+
+def _with_note(error: BaseException, handler: Callable[..., Any], leaks: list[Leak]) -> BaseException:
+    if leaks and hasattr(error, "add_note"):
+        from ._render_leaks import render_note
+
+        error.add_note(render_note(_handler_name(handler), leaks))
+    return error
+
+
+def find_leaks(
+    handler: Callable[..., Any],
+    event: Any,
+    context: Any = None,
+    *,
+    allow: Sequence[str] = (),
+    strict: bool = False,
+) -> list[Leak]:
+    """Like :func:`assert_awaits_all`, but return the leaks instead of raising.
+
+    A handler's own exception still propagates (with the leaks as a note)."""
+    __tracebackhide__ = True
+    leaks, error = _run_checked(handler, event, context, allow, strict)
     if error is not None:
-        if outcome.leaks and hasattr(error, "add_note"):
-            error.add_note(_render_leaks.render_note(_handler_name(handler), outcome.leaks))
-        raise error
-    if outcome.leaks:
-        raise UnawaitedWorkError(
-            _render_leaks.render_message(_handler_name(handler), outcome.leaks, event, is_async=is_async)
-        )
+        raise _with_note(error, handler, leaks)
+    return leaks
+
+
+def assert_awaits_all(
+    handler: Callable[..., Any],
+    event: Any,
+    context: Any = None,
+    *,
+    allow: Sequence[str] = (),
+    strict: bool = False,
+) -> None:
+    """Run ``handler(event, context)`` once and fail if it returned before its work was done.
+
+    ``handler`` is a sync handler (as AWS calls it, often wrapping
+    ``asyncio.run``) or an ``async def`` function (run on a loop of its own).
+    It always runs on a short-lived thread with no event loop running, so this
+    works inside a pytest-asyncio test and under freezegun (loops made there
+    read the real monotonic clock).  ``context`` defaults to a
+    :class:`~pytest_lambda_async.LambdaContext`.  Leftover tasks are cancelled
+    afterwards so nothing leaks into the next test; threads cannot be, they
+    are only reported.
+
+    Raises :class:`~pytest_lambda_async.errors.UnawaitedWorkError` naming each
+    leak and the ``file:line`` that started it.  If the handler raises, the check
+    still runs (and cleans up), then the handler's own exception propagates
+    unchanged, with the leak report attached as a note (Python 3.11+)."""
+    __tracebackhide__ = True
+    from ._render_leaks import render_message
+
+    leaks, error = _run_checked(handler, event, context, allow, strict)
+    if error is not None:
+        raise _with_note(error, handler, leaks)
+    if leaks:
+        message = render_message(_handler_name(handler), leaks, event, is_async=_is_async_handler(handler))
+        raise UnawaitedWorkError(message)

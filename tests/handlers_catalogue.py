@@ -1,0 +1,455 @@
+"""A catalogue of Lambda handlers that leave work unfinished, and of correct ones.
+
+Each buggy handler marks the line that starts each unfinished piece of work
+with ``# LEAK: <kind>`` (``x2`` when one line starts two); tests read these
+markers from the source and compare them with what the await check reports.
+Work a test leaves behind waits on :data:`STOP`, which the tests set after each
+check, so nothing outlives its test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+STOP = threading.Event()  # set by the tests once a check is done: leaked threads and jobs end
+POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="catalogue-pool")
+KEPT: list[Any] = []  # where the "still referenced" handlers keep their coroutines
+log = logging.getLogger("catalogue")
+
+
+@dataclass(frozen=True)
+class Case:
+    handler: Callable[..., Any]
+    since: tuple[int, int] = (3, 10)
+
+    @property
+    def name(self) -> str:
+        return self.handler.__name__
+
+    @property
+    def supported(self) -> bool:
+        return sys.version_info >= self.since
+
+
+BUGGY: list[Case] = []
+CORRECT: list[Case] = []
+
+
+def buggy(since: tuple[int, int] = (3, 10)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        BUGGY.append(Case(fn, since))
+        return fn
+
+    return register
+
+
+def correct(since: tuple[int, int] = (3, 10)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        CORRECT.append(Case(fn, since))
+        return fn
+
+    return register
+
+
+# -- the work handlers start -------------------------------------------------------------
+async def send_email(to: str = "alice") -> str:
+    await asyncio.sleep(0)
+    return f"sent to {to}"
+
+
+async def slow(seconds: float = 10.0) -> None:
+    await asyncio.sleep(seconds)
+
+
+def blocking_job() -> str:
+    STOP.wait(2)
+    return "done"
+
+
+def quick_job() -> str:
+    return "done"
+
+
+class Mailer:
+    async def deliver(self, to: str) -> None:
+        await asyncio.sleep(0)
+
+
+def make_coroutine() -> Any:
+    return send_email("via helper")  # LEAK[a_coroutine_from_helper]: never awaited
+
+
+# Import-time work: started outside every window, never reported.
+IMPORT_THREAD = threading.Thread(target=STOP.wait, name="catalogue-import-thread", daemon=True)
+IMPORT_THREAD.start()
+
+
+# ===== buggy: async def handlers (run on the checker's own loop) =====================
+@buggy()
+async def a_coroutine_not_awaited(event: Any, context: Any) -> None:
+    send_email(event["to"])  # LEAK: never awaited
+
+
+@buggy()
+async def a_sleep_not_awaited(event: Any, context: Any) -> None:
+    asyncio.sleep(0.01)  # LEAK: never awaited
+
+
+@buggy()
+async def a_queue_put_not_awaited(event: Any, context: Any) -> None:
+    q: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+    q.put(1)  # LEAK: never awaited
+
+
+@buggy()
+async def a_method_not_awaited(event: Any, context: Any) -> None:
+    Mailer().deliver("bob")  # LEAK: never awaited
+
+
+@buggy()
+async def a_coroutine_in_cycle(event: Any, context: Any) -> None:
+    box: dict[str, Any] = {}
+    box["self"] = box
+    box["job"] = send_email()  # LEAK: never awaited
+
+
+@buggy()
+async def a_coroutine_still_referenced(event: Any, context: Any) -> None:
+    KEPT.append(send_email())  # LEAK: never awaited
+
+
+@buggy()
+async def a_coroutine_from_helper(event: Any, context: Any) -> None:
+    KEPT.append(make_coroutine())
+
+
+@buggy()
+async def a_create_task_forgotten(event: Any, context: Any) -> None:
+    asyncio.create_task(slow())  # LEAK: pending task
+
+
+@buggy()
+async def a_ensure_future_forgotten(event: Any, context: Any) -> None:
+    asyncio.ensure_future(slow())  # LEAK: pending task
+
+
+@buggy()
+async def a_loop_create_task_forgotten(event: Any, context: Any) -> None:
+    asyncio.get_running_loop().create_task(slow())  # LEAK: pending task
+
+
+@buggy()
+async def a_gather_not_awaited(event: Any, context: Any) -> None:
+    asyncio.gather(slow(), slow())  # LEAK: pending task x2
+
+
+@buggy()
+async def a_await_one_of_two(event: Any, context: Any) -> None:
+    first = asyncio.create_task(send_email())
+    second = asyncio.create_task(slow())  # LEAK: pending task
+    await first
+    del second
+
+
+@buggy()
+async def a_wait_first_completed(event: Any, context: Any) -> None:
+    fast = asyncio.create_task(send_email())
+    lagging = asyncio.create_task(slow())  # LEAK: pending task
+    await asyncio.wait([fast, lagging], return_when=asyncio.FIRST_COMPLETED)
+
+
+@buggy()
+async def a_wait_for_shield_times_out(event: Any, context: Any) -> None:
+    job = asyncio.create_task(slow())  # LEAK: pending task
+    try:
+        await asyncio.wait_for(asyncio.shield(job), 0.01)
+    except asyncio.TimeoutError:
+        pass
+
+
+@buggy()
+async def a_run_in_executor_not_awaited(event: Any, context: Any) -> None:
+    asyncio.get_running_loop().run_in_executor(None, blocking_job)  # LEAK: running job
+
+
+@buggy()
+async def a_thread_not_joined(event: Any, context: Any) -> None:
+    threading.Thread(target=blocking_job).start()  # LEAK: alive thread
+
+
+# ===== buggy: sync handlers, the way AWS calls them ==================================
+@buggy()
+def s_asyncio_run_coroutine_not_awaited(event: Any, context: Any) -> None:
+    async def main() -> None:
+        send_email()  # LEAK: never awaited
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_asyncio_run_drops_task(event: Any, context: Any) -> None:
+    async def main() -> None:
+        asyncio.create_task(send_email())  # LEAK: dropped task
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_asyncio_run_drops_gather(event: Any, context: Any) -> None:
+    async def main() -> None:
+        asyncio.gather(send_email("a"), send_email("b"))  # LEAK: dropped task x2
+
+    asyncio.run(main())
+
+
+@buggy(since=(3, 12))
+def s_eager_factory_drops_task(event: Any, context: Any) -> None:
+    async def main() -> None:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+        asyncio.create_task(slow())  # LEAK: dropped task
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_own_loop_left_pending(event: Any, context: Any) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        loop.create_task(slow())  # LEAK: pending task
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+
+
+@buggy()
+def s_returns_coroutine(event: Any, context: Any) -> Any:
+    return send_email()  # LEAK: returned awaitable
+
+
+@buggy()
+def s_returns_coroutine_in_body(event: Any, context: Any) -> Any:
+    return {"statusCode": 200, "body": [send_email()]}  # LEAK: returned awaitable
+
+
+@buggy()
+def s_returns_future(event: Any, context: Any) -> Any:
+    return {"job": POOL.submit(quick_job)}  # LEAK: returned awaitable
+
+
+@buggy()
+def s_thread_not_joined(event: Any, context: Any) -> None:
+    worker = threading.Thread(target=blocking_job, name="metrics-flush")
+    worker.start()  # LEAK: alive thread
+
+
+@buggy()
+def s_timer_left_running(event: Any, context: Any) -> None:
+    threading.Timer(5.0, quick_job).start()  # LEAK: alive thread
+
+
+@buggy()
+def s_executor_submit_not_waited(event: Any, context: Any) -> None:
+    POOL.submit(blocking_job)  # LEAK: running job
+
+
+@buggy()
+def s_executor_shutdown_nowait(event: Any, context: Any) -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.submit(blocking_job)  # LEAK: running job
+    pool.shutdown(wait=False)
+
+
+# ===== correct handlers: never flagged ================================================
+@correct()
+async def ok_all_awaited(event: Any, context: Any) -> dict[str, str]:
+    return {"result": await send_email(event.get("to", "alice"))}
+
+
+@correct()
+async def ok_gather_awaited(event: Any, context: Any) -> None:
+    await asyncio.gather(send_email("a"), send_email("b"))
+
+
+@correct(since=(3, 11))
+async def ok_task_group(event: Any, context: Any) -> None:
+    async with asyncio.TaskGroup() as tg:  # type: ignore[attr-defined]
+        tg.create_task(send_email("a"))
+        tg.create_task(send_email("b"))
+
+
+@correct()
+async def ok_task_awaited_later(event: Any, context: Any) -> None:
+    task = asyncio.create_task(send_email())
+    await asyncio.sleep(0)
+    await task
+
+
+@correct()
+async def ok_wait_for_timeout(event: Any, context: Any) -> None:
+    try:
+        await asyncio.wait_for(slow(), 0.01)
+    except asyncio.TimeoutError:
+        log.info("timed out, as planned")
+
+
+@correct(since=(3, 11))
+async def ok_timeout_block(event: Any, context: Any) -> None:
+    try:
+        async with asyncio.timeout(0.01):  # type: ignore[attr-defined]
+            await slow()
+    except TimeoutError:
+        pass
+
+
+@correct()
+async def ok_cancel_then_await(event: Any, context: Any) -> None:
+    task = asyncio.create_task(slow())
+    await asyncio.sleep(0)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+@correct()
+async def ok_wait_first_completed_then_cancel(event: Any, context: Any) -> None:
+    fast = asyncio.create_task(send_email())
+    lagging = asyncio.create_task(slow())
+    _, pending = await asyncio.wait([fast, lagging], return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
+@correct()
+async def ok_to_thread(event: Any, context: Any) -> str:
+    return await asyncio.to_thread(quick_job)
+
+
+@correct()
+async def ok_run_in_executor_awaited(event: Any, context: Any) -> str:
+    return await asyncio.get_running_loop().run_in_executor(None, quick_job)
+
+
+@correct()
+async def ok_queue_workers(event: Any, context: Any) -> None:
+    # The asyncio docs' queue pattern: cancel the workers once the queue is drained.
+    q: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(5):
+        q.put_nowait(i)
+
+    async def worker() -> None:
+        while True:
+            await q.get()
+            q.task_done()
+
+    workers = [asyncio.create_task(worker()) for _ in range(2)]
+    await q.join()
+    for w in workers:
+        w.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+
+
+@correct()
+def ok_sync_asyncio_run(event: Any, context: Any) -> dict[str, int]:
+    async def main() -> int:
+        results = await asyncio.gather(send_email("a"), send_email("b"))
+        task = asyncio.create_task(send_email("c"))
+        await task
+        return len(results)
+
+    return {"sent": asyncio.run(main())}
+
+
+@correct()
+def ok_sync_thread_joined(event: Any, context: Any) -> None:
+    worker = threading.Thread(target=quick_job)
+    worker.start()
+    worker.join()
+
+
+@correct()
+def ok_sync_timer_cancelled(event: Any, context: Any) -> None:
+    timer = threading.Timer(5.0, quick_job)
+    timer.start()
+    timer.cancel()
+
+
+@correct()
+def ok_sync_with_executor(event: Any, context: Any) -> list[str]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(quick_job) for _ in range(3)]
+    return [f.result() for f in futures]
+
+
+@correct()
+def ok_sync_module_executor_result(event: Any, context: Any) -> str:
+    return POOL.submit(quick_job).result()
+
+
+@correct()
+def ok_sync_own_loop(event: Any, context: Any) -> None:
+    async def main() -> None:
+        await asyncio.gather(send_email("a"), send_email("b"))
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+@correct()
+def ok_sync_logging(event: Any, context: Any) -> dict[str, Any]:
+    log.info("processing %s", event)
+    log.warning("still processing")
+    return {"ok": True}
+
+
+@correct()
+def ok_sync_run_in_executor_inside_asyncio_run(event: Any, context: Any) -> None:
+    # asyncio.run waits for the default executor's jobs when it shuts down.
+    async def main() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, quick_job)
+
+    asyncio.run(main())
+
+
+@correct(since=(3, 12))
+def ok_sync_eager_factory_awaited(event: Any, context: Any) -> None:
+    async def main() -> None:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+        await asyncio.create_task(send_email())
+        await asyncio.gather(send_email("a"), slow(0.001))
+
+    asyncio.run(main())
+
+
+@correct()
+def ok_sync_uses_import_time_work(event: Any, context: Any) -> bool:
+    return IMPORT_THREAD.is_alive()
+
+
+# -- library-owned work (a stdlib QueueListener): ignored unless strict ---------------------
+_listener: list[logging.handlers.QueueListener] = []
+
+
+def lib_queue_listener(event: Any, context: Any) -> None:
+    listener = logging.handlers.QueueListener(queue.SimpleQueue(), logging.NullHandler())  # type: ignore[arg-type]
+    _listener.append(listener)
+    listener.start()  # LEAK: alive thread
+
+
+def stop_listeners() -> None:
+    while _listener:
+        _listener.pop().stop()
