@@ -594,6 +594,9 @@ class AwaitWindow:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self._open:  # abandoned meanwhile
+            sys.set_coroutine_origin_tracking_depth(self._previous_depth)
+            return
         try:
             self._finish()
         finally:
@@ -613,6 +616,34 @@ class AwaitWindow:
                 if not _ACTIVE:
                     gc.unfreeze()
                     _uninstall_globals()
+
+    def abandon(self) -> None:
+        """Close a window whose thread will never leave it (a hung handler the invoker gave up on).
+
+        Callable from any thread: the window stops collecting, gives up its share of
+        the global hooks (restored if it was the last), and reports nothing."""
+        with _LOCK:
+            if not self._open:
+                return
+            self._open = False
+            self._closed = True
+            stack = _STACKS.get(self._thread, [])
+            if self in stack:
+                stack.remove(self)
+            if not stack:
+                _STACKS.pop(self._thread, None)
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
+            for loop in self._loops:
+                _release(loop)
+            if not _ACTIVE:
+                gc.unfreeze()
+                _uninstall_globals()
+
+    @property
+    def open(self) -> bool:
+        """True between ``__enter__`` and ``__exit__`` (or :meth:`abandon`)."""
+        return self._open
 
     # -- public helpers ------------------------------------------------------------
     def track_loop(self, loop: asyncio.AbstractEventLoop) -> None:

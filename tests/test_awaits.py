@@ -524,3 +524,28 @@ def test_window_overhead_is_small() -> None:
         with AwaitWindow():
             handler()
     assert (real_monotonic() - start) / 20 < 0.05
+
+
+def test_abandoned_window_releases_the_globals() -> None:
+    before = _globals()
+    entered = threading.Event()
+    release = threading.Event()
+    windows: list[AwaitWindow] = []
+
+    def hung_attempt() -> None:
+        window = AwaitWindow()
+        windows.append(window)
+        with window:
+            entered.set()
+            release.wait(2)  # a handler the invoker gave up on
+
+    thread = threading.Thread(target=hung_attempt)
+    thread.start()
+    entered.wait(2)
+    windows[0].abandon()
+    after = _globals()
+    after.pop("origin depth"), before.pop("origin depth")
+    assert after == before and not windows[0].open
+    release.set()
+    thread.join()
+    assert windows[0].leaks == []
