@@ -42,35 +42,33 @@ MARSHAL_ERROR = "Runtime.MarshalError: Unable to marshal response: Object of typ
 # One fix per leak kind, in the order kinds are listed in the message.
 HINTS: dict[str, str] = {
     "never awaited": (
-        "put `await` before the call; to run several at once, `await asyncio.gather(a(), b())` "
-        "or create them in `async with asyncio.TaskGroup() as tg:`"
+        "add `await` before the call (several at once: `await asyncio.gather(...)` or an asyncio.TaskGroup)"
     ),
     "pending task": (
-        "keep the task and `await` it (or `await asyncio.gather(*tasks)`) before returning, or create it "
-        "in `async with asyncio.TaskGroup() as tg:`; after asyncio.wait(FIRST_COMPLETED), cancel and await "
-        "the rest; in Lambda, work left pending freezes with the environment"
+        "await the task before returning (`await asyncio.gather(*tasks)`, or create it in "
+        "`async with asyncio.TaskGroup() as tg:`); cancel and await what asyncio.wait() leaves pending"
     ),
     "dropped task": (
-        "asyncio.run() cancelled this task at shutdown, so its work never happened: await it before the "
-        "main coroutine returns (gather or TaskGroup)"
+        "asyncio.run() cancelled it at shutdown, so its work never ran: await it before the main "
+        "coroutine returns (gather or TaskGroup)"
     ),
     "running job": (
-        "await the run_in_executor() future, call .result() on the submitted future, or use "
-        "`with ThreadPoolExecutor() as pool:` so the jobs finish before the block ends"
+        "await the run_in_executor() future, call .result() on the submitted one, or submit inside "
+        "`with ThreadPoolExecutor() as pool:`"
     ),
     "alive thread": (
-        "join() the thread before returning (Timer: join() it, or cancel() it if it must not run); "
-        "or use `with ThreadPoolExecutor() as pool:`; a thread left running freezes with the environment"
+        "join() it before returning (a Timer that must not fire: cancel() it), or use "
+        "`with ThreadPoolExecutor() as pool:`"
     ),
     "returned awaitable": (
-        "AWS fails this invocation with \"{marshal_error}\": return a JSON value; run async code "
-        "with `return asyncio.run(main(event, context))`"
+        "AWS fails this invocation with \"{marshal_error}\": return JSON, and run async code "
+        "with `asyncio.run(...)`"
     ),
 }
 
 ASYNC_HANDLER_HINT = (
-    "this handler is an `async def` function: AWS's Python runtime never awaits it (Runtime.MarshalError). "
-    "Deploy a sync entry point: `def handler(event, context): return asyncio.run(main(event, context))`"
+    "async def handler: AWS's Python runtime never awaits it (Runtime.MarshalError); deploy a sync "
+    "entry point: `def handler(event, context): return asyncio.run(main(event, context))`"
 )
 ALLOW_HINT = f"deliberate long-lived work? name it in allow=[...] (see {DOCS})"
 

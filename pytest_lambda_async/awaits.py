@@ -27,6 +27,7 @@ import functools
 import gc
 import inspect
 import os
+import re
 import sys
 import sysconfig
 import threading
@@ -156,19 +157,23 @@ def _starter_kind(filename: str) -> str:
     return kind
 
 
-_DISPLAY: dict[str, str] = {}
+_DISPLAY: dict[tuple[str, str], str] = {}
 
 
 def _display(filename: str) -> str:
-    shown = _DISPLAY.get(filename)
+    """``filename`` relative to the current directory when below it, with forward slashes."""
+    cwd = os.getcwd()
+    shown = _DISPLAY.get((cwd, filename))
     if shown is None:
         shown = filename
         if not filename.startswith("<"):
-            cwd = _dir(os.getcwd())
+            base = _dir(cwd)
             path = os.path.abspath(filename)
-            if os.path.normcase(path).startswith(cwd):
-                shown = path[len(cwd):].replace(os.sep, "/")
-        _DISPLAY[filename] = shown
+            if os.path.normcase(path).startswith(base):
+                shown = path[len(base):].replace(os.sep, "/")
+        if len(_DISPLAY) > 4096:
+            _DISPLAY.clear()
+        _DISPLAY[(cwd, filename)] = shown
     return shown
 
 
@@ -515,6 +520,7 @@ def _coro_state(coro: Any) -> str:
 
 
 _AUTO_THREAD_NAME = ("Thread-",)
+_AUTO_TASK_NAME = re.compile(r"Task-\d+$")
 
 
 class AwaitWindow:
@@ -806,8 +812,8 @@ class AwaitWindow:
             if first_outside is not None:
                 return _loc(first_outside[0], first_outside[1]), True
         code = getattr(coro, "cr_code", None)
-        if code is not None:  # created where origins weren't recorded: show its definition
-            return f"{_loc(code.co_filename, code.co_firstlineno)} (def)", False
+        if code is not None:  # created where origins weren't recorded: its definition is all we know
+            return _loc(code.co_filename, code.co_firstlineno), False
         return "?", False
 
     def _where_of_record(self, obj: Any) -> str | None:
@@ -820,11 +826,13 @@ class AwaitWindow:
         user_owned, where, _ = self._site(frame)
         coro = task.get_coro() if hasattr(task, "get_coro") else None
         qualname, names = _coro_names(coro) if coro is not None else (repr(task), ())
+        what = f"task {qualname}()"
         with contextlib.suppress(AttributeError):
-            names = (*names, task.get_name())
-        self._records.append(
-            _Record(self._next_seq(), "task", task, f"task {qualname}()", where, not user_owned, names)
-        )
+            name = task.get_name()
+            names = (*names, name)
+            if not _AUTO_TASK_NAME.match(name):  # Task-N counts up across a run: not deterministic
+                what += f" named {name!r}"
+        self._records.append(_Record(self._next_seq(), "task", task, what, where, not user_owned, names))
 
     def _on_thread_start(self, thread: threading.Thread, frame: types.FrameType | None) -> None:
         # Who called start()?  Executor workers and asyncio's helper threads are
@@ -987,7 +995,10 @@ def _is_async_handler(handler: Callable[..., Any]) -> bool:
 
 
 def _handler_name(handler: Callable[..., Any]) -> str:
-    target = inspect.unwrap(handler) if callable(handler) else handler
+    target: Any = handler
+    while isinstance(target, functools.partial):
+        target = target.func
+    target = inspect.unwrap(target) if callable(target) else target
     qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
     module = getattr(target, "__module__", None)
     return f"{module}.{qualname}" if isinstance(module, str) and module != "builtins" else str(qualname)

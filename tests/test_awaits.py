@@ -549,3 +549,18 @@ def test_abandoned_window_releases_the_globals() -> None:
     release.set()
     thread.join()
     assert windows[0].leaks == []
+
+
+def test_task_names_show_in_the_message_and_work_in_the_allow_list() -> None:
+    async def named(event: Any, context: Any) -> None:
+        asyncio.create_task(cat.slow(), name="audit-writer")
+
+    (leak,) = find_leaks(named, EVENT)
+    assert leak.what == "task slow() named 'audit-writer'"
+    assert_awaits_all(named, EVENT, allow=["audit-*"])
+
+
+def test_leak_equality_ignores_the_object() -> None:
+    assert Leak("alive thread", "Thread(target=f)", "app.py:1", obj=object()) == Leak(
+        "alive thread", "Thread(target=f)", "app.py:1")
+    assert "obj" not in repr(Leak("alive thread", "x", "app.py:1", obj=1))
