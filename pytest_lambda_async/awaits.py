@@ -826,13 +826,10 @@ class AwaitWindow:
         user_owned, where, _ = self._site(frame)
         coro = task.get_coro() if hasattr(task, "get_coro") else None
         qualname, names = _coro_names(coro) if coro is not None else (repr(task), ())
-        what = f"task {qualname}()"
-        with contextlib.suppress(AttributeError):
-            name = task.get_name()
-            names = (*names, name)
-            if not _AUTO_TASK_NAME.match(name):  # Task-N counts up across a run: not deterministic
-                what += f" named {name!r}"
-        self._records.append(_Record(self._next_seq(), "task", task, what, where, not user_owned, names))
+        # The task's name is read at the verdict: before 3.12 create_task(name=) sets it after the factory.
+        self._records.append(
+            _Record(self._next_seq(), "task", task, f"task {qualname}()", where, not user_owned, names)
+        )
 
     def _on_thread_start(self, thread: threading.Thread, frame: types.FrameType | None) -> None:
         # Who called start()?  Executor workers and asyncio's helper threads are
@@ -905,6 +902,11 @@ class AwaitWindow:
                 continue
             kind: LeakKind
             if record.kind == "task":
+                name = obj.get_name() if hasattr(obj, "get_name") else None
+                if isinstance(name, str):
+                    record.names = (*record.names, name)
+                    if not _AUTO_TASK_NAME.match(name):  # Task-N counts up across a run: not deterministic
+                        record.what += f" named {name!r}"
                 if record.dropped or _dropped_by_runner(obj):
                     kind = "dropped task"
                 elif not obj.done():
