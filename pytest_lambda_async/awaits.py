@@ -386,6 +386,12 @@ class _TrackedTask(asyncio.Task):  # type: ignore[type-arg]
             self._cancelled_by = frame.f_code.co_filename if frame is not None else "?"
         return super().cancel(msg)
 
+    def set_name(self, value: object) -> None:
+        # 3.13.0 calls task.set_name(name) after a custom factory even when name is None,
+        # which would rename "Task-N" to "None" only because this window installed a factory.
+        if value is not None:
+            super().set_name(value)
+
 
 _RUNNERS_FILE = os.path.join("asyncio", "runners.py")
 
@@ -520,7 +526,7 @@ def _coro_state(coro: Any) -> str:
 
 
 _AUTO_THREAD_NAME = ("Thread-",)
-_AUTO_TASK_NAME = re.compile(r"Task-\d+$")
+_AUTO_TASK_NAME = re.compile(r"Task-\d+$|None$")
 
 
 class AwaitWindow:

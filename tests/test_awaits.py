@@ -564,3 +564,20 @@ def test_leak_equality_ignores_the_object() -> None:
     assert Leak("alive thread", "Thread(target=f)", "app.py:1", obj=object()) == Leak(
         "alive thread", "Thread(target=f)", "app.py:1")
     assert "obj" not in repr(Leak("alive thread", "x", "app.py:1", obj=1))
+
+
+def test_the_window_does_not_change_what_handlers_see() -> None:
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        task = asyncio.create_task(cat.send_email())
+        named = asyncio.create_task(cat.send_email(), name="given")
+        seen["names"] = (task.get_name(), named.get_name())
+        seen["factory"] = asyncio.get_running_loop().get_task_factory()
+        await asyncio.gather(task, named)
+
+    with AwaitWindow() as window:
+        asyncio.run(main())
+    assert window.leaks == []
+    assert re.fullmatch(r"Task-\d+", seen["names"][0]) and seen["names"][1] == "given"
+    assert seen["factory"] is None
