@@ -1012,6 +1012,9 @@ def _handler_name(handler: Callable[..., Any]) -> str:
     return f"{module}.{qualname}" if isinstance(module, str) and module != "builtins" else str(qualname)
 
 
+_LEGACY_CURRENT_LOOP = sys.version_info < (3, 14)
+
+
 def _run_checked(
     handler: Callable[..., Any], event: Any, context: Any, allow: Sequence[str], strict: bool
 ) -> tuple[list[Leak], BaseException | None]:
@@ -1033,11 +1036,17 @@ def _run_checked(
         try:
             try:
                 with window:
-                    if is_async:
+                    if is_async or _LEGACY_CURRENT_LOOP:
                         from ._loop import new_event_loop
 
                         loop = new_event_loop()
                         window.track_loop(loop)
+                        if _LEGACY_CURRENT_LOOP:
+                            # Lambda runs handlers on the main thread, where before 3.14
+                            # asyncio.get_event_loop() makes a loop: give this thread one too.
+                            asyncio.set_event_loop(loop)
+                    if is_async:
+                        assert loop is not None
                         result = loop.run_until_complete(handler(event, context))
                     else:
                         result = handler(event, context)
@@ -1053,6 +1062,8 @@ def _run_checked(
         finally:
             _REAL_CLOCK_THREADS.discard(ident)
             if loop is not None:
+                if _LEGACY_CURRENT_LOOP:
+                    asyncio.set_event_loop(None)
                 loop.close()  # shuts the default executor down without waiting for leaked jobs
 
     runner = threading.Thread(target=run, name="lambda-async-await-check", daemon=True)

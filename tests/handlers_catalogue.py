@@ -30,6 +30,7 @@ log = logging.getLogger("catalogue")
 class Case:
     handler: Callable[..., Any]
     since: tuple[int, int] = (3, 10)
+    until: tuple[int, int] = (4, 0)  # first version it no longer applies to
 
     @property
     def name(self) -> str:
@@ -37,24 +38,28 @@ class Case:
 
     @property
     def supported(self) -> bool:
-        return sys.version_info >= self.since
+        return self.since <= sys.version_info[:2] < self.until
 
 
 BUGGY: list[Case] = []
 CORRECT: list[Case] = []
 
 
-def buggy(since: tuple[int, int] = (3, 10)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def buggy(
+    since: tuple[int, int] = (3, 10), until: tuple[int, int] = (4, 0)
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        BUGGY.append(Case(fn, since))
+        BUGGY.append(Case(fn, since, until))
         return fn
 
     return register
 
 
-def correct(since: tuple[int, int] = (3, 10)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def correct(
+    since: tuple[int, int] = (3, 10), until: tuple[int, int] = (4, 0)
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        CORRECT.append(Case(fn, since))
+        CORRECT.append(Case(fn, since, until))
         return fn
 
     return register
@@ -228,6 +233,14 @@ def s_own_loop_left_pending(event: Any, context: Any) -> None:
         loop.run_until_complete(asyncio.sleep(0))
     finally:
         loop.close()
+
+
+@buggy(until=(3, 14))
+def s_legacy_get_event_loop_left_pending(event: Any, context: Any) -> None:
+    # The pre-3.14 Lambda idiom: the main thread's implicit loop, reused across invocations.
+    loop = asyncio.get_event_loop()
+    loop.create_task(slow())  # LEAK: pending task
+    loop.run_until_complete(send_email())
 
 
 @buggy()
@@ -407,6 +420,12 @@ def ok_sync_own_loop(event: Any, context: Any) -> None:
         loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+@correct(until=(3, 14))
+def ok_sync_legacy_get_event_loop(event: Any, context: Any) -> str:
+    loop = asyncio.get_event_loop()
+    return loop.run_until_complete(send_email())
 
 
 @correct()

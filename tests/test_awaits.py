@@ -72,7 +72,7 @@ def reported(leaks: list[Leak]) -> Counter[tuple[str, int]]:
 def _case_params(cases: list[cat.Case]) -> list[Any]:
     return [
         pytest.param(case.handler, id=case.name, marks=pytest.mark.skipif(
-            not case.supported, reason=f"needs Python {'.'.join(map(str, case.since))}+"))
+            not case.supported, reason=f"applies to Python {case.since} <= version < {case.until}"))
         for case in cases
     ]
 
