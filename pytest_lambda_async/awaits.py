@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import functools
 import gc
 import inspect
@@ -487,13 +488,14 @@ def _loc(filename: str, lineno: int | None) -> str:
 def _callable_name(fn: Any) -> tuple[str, tuple[str, ...]]:
     """A readable name for a callable, and the names an allow-list may use for it."""
     for _ in range(8):
-        if isinstance(fn, functools.partial):
-            fn = fn.func
-            continue
-        owner = getattr(fn, "__self__", None)
-        if type(owner).__name__ == "Context" and getattr(fn, "__name__", "") == "run":
-            break  # Context.run: the real target is its first argument, not reachable here
-        break
+        if not isinstance(fn, functools.partial):
+            break
+        inner = fn.func
+        # asyncio.to_thread submits partial(context.run, func, ...): name func, not Context.run.
+        if isinstance(getattr(inner, "__self__", None), contextvars.Context) and fn.args:
+            fn = fn.args[0]
+        else:
+            fn = inner
     qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__qualname__
     names = [str(qualname), str(getattr(fn, "__name__", qualname))]
     module = getattr(fn, "__module__", None)
@@ -978,7 +980,14 @@ def _cancel_quietly(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task[An
         try:
             for task in tasks:
                 task.cancel()
-            loop.run_until_complete(asyncio.wait(tasks, timeout=timeout))
+            # A few turns of the loop finish ordinary cancellations without waiting on
+            # its clock (on a virtual-time loop a timed wait would move the clock).
+            for _ in range(10):
+                if all(task.done() for task in tasks):
+                    break
+                loop.run_until_complete(asyncio.sleep(0))
+            if not all(task.done() for task in tasks):
+                loop.run_until_complete(asyncio.wait(tasks, timeout=timeout))
             for task in tasks:
                 if task.done() and not task.cancelled():
                     task.exception()  # retrieved: no "exception was never retrieved" later
