@@ -571,7 +571,6 @@ class AwaitWindow:
         self._parent: AwaitWindow | None = None
         self._preexisting: set[int] = set()
         self._overlapped = False
-        self._froze = False
         self._previous_depth = 0
         self._user_cache: dict[str, bool] = {}
 
@@ -595,8 +594,7 @@ class AwaitWindow:
                         other._overlapped = self._overlapped = True
             else:
                 _install_globals()
-                gc.freeze()
-                self._froze = True
+                gc.freeze()  # O(1): the existing heap is parked; the final scan sees the window's objects
             _ACTIVE.append(self)
             stack.append(self)
             self._thread = ident
@@ -615,30 +613,21 @@ class AwaitWindow:
             self._finish()
         finally:
             sys.set_coroutine_origin_tracking_depth(self._previous_depth)
-            with _LOCK:
-                for loop in self._loops:
-                    _release(loop)
-                self._open = False
-                self._closed = True
-                stack = _STACKS.get(self._thread, [])
-                if self in stack:
-                    stack.remove(self)
-                if not stack:
-                    _STACKS.pop(self._thread, None)
-                if self in _ACTIVE:
-                    _ACTIVE.remove(self)
-                if not _ACTIVE:
-                    gc.unfreeze()
-                    _uninstall_globals()
+            self._leave()
 
     def abandon(self) -> None:
         """Close a window whose thread will never leave it (a hung handler the invoker gave up on).
 
         Callable from any thread: the window stops collecting, gives up its share of
         the global hooks (restored if it was the last), and reports nothing."""
+        self._leave()
+
+    def _leave(self) -> None:
         with _LOCK:
             if not self._open:
                 return
+            for loop in self._loops:
+                _release(loop)
             self._open = False
             self._closed = True
             stack = _STACKS.get(self._thread, [])
@@ -648,9 +637,7 @@ class AwaitWindow:
                 _STACKS.pop(self._thread, None)
             if self in _ACTIVE:
                 _ACTIVE.remove(self)
-            for loop in self._loops:
-                _release(loop)
-            if not _ACTIVE:
+            if not _ACTIVE:  # the last window out restores the process
                 gc.unfreeze()
                 _uninstall_globals()
 
@@ -674,28 +661,29 @@ class AwaitWindow:
 
         Walks dicts, lists, tuples and sets (bounded).  On AWS such a result fails
         with Runtime.MarshalError."""
-        found: list[tuple[str, Any]] = []
+        found: list[tuple[tuple[str, ...], Any]] = []
         budget = [10_000]
+        plain = (str, int, float, bool, type(None), bytes)
 
-        def walk(value: object, path: str, depth: int) -> None:
+        def walk(value: object, path: tuple[str, ...]) -> None:
             budget[0] -= 1
-            if budget[0] < 0 or depth > 32:
+            if budget[0] < 0 or len(path) > 32 or isinstance(value, plain):
                 return
             if inspect.isawaitable(value) or isinstance(value, concurrent.futures.Future):
                 found.append((path, value))
             elif isinstance(value, dict):
                 for key, item in value.items():
-                    walk(item, f"{path}[{key!r}]", depth + 1)
+                    walk(item, (*path, repr(key)))
             elif isinstance(value, (list, tuple)):
                 for index, item in enumerate(value):
-                    walk(item, f"{path}[{index}]", depth + 1)
+                    walk(item, (*path, str(index)))
             elif isinstance(value, (set, frozenset)):
                 for item in value:
-                    walk(item, f"{path}[...]", depth + 1)
+                    walk(item, (*path, "..."))
 
-        walk(result, "result", 0)
-        for path, value in found:
-            at = "" if path == "result" else f" at {path}"
+        walk(result, ())
+        for keys, value in found:
+            at = f" at result{''.join(f'[{k}]' for k in keys)}" if keys else ""
             if type(value) is types.CoroutineType:
                 qualname, names = _coro_names(value)
                 what = f"coroutine {qualname}(){at}"
