@@ -471,14 +471,50 @@ def _release(loop: asyncio.AbstractEventLoop) -> None:
 # -- what the window records ---------------------------------------------------------
 @dataclass
 class _Record:
+    """Work started in a window; described (names, paths) only if it turns out to be a leak."""
+
     seq: int
     kind: Literal["task", "thread", "job"]
     obj: Any
-    what: str
-    where: str
+    site: tuple[str, int | None] | None  # (filename, line) where it was started
     library: bool
-    names: tuple[str, ...]
+    target: Any = None  # an executor job's callable
     dropped: bool = False
+
+    @property
+    def where(self) -> str:
+        return _loc(*self.site) if self.site is not None else "?"
+
+    def describe(self) -> tuple[str, tuple[str, ...]]:
+        """What it is, for people, and the names an allow-list may match."""
+        obj = self.obj
+        if self.kind == "task":
+            coro = obj.get_coro() if hasattr(obj, "get_coro") else None
+            qualname, names = _coro_names(coro) if coro is not None else (type(obj).__name__, ())
+            what = f"task {qualname}()"
+            name = obj.get_name() if hasattr(obj, "get_name") else None
+            if isinstance(name, str):  # read now: before 3.12 create_task(name=) names it after the factory
+                names = (*names, name)
+                if not _AUTO_TASK_NAME.match(name):  # Task-N counts up across a run: not deterministic
+                    what += f" named {name!r}"
+            return what, names
+        if self.kind == "job":
+            fname, names = _callable_name(self.target)
+            return f"executor job {fname}()", names
+        thread: threading.Thread = obj
+        target = getattr(thread, "_target", None)
+        if isinstance(thread, threading.Timer):
+            fname, names = _callable_name(thread.function)
+            what = f"Timer({thread.interval:g}, {fname})"
+        elif target is not None:
+            fname, names = _callable_name(target)
+            what = f"Thread(target={fname})"
+        else:
+            names = (type(thread).__qualname__,)
+            what = f"thread {type(thread).__qualname__}"
+        if not thread.name.startswith(_AUTO_THREAD_NAME):
+            what += f" named {thread.name!r}"
+        return what, (*names, thread.name)
 
 
 def _loc(filename: str, lineno: int | None) -> str:
@@ -777,23 +813,24 @@ class AwaitWindow:
             self._user_cache[filename] = cached
         return cached
 
-    def _site(self, frame: types.FrameType | None) -> tuple[bool, str, str | None]:
-        """(owned by user code, where, file of the first non-machinery frame) for a stack."""
-        owner: str | None = None
-        user_owned = False
-        fallback: str | None = None
+    def _site(self, frame: types.FrameType | None) -> tuple[bool, tuple[str, int | None] | None]:
+        """(owned by user code, (file, line) of the innermost user frame) for a creation stack.
+
+        The owner is the innermost frame outside asyncio, concurrent.futures,
+        threading and this package; without a user frame, the owner's is shown."""
+        owned_by: bool | None = None
+        fallback: tuple[str, int | None] | None = None
         depth = 0
         while frame is not None and depth < 64:
             filename = frame.f_code.co_filename
-            if owner is None and _file_kind(filename) not in (_MACHINERY, _INTERNAL):
-                owner = filename
-                user_owned = self._is_user(filename)
-                fallback = _loc(filename, frame.f_lineno)
-            if owner is not None and self._is_user(filename):
-                return user_owned, _loc(filename, frame.f_lineno), owner
+            if owned_by is None and _file_kind(filename) not in (_MACHINERY, _INTERNAL):
+                owned_by = self._is_user(filename)
+                fallback = (filename, frame.f_lineno)
+            if owned_by is not None and self._is_user(filename):
+                return owned_by, (filename, frame.f_lineno)
             frame = frame.f_back
             depth += 1
-        return user_owned, fallback or "?", owner
+        return bool(owned_by), fallback
 
     def _origin_where(self, coro: Any) -> tuple[str, bool]:
         """(where, created by library code) from a coroutine's recorded creation stack."""
@@ -819,13 +856,8 @@ class AwaitWindow:
         return None
 
     def _on_task(self, task: Any, frame: types.FrameType | None) -> None:
-        user_owned, where, _ = self._site(frame)
-        coro = task.get_coro() if hasattr(task, "get_coro") else None
-        qualname, names = _coro_names(coro) if coro is not None else (repr(task), ())
-        # The task's name is read at the verdict: before 3.12 create_task(name=) sets it after the factory.
-        self._records.append(
-            _Record(self._next_seq(), "task", task, f"task {qualname}()", where, not user_owned, names)
-        )
+        user_owned, site = self._site(frame)
+        self._records.append(_Record(self._next_seq(), "task", task, site, not user_owned))
 
     def _on_thread_start(self, thread: threading.Thread, frame: types.FrameType | None) -> None:
         # Who called start()?  Executor workers and asyncio's helper threads are
@@ -835,30 +867,14 @@ class AwaitWindow:
             f = f.f_back
         if f is not None and _starter_kind(f.f_code.co_filename) == "machinery":
             return
-        user_owned, where, _ = self._site(frame)
-        target = getattr(thread, "_target", None)
-        if isinstance(thread, threading.Timer):
-            fname, names = _callable_name(thread.function)
-            what = f"Timer({thread.interval:g}, {fname})"
-        elif target is not None:
-            fname, names = _callable_name(target)
-            what = f"Thread(target={fname})"
-        else:
-            fname, names = type(thread).__qualname__, (type(thread).__qualname__,)
-            what = f"thread {type(thread).__qualname__}"
-        if not thread.name.startswith(_AUTO_THREAD_NAME):
-            what += f" named {thread.name!r}"
-        names = (*names, thread.name)
-        self._records.append(_Record(self._next_seq(), "thread", thread, what, where, not user_owned, names))
+        user_owned, site = self._site(frame)
+        self._records.append(_Record(self._next_seq(), "thread", thread, site, not user_owned))
         with contextlib.suppress(AttributeError):
             setattr(thread, _WINDOW_ATTR, weakref.ref(self))
 
     def _on_submit(self, future: concurrent.futures.Future[Any], fn: Any, frame: types.FrameType | None) -> None:
-        user_owned, where, _ = self._site(frame)
-        fname, names = _callable_name(fn)
-        self._records.append(
-            _Record(self._next_seq(), "job", future, f"executor job {fname}()", where, not user_owned, names)
-        )
+        user_owned, site = self._site(frame)
+        self._records.append(_Record(self._next_seq(), "job", future, site, not user_owned, target=fn))
 
     def _on_never_awaited(self, coro: Any) -> None:
         qualname, names = _coro_names(coro)
@@ -898,11 +914,6 @@ class AwaitWindow:
                 continue
             kind: LeakKind
             if record.kind == "task":
-                name = obj.get_name() if hasattr(obj, "get_name") else None
-                if isinstance(name, str):
-                    record.names = (*record.names, name)
-                    if not _AUTO_TASK_NAME.match(name):  # Task-N counts up across a run: not deterministic
-                        record.what += f" named {name!r}"
                 if record.dropped or _dropped_by_runner(obj):
                     kind = "dropped task"
                 elif not obj.done():
@@ -919,9 +930,10 @@ class AwaitWindow:
                 if obj.done():
                     continue
                 kind = "running job"
-            if self._allowed(record.names):
+            what, names = record.describe()
+            if self._allowed(names):
                 continue
-            what = record.what + (" [library]" if record.library else "")
+            what += " [library]" if record.library else ""
             found.append((record.seq, Leak(kind, what, record.where, record.library, obj)))
         if not self._overlapped:
             found.extend(self._scan_coroutines(task_coros))
