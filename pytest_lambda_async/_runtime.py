@@ -352,6 +352,7 @@ class RuntimeThread:
                 self._inject(AttemptTimedOut)
             elif now - injected_at > self.GRACE:
                 self.abandoned = True
+                _clear_async_exc_flag()
                 raise HandlerHung()
         if call.error is not None:
             raise call.error
@@ -365,6 +366,29 @@ class RuntimeThread:
     def close(self) -> None:
         if not self.abandoned:
             self._tasks.put(None)
+
+
+class _FlagReset(BaseException):
+    pass
+
+
+def _clear_async_exc_flag() -> None:
+    """Undo the side effect an undelivered async exception has on the whole interpreter.
+
+    Before 3.13, CPython keeps one interpreter-wide "async exception pending" flag that
+    only the target thread clears, when it next runs Python code. A handler blocked in
+    C never does, and while the flag stays set, code running under ``sys.settrace``
+    (Hypothesis reporting a failure, coverage.py on 3.11) spins forever at its next
+    function call. Raising one in this thread and catching it clears the flag; the
+    abandoned thread keeps its own pending exception and dies with it if it ever wakes,
+    as Lambda would have killed it."""
+    try:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()),
+                                                   ctypes.py_object(_FlagReset))
+        for _ in range(1_000_000):  # delivered at the first backward jump
+            pass
+    except _FlagReset:
+        return
 
 
 class _Call:

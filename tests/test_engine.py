@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import subprocess
 import sys
 import threading
 import time
@@ -538,6 +539,39 @@ def test_handler_blocked_in_c_is_abandoned_not_hung_PY_6() -> None:
         assert [(a.function, a.outcome) for a in made] == [("w", "timeout"), ("v", "success")]
         assert inv.records(SQS)[0]["requestContext"]["condition"] == "RetriesExhausted"
         assert abs(time.time() - dt.datetime.now().timestamp()) < 5  # freezegun undone
+
+
+ABANDON_THEN_TRACE = """
+import sys, threading
+from hypothesis import given, settings, strategies as st
+from pytest_lambda_async import LambdaInvoker
+
+def stuck(event, context):
+    threading.Event().wait()
+
+with LambdaInvoker(real_time_limit=0.1) as inv:
+    inv.register("w", stuck, max_retry_attempts=0)
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.run()
+
+@settings(max_examples=5, deadline=None, database=None)
+@given(st.integers())
+def failing(n):
+    raise ValueError(n)
+
+try:
+    failing()
+except ValueError:
+    print("hypothesis reported the failure")
+"""
+
+
+def test_an_abandoned_handler_leaves_no_pending_async_exception_behind_PY_6() -> None:
+    """A timeout raised into a thread blocked in C stays pending; before 3.13 the whole
+    interpreter then spins in any traced code (Hypothesis's failure report here)."""
+    done = subprocess.run([sys.executable, "-c", ABANDON_THEN_TRACE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "hypothesis reported the failure" in done.stdout
 
 
 @pytest.mark.parametrize("body,detail", [("sys.exit(3)", "exit status 3"), ("raise SystemExit()", "exit status 0"),
