@@ -12,6 +12,7 @@ from typing import Any
 
 from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunction, LambdaInvoker, TerminalOutcome
 from ._runtime import LambdaContext
+from .awaits import AwaitWindow, Leak, assert_awaits_all, find_leaks
 from .errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
@@ -26,12 +27,14 @@ from .errors import (
     ServiceException,
     TooManyRequestsException,
     UnawaitedWorkError,
+    UnawaitedWorkWarning,
     UnsupportedMediaTypeException,
 )
 
 __all__ = [
     "AsyncHandlerError",
     "Attempt",
+    "AwaitWindow",
     "InjectedFunctionError",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
@@ -40,6 +43,7 @@ __all__ = [
     "LambdaFunction",
     "LambdaInvoker",
     "LambdaServiceError",
+    "Leak",
     "NotIdempotentError",
     "RecursiveInvocationException",
     "RequestEntityTooLargeException",
@@ -50,21 +54,19 @@ __all__ = [
     "TerminalOutcome",
     "TooManyRequestsException",
     "UnawaitedWorkError",
+    "UnawaitedWorkWarning",
     "UnsupportedMediaTypeException",
+    "assert_awaits_all",
+    "find_leaks",
 ]
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: these modules pull in asyncio machinery or Hypothesis only when used.
+    # Lazy: the strategies pull in Hypothesis only when used.
     import importlib
 
-    if name == "assert_awaits_all":  # issue 4: present once pytest_lambda_async.awaits lands
-        try:
-            return importlib.import_module(".awaits", __name__).assert_awaits_all
-        except ModuleNotFoundError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r} yet") from None
     if name == "strategies":
         return importlib.import_module(".strategies", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,7 @@ them on the virtual clock.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as _dt
 import heapq
@@ -15,7 +16,7 @@ import json
 import random
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from . import _aws
 from ._clock import VirtualClock, real_monotonic
 from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
 from ._loop import RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from ._render import leak_lines, unawaited_error, unawaited_summary
 from ._runtime import (
     CaptureScope,
     Execution,
@@ -41,10 +43,14 @@ from .errors import (
     RequestEntityTooLargeException,
     ResourceConflictException,
     TooManyRequestsException,
+    UnawaitedWorkWarning,
 )
+from .awaits import AwaitWindow, user_code_roots
 
 AwaitCheck = Literal["error", "warn", "off"]
 AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
+Freeze = Literal["cancel", "resume"]
+FREEZE_MODES: tuple[Freeze, ...] = ("cancel", "resume")
 Handler = Callable[[Any, Any], Any]
 _UNSET: Any = object()
 
@@ -126,6 +132,47 @@ class _Delivery:
     last: Execution | None = None
 
 
+class _SuspendedWork:
+    """Work an attempt left behind under freeze="resume", and how far it had got (PY-4)."""
+
+    def __init__(self, request_id: str, window: AwaitWindow) -> None:
+        self.request_id = request_id
+        self.window = window
+        self._seen = {id(task): _task_position(task) for task in window.leftovers().tasks}
+
+    def progress(self) -> list[tuple[str, str]]:
+        """(what, status) for each suspended task that ran since the last look."""
+        moved: list[tuple[str, str]] = []
+        for leak in self.window.leaks:
+            task = leak.obj
+            if not isinstance(task, asyncio.Task) or id(task) not in self._seen:
+                continue
+            now = _task_position(task)
+            if now == self._seen[id(task)]:
+                continue
+            self._seen[id(task)] = now
+            if not task.done():
+                status = "still suspended"
+            elif task.cancelled():
+                status = "cancelled"
+            elif task.exception() is not None:
+                status = f"failed: {type(task.exception()).__name__}"
+            else:
+                status = "finished"
+            moved.append((leak.what, status))
+            if task.done():
+                del self._seen[id(task)]
+        return moved
+
+
+def _task_position(task: asyncio.Task[Any]) -> tuple[bool, int]:
+    """Where a task is: done, or the offset of the instruction its coroutine is paused at."""
+    if task.done():
+        return True, -1
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    return False, frame.f_lasti if frame is not None else -1
+
+
 class LambdaFunction:
     """A registered function: its handler and its asynchronous invocation config."""
 
@@ -147,6 +194,17 @@ class LambdaFunction:
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
         self._loop: RuntimeEventLoop | None = None
         self._log_stream: tuple[int, str] | None = None
+        self._user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
+        # freeze="resume": work left by earlier attempts in this environment, waiting to run again (PY-4)
+        self._suspended: list[_SuspendedWork] = []
+
+    def drop_suspended(self) -> list[_SuspendedWork]:
+        """Cancel what earlier attempts left suspended (a cold start, or the end of the test)."""
+        dropped, self._suspended = self._suspended, []
+        for work in dropped:
+            work.window.cancel_leftovers(self._loop if self._loop is not None and not self._loop.is_running()
+                                         else None)
+        return dropped
 
     def drop_loop(self) -> None:
         """Close this function's event loop (a cold start or the end of the test)."""
@@ -257,6 +315,8 @@ class LambdaInvoker:
         timeout_limit: float = _aws.TIMEOUT_MAX,
         real_time_limit: float = 10.0,
         eventbridge_source: str = _aws.EVENTBRIDGE_SOURCE,
+        freeze: Freeze = "cancel",
+        await_allow: Sequence[str] = (),
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {seed!r}")
@@ -265,6 +325,12 @@ class LambdaInvoker:
             raise ValueError(f"duplicate_rate must be a probability between 0 and 1, got {duplicate_rate!r}")
         if await_check not in AWAIT_CHECKS:
             raise ValueError(f"await_check must be one of {', '.join(AWAIT_CHECKS)}; got {await_check!r}")
+        if freeze not in FREEZE_MODES:
+            raise ValueError(f"freeze must be one of {', '.join(FREEZE_MODES)}; got {freeze!r}")
+        if isinstance(await_allow, str):
+            await_allow = (await_allow,)
+        if not all(isinstance(a, str) and a for a in await_allow):
+            raise ValueError(f"await_allow must be qualname or thread-name patterns (strings), got {await_allow!r}")
         if async_payload_limit not in (_aws.ASYNC_PAYLOAD_LIMIT, _aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
             raise ValueError(f"async_payload_limit is {_aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
                              f"{_aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
@@ -275,6 +341,9 @@ class LambdaInvoker:
         self.seed = seed
         self.duplicate_rate = float(duplicate_rate)
         self.await_check: AwaitCheck = await_check
+        self.freeze: Freeze = freeze
+        self.await_allow: tuple[str, ...] = tuple(await_allow)
+        self._await_warnings: list[str] = []  # "warn" mode: raised on the caller's thread
         self.region = region
         self.account = account
         self.async_payload_limit = async_payload_limit
@@ -299,7 +368,7 @@ class LambdaInvoker:
         self._capture: Any = None
         self._closed = False
         self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
-        self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime]] = []
+        self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LambdaInvoker:
@@ -316,6 +385,7 @@ class LambdaInvoker:
         self._held = False
         self._clock.release()
         for fn in self._functions.values():
+            fn.drop_suspended()
             fn.drop_loop()
         if self._runtime is not None:
             self._runtime.close()
@@ -538,25 +608,31 @@ class LambdaInvoker:
                 for step in undo:
                     step()
 
-        while True:
-            if self._runtime is None:
-                self._runtime = RuntimeThread()
-            try:
-                return self._runtime.call(with_clock)
-            except HandlerHung:
-                self._runtime = None
-                self._capture = None
-                for step in undo:
-                    step()
-                result = self._abandon_inflight()
-                if result is not None:  # the call was a sync invoke: its attempt is over
-                    return result
+        try:
+            while True:
+                if self._runtime is None:
+                    self._runtime = RuntimeThread()
+                try:
+                    return self._runtime.call(with_clock)
+                except HandlerHung:
+                    self._runtime = None
+                    self._capture = None
+                    for step in undo:
+                        step()
+                    result = self._abandon_inflight()
+                    if result is not None:  # the call was a sync invoke: its attempt is over
+                        return result
+        finally:
+            if self._await_warnings:
+                self._flush_await_warnings()
 
     def _abandon_inflight(self) -> Execution | None:
         """Record the attempts a hung thread was in as timeouts; route the Event ones."""
         outermost: Execution | None = None
         while self._inflight:
-            d, invocation_type, start = self._inflight.pop()
+            d, invocation_type, start, window = self._inflight.pop()
+            if window is not None:
+                window.abandon()  # its thread will never leave it
             fn = d.function
             payload = _aws.timeout_error(d.request_id, fn.timeout)
             execution = Execution("timeout", payload, _aws.FUNCTION_ERROR,
@@ -640,24 +716,90 @@ class LambdaInvoker:
             def call() -> Any:
                 return fn.handler(d.event, context)
 
+        window = None
+        if self.await_check != "off" and injected is _UNSET:
+            window = self._await_window(fn)
         runtime = self._runtime
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
-        self._inflight.append((d, invocation_type, start))
+        self._inflight.append((d, invocation_type, start, window))
         try:
             execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
-                                timeout=fn.timeout, deadline=deadline)
+                                timeout=fn.timeout, deadline=deadline, window=window)
         finally:
             if runtime is not None:
                 runtime.real_deadline = None
         if runtime is not None and runtime.abandoned:
             return execution  # too late: the supervisor already recorded this attempt as a timeout
         self._inflight.pop()
-        self._finish_attempt(d, invocation_type, start, execution)
+        notes: list[str] = []
+        if window is not None:
+            execution, notes = self._settle_await(d, execution, window)
+        self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
 
+    # -- await checks and freeze semantics (PY-4) ------------------------------------
+    def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
+        if fn._user_code is None:
+            fn._user_code = user_code_roots(fn.handler)
+        window = AwaitWindow(allow=self.await_allow, user_code=fn._user_code)
+        if fn.is_async:
+            window.track_loop(self._loop_for(fn))
+        return window
+
+    def _settle_await(self, d: _Delivery, execution: Execution,
+                      window: AwaitWindow) -> tuple[Execution, list[str]]:
+        """Judge what the attempt left unfinished, then freeze it: cancel, or keep it to resume.
+
+        Returns the attempt's execution (``"unawaited"`` under ``await_check="error"``)
+        and the lines the timeline shows under the attempt."""
+        fn = d.function
+        notes = self._resumed_work(fn, d.request_id)
+        # A returned awaitable is already AWS's own Runtime.MarshalError (PY-2).
+        leaks = [leak for leak in window.leaks if leak.kind != "returned awaitable"]
+        if not leaks:
+            return execution, notes
+        notes.extend(f"unfinished: {line.strip()}" for line in leak_lines(leaks))
+        if execution.crashed:  # the environment is gone, and the work with it (PY-6, PY-7)
+            window.cancel_leftovers(fn._loop)
+            notes.append("freeze: the environment was reset, so this work was dropped")
+        elif self.freeze == "cancel":
+            window.cancel_leftovers(fn._loop)
+            notes.append("freeze=cancel: unfinished work cancelled (as if this environment were never reused)")
+        elif window.leftovers():
+            fn._suspended.append(_SuspendedWork(d.request_id, window))
+            notes.append("freeze=resume: suspended; it resumes if the next attempt reuses this environment")
+        if self.await_check == "warn":
+            self._await_warnings.append(
+                f"{fn.name} (request {d.request_id}) returned before its work was done:\n" + "\n".join(leak_lines(leaks)))
+            return execution, notes
+        if execution.outcome != "success":
+            return execution, notes  # the handler's own error is the attempt's error; the leaks are notes
+        payload = unawaited_error(leaks)
+        return (Execution("unawaited", payload, _aws.FUNCTION_ERROR, unawaited_summary(leaks), execution.logs,
+                          execution.crashed), notes)
+
+    def _resumed_work(self, fn: LambdaFunction, request_id: str) -> list[str]:
+        """What suspended work from earlier requests ran during this one (freeze="resume")."""
+        notes: list[str] = []
+        still: list[_SuspendedWork] = []
+        for work in fn._suspended:
+            for what, status in work.progress():
+                notes.append(f"resumed: {what}, created by request {_short(work.request_id)}, "
+                             f"ran during request {_short(request_id)} ({status})")
+            if work.window.leftovers():
+                still.append(work)
+        fn._suspended = still
+        return notes
+
+    def _flush_await_warnings(self) -> None:
+        """Raise "warn"-mode findings on the caller's thread, where pytest records warnings."""
+        found, self._await_warnings = self._await_warnings, []
+        for text in found:
+            warnings.warn(UnawaitedWorkWarning(text), stacklevel=3)
+
     def _finish_attempt(self, d: _Delivery, invocation_type: _aws.InvocationType, start: _dt.datetime,
-                        execution: Execution) -> None:
+                        execution: Execution, notes: Sequence[str] = ()) -> None:
         fn = d.function
         if execution.outcome == "timeout":  # the attempt lasted its whole timeout
             end = start + _dt.timedelta(seconds=fn.timeout)
@@ -665,10 +807,12 @@ class LambdaInvoker:
                 self._clock.advance_to(end)
         if execution.crashed:
             fn.environment += 1  # PY-6/PY-7: the environment is reset; leftovers are gone
+            if fn.drop_suspended():
+                notes = [*notes, "freeze: the environment was reset; work suspended by earlier requests was dropped"]
             fn.drop_loop()
         d.last = execution
         self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
-                             invocation_type=invocation_type, execution=execution, at=start)
+                             invocation_type=invocation_type, execution=execution, at=start, notes=notes)
 
     def _log_stream(self, fn: LambdaFunction, start: _dt.datetime) -> str:
         # One log stream per execution environment, named when it starts (PY-3).
@@ -808,7 +952,8 @@ class LambdaInvoker:
 
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
                         duplicate: bool, invocation_type: _aws.InvocationType = "Event", count: bool = True,
-                        execution: Execution | None = None, at: _dt.datetime | None = None) -> None:
+                        execution: Execution | None = None, at: _dt.datetime | None = None,
+                        notes: Sequence[str] = ()) -> None:
         # Throttled deliveries never reached the handler: they don't count as attempts.
         number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
         self._attempt_numbers[request_id] = number
@@ -819,7 +964,7 @@ class LambdaInvoker:
         self.attempts.append(attempt)
         if outcome != "throttled":
             text = f"#{number}  {outcome}" + (f"  {error}" if error else "") + ("  duplicate delivery" if duplicate else "")
-            self._log(attempt.at, "attempt", fn.name, request_id, text, logs)
+            self._log(attempt.at, "attempt", fn.name, request_id, text, (*notes, *logs))
 
 
 def _encode_body(payload: Any) -> bytes | str:

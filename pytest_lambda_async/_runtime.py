@@ -20,10 +20,13 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import _aws
 from ._clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
+
+if TYPE_CHECKING:
+    from .awaits import AwaitWindow
 
 Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
 
@@ -230,8 +233,12 @@ def execute(
     request_id: str,
     timeout: float,
     deadline: _dt.datetime,
+    window: AwaitWindow | None = None,
 ) -> Execution:
-    """Run one handler call inside an attempt window and classify how it ended."""
+    """Run one handler call inside an attempt window and classify how it ended.
+
+    With an await ``window``, the call runs inside it: the caller reads
+    ``window.leaks`` afterwards (the classification here is AWS's alone)."""
     saved = (clock.attempt_thread, clock.attempt_deadline)  # a sync invoke may nest
     clock.begin_attempt(deadline)
     outer_lines = capture.lines if capture is not None else None
@@ -242,7 +249,11 @@ def execute(
     error: str | None = None
     try:
         try:
-            result = call()
+            if window is None:
+                result = call()
+            else:
+                with window:
+                    result = call()
         finally:
             timed_out = clock.end_attempt()
         if timed_out:

@@ -1083,7 +1083,7 @@ def _run_checked(
 
 def _with_note(error: BaseException, handler: Callable[..., Any], leaks: list[Leak]) -> BaseException:
     if leaks and hasattr(error, "add_note"):
-        from ._render_leaks import render_note
+        from ._render import render_note
 
         error.add_note(render_note(_handler_name(handler), leaks))
     return error
@@ -1131,7 +1131,7 @@ def assert_awaits_all(
     still runs (and cleans up), then the handler's own exception propagates
     unchanged, with the leak report attached as a note (Python 3.11+)."""
     __tracebackhide__ = True
-    from ._render_leaks import render_message
+    from ._render import render_message
 
     leaks, error = _run_checked(handler, event, context, allow, strict)
     if error is not None:

@@ -25,6 +25,7 @@ __all__ = [
     "ServiceException",
     "TooManyRequestsException",
     "UnawaitedWorkError",
+    "UnawaitedWorkWarning",
     "UnsupportedMediaTypeException",
     "service_error_for_code",
 ]
@@ -126,3 +127,7 @@ class UnawaitedWorkError(AssertionError):
 
 class NotIdempotentError(AssertionError):
     """A delivery history ended in a different state than one clean delivery."""
+
+
+class UnawaitedWorkWarning(UserWarning):
+    """An invoker attempt returned before its work was done, under ``await_check="warn"``."""

@@ -178,7 +178,7 @@ def test_message_lists_every_leak_in_order_and_is_deterministic() -> None:
 
 
 def test_message_is_bounded() -> None:
-    from pytest_lambda_async._render_leaks import render_message
+    from pytest_lambda_async._render import render_message
 
     leaks = [Leak("pending task", f"task t{i}()", f"app.py:{i}") for i in range(50)]
     text = render_message("app.handler", leaks, {"k": "v" * 10_000})
