@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from . import _aws
-from ._engine import AWAIT_CHECKS, LambdaInvoker
+from ._engine import AWAIT_CHECKS, FREEZE_MODES, LambdaInvoker
 from ._runtime import LambdaContext
 
 INVOKER_KEY = pytest.StashKey[LambdaInvoker]()
@@ -30,11 +30,26 @@ class _Setting:
     default: Any
     help: str
     choices: tuple[str, ...] | None = None
+    many: bool = False  # a list: ini lines, a repeatable flag, a str or sequence in the marker
 
 
 def _parse_float(text: str) -> float:
     return float(text)
 
+
+def _parse_patterns(raw: Any) -> tuple[str, ...]:
+    """Patterns as ini lines, repeated flags (each may hold several, comma-separated) or a marker value."""
+    items = [raw] if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"patterns are strings, got {item!r}")
+        out.extend(p.strip() for p in item.split(",") if p.strip())
+    return tuple(out)
+
+
+_KINDS: dict[Callable[..., Any], str] = {int: "an integer", _parse_float: "a number",
+                                         _parse_patterns: "a pattern or a list of patterns"}
 
 SETTINGS: tuple[_Setting, ...] = (
     _Setting("seed", int, 0, "seed of the invoker's random choices (request ids, duplicate_rate draws)"),
@@ -51,6 +66,12 @@ SETTINGS: tuple[_Setting, ...] = (
              "real seconds a handler may run before it is ended as timed out, whatever its timeout"),
     _Setting("eventbridge_source", str, _aws.EVENTBRIDGE_SOURCE,
              "source of EventBridge destination events: lambda or aws.lambda (semantics §11.1)"),
+    _Setting("freeze", str, "cancel",
+             "what happens to work a handler left unfinished: cancel it, or resume it during the next "
+             "attempt in the same environment, as on a warm Lambda (PY-4)", choices=FREEZE_MODES),
+    _Setting("await_allow", _parse_patterns, (),
+             "deliberate long-lived work the await check ignores: fnmatch patterns of coroutine/function "
+             "qualnames, task names or thread names", many=True),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 MARKER_KEYS = tuple(_BY_NAME)
@@ -60,6 +81,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("lambda-async", "pytest-lambda-async: the in-memory async Lambda service")
     for s in SETTINGS:
         flag = "--lambda-async-" + s.name.replace("_", "-")
+        if s.many:
+            group.addoption(flag, dest=f"lambda_async_{s.name}", default=None, action="append",
+                            help=f"{s.help} (repeatable; ini: lambda_async_{s.name}, one per line)")
+            parser.addini(f"lambda_async_{s.name}", f"{s.help} (one per line)", type="linelist", default=[])
+            continue
         group.addoption(flag, dest=f"lambda_async_{s.name}", default=None, choices=s.choices,
                         help=f"{s.help} (default: {s.default}; ini: lambda_async_{s.name})")
         parser.addini(f"lambda_async_{s.name}", f"{s.help} (default: {s.default})", default=None)
@@ -77,9 +103,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _convert(s: _Setting, raw: Any, origin: str) -> Any:
     try:
-        value = s.parse(raw) if isinstance(raw, str) and s.parse is not str else raw
-    except ValueError:
-        raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be {s.parse.__name__}, got {raw!r}") from None
+        value = s.parse(raw) if (isinstance(raw, str) or s.many) and s.parse is not str else raw
+    except (TypeError, ValueError):
+        what = _KINDS.get(s.parse, s.parse.__name__)
+        raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be {what}, got {raw!r}") from None
     if s.choices is not None and value not in s.choices:
         raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be one of {', '.join(s.choices)}, got {raw!r}")
     return value
@@ -139,7 +166,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_report_header(config: pytest.Config) -> str:
     s = suite_settings(config)
     return (f"lambda-async: seed={s['seed']}, duplicate_rate={s['duplicate_rate']}, "
-            f"await_check={s['await_check']} (markers may override per test)")
+            f"await_check={s['await_check']}, freeze={s['freeze']} (markers may override per test)")
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_unknown_marker_key_fails_collection(lpytester: pytest.Pytester) -> None
     result.stderr.fnmatch_lines([
         "ERROR: test_unknown_marker_key_fails_collection.py::test_typo: @pytest.mark.lambda_async got unknown "
         "key(s) seeed. Allowed keys: seed, duplicate_rate, await_check, async_payload_limit, timeout_limit, "
-        "real_time_limit, eventbridge_source"])
+        "real_time_limit, eventbridge_source, freeze, await_allow"])
 
 
 def test_positional_marker_argument_and_bad_values_fail(lpytester: pytest.Pytester) -> None:
@@ -166,10 +166,10 @@ def test_bad_cli_and_ini_values_fail_at_startup(lpytester: pytest.Pytester) -> N
     lpytester.makepyfile("def test_x(): pass")
     result = lpytester.runpytest("--lambda-async-seed=abc")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--lambda-async-seed: lambda_async seed must be int, got 'abc'"])
+    result.stderr.fnmatch_lines(["*--lambda-async-seed: lambda_async seed must be an integer, got 'abc'"])
     lpytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nlambda_async_duplicate_rate = often\n")
     result = lpytester.runpytest()
-    result.stderr.fnmatch_lines(["*ini option lambda_async_duplicate_rate*must be _parse_float*"])
+    result.stderr.fnmatch_lines(["*ini option lambda_async_duplicate_rate*must be a number, got 'often'"])
 
 
 def test_marker_without_the_fixture_warns(lpytester: pytest.Pytester) -> None:
@@ -184,6 +184,82 @@ def test_marker_without_the_fixture_warns(lpytester: pytest.Pytester) -> None:
     result = lpytester.runpytest_subprocess()  # a fresh process: the outer run turns warnings into errors
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*lambda_async has no effect: the test does not use the lambda_invoker fixture"])
+
+
+def test_freeze_and_await_allow_from_marker_cli_and_ini(lpytester: pytest.Pytester) -> None:
+    lpytester.makeini("""
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        lambda_async_freeze = resume
+        lambda_async_await_allow =
+            *keepalive*
+            app.tokens.refresh*
+    """)
+    lpytester.makepyfile("""
+        import pytest
+
+        def test_ini(lambda_invoker):
+            assert lambda_invoker.freeze == "resume"
+            assert lambda_invoker.await_allow == ("*keepalive*", "app.tokens.refresh*")
+
+        @pytest.mark.lambda_async(freeze="cancel", await_allow="poller-*")
+        def test_marker(lambda_invoker):
+            assert (lambda_invoker.freeze, lambda_invoker.await_allow) == ("cancel", ("poller-*",))
+    """)
+    lpytester.runpytest().assert_outcomes(passed=2)
+    lpytester.makepyfile(test_cli="""
+        def test_cli(lambda_invoker):
+            assert lambda_invoker.await_allow == ("a*", "b*", "c*")
+    """)
+    result = lpytester.runpytest("test_cli.py", "--lambda-async-await-allow=a*,b*", "--lambda-async-await-allow=c*")
+    result.assert_outcomes(passed=1)
+    result = lpytester.runpytest("test_cli.py", "--lambda-async-freeze=thaw")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*invalid choice: 'thaw'*"])
+
+
+UNAWAITED_SUITE = """
+import asyncio
+
+async def send_email(to):
+    await asyncio.sleep(1)
+
+def handler(event, context):
+    async def main():
+        send_email(event["to"])
+        return "queued"
+    return asyncio.run(main())
+
+def test_mailer(lambda_invoker):
+    lambda_invoker.register("mailer", handler, max_retry_attempts=0)
+    lambda_invoker.invoke("mailer", {"to": "a@example.com"}, invocation_type="Event")
+    [attempt] = lambda_invoker.run()
+    assert attempt.outcome == "success"
+"""
+
+
+def test_an_unawaited_attempt_fails_the_test_and_the_report_names_the_line(lpytester: pytest.Pytester) -> None:
+    lpytester.makepyfile(UNAWAITED_SUITE)
+    result = lpytester.runpytest("--assert=plain")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*- lambda-async timeline -*",
+        "*attempt  mailer  req *..  #1  unawaited  returned before its work was done: never awaited coroutine "
+        "send_email()*:8",
+        "*| unfinished: never awaited  coroutine send_email()  *:8",
+        "*| freeze=cancel: unfinished work cancelled*",
+        "*fail     mailer  req *..  RetriesExhausted after 1 attempt",
+    ])
+
+
+def test_await_check_warn_reports_a_warning_and_off_none(lpytester: pytest.Pytester) -> None:
+    lpytester.makepyfile(UNAWAITED_SUITE)
+    result = lpytester.runpytest_subprocess("--lambda-async-await-check=warn", "-W", "default")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*UnawaitedWorkWarning: mailer (request *) returned before its work was done:"])
+    result = lpytester.runpytest_subprocess("--lambda-async-await-check=off", "-W", "default")
+    result.assert_outcomes(passed=1, warnings=1)  # only Python's own "never awaited" RuntimeWarning
+    result.stdout.fnmatch_lines(["*RuntimeWarning: coroutine 'send_email' was never awaited*"])
 
 
 def test_help_lists_the_options(lpytester: pytest.Pytester) -> None:
