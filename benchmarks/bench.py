@@ -35,8 +35,9 @@ def failing(event: object, context: object) -> None:
     raise ValueError("boom")
 
 
-def throughput(n: int = 50_000) -> float:
-    with LambdaInvoker() as inv:
+def throughput(n: int = 50_000, await_check: str = "off") -> float:
+    """The engine's own rate (issue 2); the await check's cost is measured apart below."""
+    with LambdaInvoker(await_check=await_check) as inv:  # type: ignore[arg-type]
         inv.register("w", trivial)
         payload = {"k": 1}
         start = real_monotonic()
@@ -81,10 +82,52 @@ def memory_per_event(n: int = 100_000, size: int = 1024) -> float:
     return (after - before) / n - size
 
 
+def per_attempt_seconds(handler: object, await_check: str, n: int, event: object = None) -> float:
+    """Median seconds per RequestResponse attempt, in 5 batches of n // 5."""
+    batches = []
+    with LambdaInvoker(await_check=await_check) as inv:  # type: ignore[arg-type]
+        inv.register("w", handler)  # type: ignore[arg-type]
+        inv.invoke("w", event)  # warm-up: imports, the loop, botocore's caches
+        for _ in range(5):
+            start = real_monotonic()
+            for _ in range(n // 5):
+                inv.invoke("w", event)
+            batches.append((real_monotonic() - start) / (n // 5))
+        assert all(a.outcome == "success" for a in inv.attempts)
+    return statistics.median(batches)
+
+
+def await_check_cost() -> None:
+    """Issue 4 targets: the check costs < 0.5 ms per attempt, and < 2x the unchecked attempt
+    for a handler doing real boto3 work (here an S3 put_object against moto)."""
+    import asyncio
+
+    def async_core(event: object, context: object) -> None:
+        async def main() -> None:
+            await asyncio.gather(asyncio.sleep(0), asyncio.sleep(0))
+
+        asyncio.run(main())
+
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bench")
+
+        def boto3_work(event: object, context: object) -> None:
+            s3.put_object(Bucket="bench", Key="k", Body=b"x" * 100)
+
+        for name, handler, n in (("trivial sync handler", trivial, 5000),
+                                 ("asyncio.run + gather handler", async_core, 2000),
+                                 ("S3 put_object on moto", boto3_work, 500)):
+            off = per_attempt_seconds(handler, "off", n)
+            on = per_attempt_seconds(handler, "error", n)
+            print(f"await check, {name}: {off * 1e3:.3f} ms unchecked, {on * 1e3:.3f} ms checked: "
+                  f"+{(on - off) * 1e3:.3f} ms per attempt ({on / off:.2f}x); targets < 0.5 ms, < 2x")
+
+
 def main() -> None:
     print(f"python {sys.version.split()[0]}, {len(sys.modules)} modules loaded")
     rates = [throughput() for _ in range(3)]
-    print(f"Event invoke + run, trivial handler: {max(rates):,.0f}/s best of 3 "
+    print(f"Event invoke + run, trivial handler, await_check=off: {max(rates):,.0f}/s best of 3 "
           f"({', '.join(f'{r:,.0f}' for r in rates)}); target >= 50,000/s")
     held = failure_schedule(200, held=True)
     print(f"3-attempt failure schedule + on_failure record (invoker held): median "
@@ -92,6 +135,7 @@ def main() -> None:
     unheld = failure_schedule(20, held=False)
     print(f"same, invoker not held (freezegun started per run()): median {statistics.median(unheld) * 1000:.2f} ms")
     print(f"memory per queued 1 KB event beyond the payload: {memory_per_event():,.0f} bytes; target <= 1024")
+    await_check_cost()
 
 
 if __name__ == "__main__":
