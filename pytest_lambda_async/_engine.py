@@ -24,7 +24,7 @@ from typing import Any, Literal
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
 from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
-from ._loop import RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from ._loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
 from ._render import leak_lines, unawaited_error, unawaited_summary
 from ._runtime import (
     CaptureScope,
@@ -711,6 +711,17 @@ class LambdaInvoker:
 
             def call() -> Any:
                 return loop.run_until_complete(fn.handler(d.event, context))
+        elif CURRENT_LOOP_ON_MAIN_THREAD:
+            loop = self._loop_for(fn)
+
+            def call() -> Any:
+                # Lambda calls handlers on its main thread, where asyncio.get_event_loop()
+                # gives one loop per environment, kept across requests (PY-4).
+                asyncio.set_event_loop(loop)
+                try:
+                    return fn.handler(d.event, context)
+                finally:
+                    asyncio.set_event_loop(None)
         else:
 
             def call() -> Any:
@@ -743,7 +754,7 @@ class LambdaInvoker:
         if fn._user_code is None:
             fn._user_code = user_code_roots(fn.handler)
         window = AwaitWindow(allow=self.await_allow, user_code=fn._user_code)
-        if fn.is_async:
+        if fn.is_async or CURRENT_LOOP_ON_MAIN_THREAD:
             window.track_loop(self._loop_for(fn))
         return window
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import selectors
+import sys
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -19,6 +20,9 @@ __all__ = ["LoopClock", "RuntimeEventLoop", "new_event_loop"]
 
 # While the loop has no timer but other threads may still wake it (an executor
 # job, call_soon_threadsafe), wait for real I/O this long at a time.
+# Before 3.14, asyncio.get_event_loop() on the main thread (where Lambda runs handlers)
+# makes a loop when there is none; handlers run on other threads here must get the same.
+CURRENT_LOOP_ON_MAIN_THREAD = sys.version_info < (3, 14)
 _IDLE_SLICE = 0.05
 
 

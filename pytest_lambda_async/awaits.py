@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
+from ._loop import CURRENT_LOOP_ON_MAIN_THREAD
 from .errors import UnawaitedWorkError
 
 __all__ = [
@@ -1021,7 +1022,6 @@ def _handler_name(handler: Callable[..., Any]) -> str:
     return f"{module}.{qualname}" if isinstance(module, str) and module != "builtins" else str(qualname)
 
 
-_LEGACY_CURRENT_LOOP = sys.version_info < (3, 14)
 
 
 def _run_checked(
@@ -1045,12 +1045,12 @@ def _run_checked(
         try:
             try:
                 with window:
-                    if is_async or _LEGACY_CURRENT_LOOP:
+                    if is_async or CURRENT_LOOP_ON_MAIN_THREAD:
                         from ._loop import new_event_loop
 
                         loop = new_event_loop()
                         window.track_loop(loop)
-                        if _LEGACY_CURRENT_LOOP:
+                        if CURRENT_LOOP_ON_MAIN_THREAD:
                             # Lambda runs handlers on the main thread, where before 3.14
                             # asyncio.get_event_loop() makes a loop: give this thread one too.
                             asyncio.set_event_loop(loop)
@@ -1071,7 +1071,7 @@ def _run_checked(
         finally:
             _REAL_CLOCK_THREADS.discard(ident)
             if loop is not None:
-                if _LEGACY_CURRENT_LOOP:
+                if CURRENT_LOOP_ON_MAIN_THREAD:
                     asyncio.set_event_loop(None)
                 loop.close()  # shuts the default executor down without waiting for leaked jobs
 

@@ -581,3 +581,34 @@ def test_the_window_does_not_change_what_handlers_see() -> None:
     assert window.leaks == []
     assert re.fullmatch(r"Task-\d+", seen["names"][0]) and seen["names"][1] == "given"
     assert seen["factory"] is None
+
+
+# -- the same catalogue through the invoker (every attempt is checked) ----------------------------
+def _invoke_once(handler: Any) -> tuple[Any, str]:
+    from pytest_lambda_async import LambdaInvoker
+
+    with LambdaInvoker(real_time_limit=5) as inv:
+        inv.register("w", handler, asyncio=inspect.iscoroutinefunction(handler), max_retry_attempts=0)
+        result = inv.invoke("w", EVENT)
+        return result, inv.timeline()
+
+
+@pytest.mark.parametrize("handler", _case_params(cat.BUGGY))
+def test_the_invoker_fails_every_buggy_handlers_attempt(handler: Any) -> None:
+    result, timeline = _invoke_once(handler)
+    expected = expected_leaks(handler)
+    if {kind for kind, _ in expected} == {"returned awaitable"}:
+        assert result.payload["errorType"] == "Runtime.MarshalError", timeline  # AWS's own verdict (PY-2)
+        return
+    assert result.function_error == "Unhandled", timeline
+    assert result.payload["errorType"] == "UnawaitedWork", timeline
+    for kind, line in expected:
+        if kind != "returned awaitable":
+            assert re.search(rf"\| unfinished: {kind} .*{re.escape(CATALOGUE_FILE)}:{line}\b", timeline), timeline
+
+
+@pytest.mark.parametrize("handler", _case_params(cat.CORRECT))
+def test_the_invoker_passes_every_correct_handler(handler: Any) -> None:
+    result, timeline = _invoke_once(handler)
+    assert result.function_error is None, timeline
+    assert "unfinished" not in timeline
