@@ -18,11 +18,12 @@ from ._clock import real_monotonic
 
 __all__ = ["LoopClock", "RuntimeEventLoop", "new_event_loop"]
 
-# While the loop has no timer but other threads may still wake it (an executor
-# job, call_soon_threadsafe), wait for real I/O this long at a time.
 # Before 3.14, asyncio.get_event_loop() on the main thread (where Lambda runs handlers)
 # makes a loop when there is none; handlers run on other threads here must get the same.
 CURRENT_LOOP_ON_MAIN_THREAD = sys.version_info < (3, 14)
+
+# While the loop has no timer but other threads may still wake it (an executor
+# job, call_soon_threadsafe), wait for real I/O this long at a time.
 _IDLE_SLICE = 0.05
 
 
@@ -92,6 +93,18 @@ class RuntimeEventLoop(asyncio.SelectorEventLoop):
 
             fut.add_done_callback(_done)
         return fut
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        # asyncio.run() ends with this: a thread joins the executor under a 300 s
+        # timeout (3.12+). Real work: the virtual clock must not jump to that timeout.
+        sel = self._vselector
+        if sel is not None:
+            sel.pending_executor_jobs += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            if sel is not None:
+                sel.pending_executor_jobs -= 1
 
 
 def new_event_loop(clock: LoopClock | None = None) -> RuntimeEventLoop:

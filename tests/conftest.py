@@ -19,12 +19,15 @@ hypothesis.settings.register_profile("ci", deadline=None, print_blob=True, max_e
 hypothesis.settings.register_profile("dev", deadline=None, max_examples=30)
 hypothesis.settings.load_profile("ci")
 
+# The last filter: under `--assert=plain` (tox's norewrite env) an inner in-process run
+# wants to rewrite the already-imported plugin and warns.
 BASE_INI = """
 [pytest]
 asyncio_default_fixture_loop_scope = function
 filterwarnings =
     error
     ignore:datetime.datetime.utcnow:DeprecationWarning
+    ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning
 """
 
 

@@ -515,6 +515,23 @@ def test_async_sleep_past_timeout_ends_the_attempt_PY_6(inv: LambdaInvoker) -> N
     assert inv.now == T0 + dt.timedelta(seconds=10)
 
 
+def test_asyncio_run_waiting_for_its_executor_does_not_jump_the_clock_PY_6() -> None:
+    """asyncio.run() joins the default executor under a 300 s timeout (3.12+): real work in
+    a thread, so the virtual clock must wait for it, not leap to the timeout."""
+    def handler(event: Any, context: Any) -> Any:
+        async def main() -> str:
+            await asyncio.get_running_loop().run_in_executor(None, time.sleep, 0.01)
+            return "done"
+
+        return asyncio.run(main())
+
+    with LambdaInvoker(start=T0, await_check="off") as inv:
+        inv.register("w", handler, timeout=3)
+        r = inv.invoke("w", {})
+        assert r.payload == "done", inv.timeline()
+        assert inv.now < T0 + dt.timedelta(seconds=3)
+
+
 def test_busy_handler_is_stopped_by_the_real_time_limit_PY_6() -> None:
     def spin(event: Any, context: Any) -> None:
         while True:
