@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunction, LambdaInvoker, TerminalOutcome
+from ._botocore import install as _install_boto3_routing
 from ._runtime import LambdaContext
 from .awaits import AwaitWindow, Leak, assert_awaits_all, find_leaks
 from .errors import (
@@ -61,6 +62,10 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# botocore clients created from now on (even in module globals, before a test's invoker
+# exists) carry the routing handlers; this imports no botocore (an import hook if needed).
+_install_boto3_routing()
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,7 @@ import random
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -390,6 +390,16 @@ class LambdaInvoker:
         if self._runtime is not None:
             self._runtime.close()
             self._runtime = None
+
+    def patch_boto3(self) -> AbstractContextManager[LambdaInvoker]:
+        """Answer Lambda calls from real boto3/botocore clients with this invoker, for the block.
+
+        Clients created before the block (in module globals) are routed too; other
+        services' calls are untouched, so they still reach moto when it is active.
+        The ``lambda_invoker`` fixture does this for you (API.md section 2)."""
+        from ._botocore import routed
+
+        return routed(self)
 
     # -- registry --------------------------------------------------------------
     def register(

@@ -174,7 +174,7 @@ def lambda_invoker(request: pytest.FixtureRequest) -> Iterator[LambdaInvoker]:
     """A fresh in-memory Lambda service with a virtual clock, for this test."""
     invoker = LambdaInvoker(**effective_settings(request.node))
     request.node.stash[INVOKER_KEY] = invoker
-    with invoker:
+    with invoker, invoker.patch_boto3():  # real boto3 Lambda clients answered by this invoker
         yield invoker
 
 

@@ -1,0 +1,463 @@
+"""Real boto3/botocore Lambda clients answered by the invoker (API.md section 2).
+
+Routing goes through botocore's own event machinery, as moto's does, so
+every client is reached, including ones created in module globals before a
+test starts:
+
+* ``before-parameter-build.lambda`` keeps the caller's own parameters (the
+  ``Payload`` as given: bytes, str or a file-like object) in the request context;
+* ``before-call`` (registered last, so botocore's own ``before-call`` handlers,
+  such as the recursion-detection header of LOOP-4, have run) answers the call
+  with an HTTP response parsed by botocore's own parser for the service model.
+  botocore then returns it, or raises its usual ``ClientError`` for a status
+  >= 300.  Nothing reaches the network, nor moto's ``before-send`` stub.
+
+The handlers are appended to ``botocore.handlers.BUILTIN_HANDLERS`` when
+botocore is imported (an import hook, so importing this package never imports
+botocore), and answer only while an invoker is active (the ``lambda_invoker``
+fixture, or ``with invoker.patch_boto3():``).  While one is active, every
+Lambda API call is the invoker's: the operations in ``_OPERATIONS`` are
+answered, any other raises :class:`UnsupportedOperation`, never a call to AWS
+or moto.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.abc
+import importlib.machinery
+import io
+import json
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from . import _aws
+from .errors import InvalidParameterValueException, LambdaServiceError, ResourceNotFoundException
+
+if TYPE_CHECKING:
+    from ._engine import LambdaFunction, LambdaInvoker
+
+__all__ = ["UnsupportedOperation", "install", "routed"]
+
+_PARAMS_KEY = "pytest_lambda_async.params"
+_ACTIVE: list[LambdaInvoker] = []  # innermost last; process-wide, since handlers run on the runtime thread
+_INSTALL_LOCK = threading.Lock()
+_installed = False
+
+
+class UnsupportedOperation(NotImplementedError):
+    """A Lambda API call the invoker does not model (raised instead of calling AWS or moto)."""
+
+
+# -- installing the handlers ----------------------------------------------------------
+def install() -> None:
+    """Make every botocore session created from now on carry the routing handlers.
+
+    Idempotent, and free when botocore is not loaded: then the handlers are
+    registered the moment ``botocore.handlers`` is first imported."""
+    with _INSTALL_LOCK:
+        if _installed:
+            return
+        handlers = sys.modules.get("botocore.handlers")
+        if handlers is not None:
+            _register(handlers)
+            return
+        if not any(isinstance(f, _AfterBotocoreHandlers) for f in sys.meta_path):
+            sys.meta_path.insert(0, _AfterBotocoreHandlers())
+
+
+def _register(handlers: ModuleType) -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    specs: list[tuple[Any, ...]] = [
+        ("before-parameter-build.lambda", _remember_params),
+        ("before-call", _answer, handlers.REGISTER_LAST),
+    ]
+    handlers.BUILTIN_HANDLERS.extend(specs)
+    # boto3's default session may already exist (clients made before this): new clients
+    # copy its emitter, so register there too.
+    boto3 = sys.modules.get("boto3")
+    default = getattr(boto3, "DEFAULT_SESSION", None) if boto3 is not None else None
+    if default is not None:
+        events = default._session.get_component("event_emitter")
+        events.register("before-parameter-build.lambda", _remember_params)
+        events.register_last("before-call", _answer)
+
+
+class _AfterBotocoreHandlers(importlib.abc.MetaPathFinder):
+    """Registers the handlers right after ``botocore.handlers`` has run (then steps aside)."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "botocore.handlers":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        loader = spec.loader if spec is not None else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            with _INSTALL_LOCK:
+                _register(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+@contextmanager
+def routed(invoker: LambdaInvoker) -> Iterator[LambdaInvoker]:
+    """Answer Lambda calls from every botocore client with ``invoker`` for the block."""
+    install()
+    _ACTIVE.append(invoker)
+    try:
+        yield invoker
+    finally:
+        # Remove this invoker, not whatever is last: blocks may end out of order.
+        for i in range(len(_ACTIVE) - 1, -1, -1):
+            if _ACTIVE[i] is invoker:
+                del _ACTIVE[i]
+                break
+
+
+def active_invoker() -> LambdaInvoker | None:
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+# -- the two event handlers -----------------------------------------------------------
+def _remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    if _ACTIVE:
+        context[_PARAMS_KEY] = params
+
+
+def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+    """``before-call``: a response short-circuits botocore's HTTP send (and moto's stub)."""
+    api_params = context.get(_PARAMS_KEY)
+    if api_params is None or not _ACTIVE:
+        return None  # another service, or no invoker: botocore goes on as usual
+    invoker = _ACTIVE[-1]
+    operation = _OPERATIONS.get(model.name)
+    if operation is None:
+        raise UnsupportedOperation(
+            f"lambda.{_snake(model.name)} is not modelled by the invoker, and while it is active Lambda calls "
+            f"never go to AWS or moto. Modelled: {', '.join(sorted(_snake(n) for n in _OPERATIONS))}. "
+            "See docs/how-to/boto3-and-moto.md")
+    request = _Request(api_params, params.get("headers", {}), params.get("url", ""))
+    try:
+        reply = operation(invoker, request)
+    except LambdaServiceError as exc:
+        reply = _error_reply(exc, invoker)
+    return _parse(model, request.url, reply)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+@dataclass
+class _Request:
+    params: dict[str, Any]  # as the caller gave them (validated by botocore)
+    headers: Any  # the serialised request's headers (X-Amzn-Trace-Id, LOOP-4)
+    url: str
+
+
+@dataclass
+class _Reply:
+    status: int
+    request_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+# -- building botocore's parsed response ----------------------------------------------
+class _Raw:
+    """Enough of urllib3's response for ``AWSResponse.content``."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+_parsers: dict[str, Any] = {}
+
+
+def _parse(model: Any, url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
+    """The reply as botocore's endpoint would return it from the wire (endpoint._do_get_response)."""
+    from botocore.awsrequest import AWSResponse, HeadersDict  # type: ignore[import-untyped]
+    from botocore.response import StreamingBody  # type: ignore[import-untyped]
+
+    headers = HeadersDict({"x-amzn-RequestId": reply.request_id, "Content-Type": "application/json",
+                           "Content-Length": str(len(reply.body)), **reply.headers})
+    http = AWSResponse(url, reply.status, headers, _Raw(reply.body))
+    body: Any = reply.body
+    if reply.status < 300 and model.has_streaming_output:
+        body = StreamingBody(io.BytesIO(reply.body), len(reply.body))
+    response = {"headers": headers, "status_code": reply.status, "body": body,
+                "context": {"operation_name": model.name}}
+    protocol = model.service_model.resolved_protocol
+    parser = _parsers.get(protocol)
+    if parser is None:
+        from botocore.parsers import create_parser  # type: ignore[import-untyped]
+
+        parser = _parsers[protocol] = create_parser(protocol)
+    parsed: dict[str, Any] = parser.parse(response, model.output_shape)
+    if reply.status >= 300:  # modelled error fields (Type, Reason, retryAfterSeconds), as the endpoint adds them
+        shape = model.service_model.shape_for_error_code(parsed.get("Error", {}).get("Code"))
+        if shape is not None:
+            parsed.update(parser.parse(response, shape))
+    parsed["ResponseMetadata"]["RetryAttempts"] = 0
+    return http, parsed
+
+
+def _error_reply(exc: LambdaServiceError, invoker: LambdaInvoker) -> _Reply:
+    """An AWS error response: the code in ``x-amzn-ErrorType``, the message in the body (INV-20..INV-24)."""
+    body: dict[str, Any] = {"Type": "User" if exc.status_code < 500 else "Service"}
+    # Lambda's error shapes spell the message member "Message" or "message"; botocore reads either.
+    body["message" if exc.code not in _CAPITAL_MESSAGE else "Message"] = exc.message
+    headers = {"x-amzn-ErrorType": exc.code}
+    if exc.reason:
+        body["Reason"] = exc.reason
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return _Reply(exc.status_code, invoker._new_request_id(), headers, json.dumps(body).encode())
+
+
+_CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "RecursiveInvocationException",
+                              "ResourceConflictException", "ServiceException"})
+
+
+def _json_reply(invoker: LambdaInvoker, body: Any, status: int = 200) -> _Reply:
+    return _Reply(status, invoker._new_request_id(), body=json.dumps(body).encode())
+
+
+# -- Invoke (INV-1..INV-24) -----------------------------------------------------------
+def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    p = request.params
+    payload: Any = p.get("Payload", b"")
+    if hasattr(payload, "read"):  # a file-like Payload is the request body, read once
+        payload = payload.read()
+    if payload is None:
+        payload = b""
+    invocation_type = p.get("InvocationType", "RequestResponse")
+    result = invoker.invoke(
+        p["FunctionName"], payload if isinstance(payload, (bytes, str)) else bytes(payload),
+        invocation_type=invocation_type, qualifier=p.get("Qualifier"), log_type=p.get("LogType", "None"),
+        client_context=p.get("ClientContext"), **_trace_kwargs(invoker, request))
+    if invocation_type != "RequestResponse":  # INV-11, INV-12: empty body
+        return _Reply(result.status_code, result.request_id)
+    headers = {"X-Amz-Executed-Version": result.executed_version or _aws.LATEST}  # INV-15
+    if result.function_error:
+        headers["X-Amz-Function-Error"] = result.function_error  # INV-14
+    if result.log_result is not None:
+        headers["X-Amz-Log-Result"] = result.log_result  # INV-3
+    return _Reply(result.status_code, result.request_id, headers, json.dumps(result.payload).encode())  # INV-10
+
+
+def _trace_kwargs(invoker: LambdaInvoker, request: _Request) -> dict[str, Any]:
+    """The incoming trace header, for loop detection and the timeline's parent (LOOP-4)."""
+    header = request.headers.get("X-Amzn-Trace-Id") if request.headers else None
+    if header is None or not hasattr(invoker, "_trace_parent"):
+        return {}
+    return {"_trace": header}
+
+
+# -- event invoke config (CFG-1..CFG-6) -----------------------------------------------
+@dataclass
+class _ConfigRecord:
+    """Which settings the API set explicitly (CFG-3: fields never set are absent), and when."""
+
+    fields: set[str]
+    last_modified: _dt.datetime
+
+
+_FIELDS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+_configs: weakref.WeakKeyDictionary[LambdaFunction, _ConfigRecord] = weakref.WeakKeyDictionary()
+
+
+def _function(invoker: LambdaInvoker, request: _Request) -> LambdaFunction:
+    """The function a config call names; only ``$LATEST`` exists here (no versions or aliases)."""
+    p = request.params
+    ref = _aws.parse_function_name(p["FunctionName"], p.get("Qualifier"))
+    fn = invoker.functions.get(ref.name)
+    if fn is None or ref.qualifier not in (None, _aws.LATEST):
+        raise _aws.function_not_found(ref.name, ref.qualifier, region=invoker.region, account=invoker.account)
+    return fn
+
+
+def _set_fields(fn: LambdaFunction) -> set[str]:
+    """Settings the function has: set through the API, or given to register() (non-default)."""
+    record = _configs.get(fn)
+    found = set(record.fields) if record is not None else set()
+    if fn.max_retry_attempts != _aws.DEFAULT_MAX_RETRY_ATTEMPTS:
+        found.add("MaximumRetryAttempts")
+    if fn.maximum_event_age != _aws.DEFAULT_MAXIMUM_EVENT_AGE:
+        found.add("MaximumEventAgeInSeconds")
+    if fn.on_success is not None or fn.on_failure is not None:
+        found.add("DestinationConfig")
+    return found
+
+
+def _config_body(invoker: LambdaInvoker, fn: LambdaFunction) -> dict[str, Any]:
+    fields = _set_fields(fn)
+    if not fields:
+        raise ResourceNotFoundException(  # CFG-2
+            f"The function {_aws.function_arn(fn.name, region=invoker.region, account=invoker.account, qualifier=_aws.LATEST)} "
+            "doesn't have an EventInvokeConfig")
+    record = _configs.get(fn)
+    when = record.last_modified if record is not None else invoker.t0
+    body: dict[str, Any] = {
+        "LastModified": when.timestamp(),  # epoch seconds on the wire (CFG-3)
+        "FunctionArn": _aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
+                                         qualifier=_aws.LATEST),
+    }
+    if "MaximumRetryAttempts" in fields:
+        body["MaximumRetryAttempts"] = fn.max_retry_attempts
+    if "MaximumEventAgeInSeconds" in fields:
+        body["MaximumEventAgeInSeconds"] = int(fn.maximum_event_age)
+    # CFG-3: an unset destination is {}.
+    body["DestinationConfig"] = {
+        "OnSuccess": {"Destination": fn.on_success.arn} if fn.on_success is not None else {},
+        "OnFailure": {"Destination": fn.on_failure.arn} if fn.on_failure is not None else {},
+    }
+    return body
+
+
+def _config_settings(p: dict[str, Any], *, replace: bool) -> tuple[dict[str, Any], set[str]]:
+    """API parameters -> LambdaFunction.configure keywords (defaults for what Put omits, CFG-1)."""
+    given = {f for f in _FIELDS if f in p}
+    if not given:
+        raise InvalidParameterValueException("You must specify at least one of error handling or destination setting.")
+    settings: dict[str, Any] = {}
+    if replace or "MaximumRetryAttempts" in p:
+        settings["max_retry_attempts"] = p.get("MaximumRetryAttempts", _aws.DEFAULT_MAX_RETRY_ATTEMPTS)
+    if replace or "MaximumEventAgeInSeconds" in p:
+        settings["maximum_event_age"] = p.get("MaximumEventAgeInSeconds", _aws.DEFAULT_MAXIMUM_EVENT_AGE)
+    destinations = p.get("DestinationConfig", {})
+    for key, role in (("OnSuccess", "on_success"), ("OnFailure", "on_failure")):
+        if replace or key in destinations:
+            # Update merges per destination; {} or an empty Destination removes it.
+            settings[role] = destinations.get(key, {}).get("Destination") or None
+    return settings, given
+
+
+def _put_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    settings, given = _config_settings(request.params, replace=True)
+    fn.configure(**settings)  # validated there: nothing changes on error (CFG-6)
+    _configs[fn] = _ConfigRecord(given, invoker.now)
+    return _json_reply(invoker, _config_body(invoker, fn))
+
+
+def _update_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    settings, given = _config_settings(request.params, replace=False)
+    fn.configure(**settings)
+    record = _configs.get(fn)
+    _configs[fn] = _ConfigRecord((record.fields if record is not None else set()) | given, invoker.now)
+    return _json_reply(invoker, _config_body(invoker, fn))
+
+
+def _get_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    return _json_reply(invoker, _config_body(invoker, fn))
+
+
+def _delete_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    _config_body(invoker, fn)  # ResourceNotFoundException when there is none
+    fn.configure(max_retry_attempts=_aws.DEFAULT_MAX_RETRY_ATTEMPTS,
+                 maximum_event_age=_aws.DEFAULT_MAXIMUM_EVENT_AGE, on_success=None, on_failure=None)
+    _configs.pop(fn, None)
+    return _Reply(204, invoker._new_request_id())  # CFG-2
+
+
+def _list_configs(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    try:
+        configs = [_config_body(invoker, fn)]
+    except ResourceNotFoundException:
+        configs = []
+    return _json_reply(invoker, {"FunctionEventInvokeConfigs": configs})  # one qualifier only: no NextMarker
+
+
+# -- function configuration (DLQ-1, PY-5) and concurrency (Q-5) ----------------------
+_CONFIGURATION_PARAMS = {"FunctionName", "DeadLetterConfig", "Timeout", "MemorySize"}
+
+
+def _function_configuration(invoker: LambdaInvoker, fn: LambdaFunction) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "FunctionName": fn.name, "FunctionArn": fn.arn, "Version": _aws.LATEST,
+        "Timeout": int(fn.timeout), "MemorySize": fn.memory_size,
+        "LastModified": invoker.now.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
+    }
+    if fn.dead_letter is not None:
+        body["DeadLetterConfig"] = {"TargetArn": fn.dead_letter.arn}
+    return body
+
+
+def _update_configuration(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    p = request.params
+    unmodelled = sorted(set(p) - _CONFIGURATION_PARAMS)
+    if unmodelled:
+        raise UnsupportedOperation(
+            f"lambda.update_function_configuration: the invoker does not model {', '.join(unmodelled)}; "
+            f"it models {', '.join(sorted(_CONFIGURATION_PARAMS - {'FunctionName'}))}")
+    fn = _function(invoker, request)
+    settings: dict[str, Any] = {}
+    if "DeadLetterConfig" in p:  # DLQ-1: {} removes it
+        settings["dead_letter"] = p["DeadLetterConfig"].get("TargetArn") or None
+    if "Timeout" in p:
+        settings["timeout"] = p["Timeout"]
+    if "MemorySize" in p:
+        settings["memory_size"] = p["MemorySize"]
+    fn.configure(**settings)
+    return _json_reply(invoker, _function_configuration(invoker, fn))
+
+
+def _get_configuration(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    return _json_reply(invoker, _function_configuration(invoker, _function(invoker, request)))
+
+
+def _put_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    fn.configure(reserved_concurrency=request.params["ReservedConcurrentExecutions"])
+    return _json_reply(invoker, {"ReservedConcurrentExecutions": fn.reserved_concurrency})
+
+
+def _delete_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    _function(invoker, request).configure(reserved_concurrency=None)
+    return _Reply(204, invoker._new_request_id())
+
+
+def _get_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    body = {} if fn.reserved_concurrency is None else {"ReservedConcurrentExecutions": fn.reserved_concurrency}
+    return _json_reply(invoker, body)
+
+
+_OPERATIONS: dict[str, Callable[[LambdaInvoker, _Request], _Reply]] = {
+    "Invoke": _invoke,
+    "PutFunctionEventInvokeConfig": _put_config,
+    "UpdateFunctionEventInvokeConfig": _update_config,
+    "GetFunctionEventInvokeConfig": _get_config,
+    "DeleteFunctionEventInvokeConfig": _delete_config,
+    "ListFunctionEventInvokeConfigs": _list_configs,
+    "UpdateFunctionConfiguration": _update_configuration,
+    "GetFunctionConfiguration": _get_configuration,
+    "PutFunctionConcurrency": _put_concurrency,
+    "DeleteFunctionConcurrency": _delete_concurrency,
+    "GetFunctionConcurrency": _get_concurrency,
+}
