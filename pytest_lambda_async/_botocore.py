@@ -157,7 +157,23 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
         reply = operation(invoker, request)
     except LambdaServiceError as exc:
         reply = _error_reply(exc, invoker)
+    if reply.status in (202, 204) and not reply.body and not reply.headers and model.name == "Invoke":
+        return _empty_invoke_response(request.url, reply)
     return _parse(model, request.url, reply)
+
+
+def _empty_invoke_response(url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
+    """The hot path (an Event invoke): exactly what ``_parse`` builds for an empty 202/204 Invoke
+    reply, assembled directly (tests/test_boto3.py checks the two agree)."""
+    AWSResponse, _, StreamingBody = _botocore_classes()
+    headers = {"x-amzn-requestid": reply.request_id, "content-type": "application/json", "content-length": "0"}
+    http = AWSResponse(url, reply.status, headers, _Raw(b""))
+    return http, {
+        "ResponseMetadata": {"RequestId": reply.request_id, "HTTPStatusCode": reply.status,
+                             "HTTPHeaders": headers, "RetryAttempts": 0},
+        "StatusCode": reply.status,
+        "Payload": StreamingBody(io.BytesIO(b""), 0),
+    }
 
 
 def _snake(name: str) -> str:
@@ -191,13 +207,23 @@ class _Raw:
 
 
 _parsers: dict[str, Any] = {}
+_classes: tuple[Any, Any, Any] | None = None
+
+
+def _botocore_classes() -> tuple[Any, Any, Any]:
+    """AWSResponse, HeadersDict, StreamingBody: imported once (botocore is loaded when this runs)."""
+    global _classes
+    if _classes is None:
+        from botocore.awsrequest import AWSResponse, HeadersDict  # type: ignore[import-untyped]
+        from botocore.response import StreamingBody  # type: ignore[import-untyped]
+
+        _classes = (AWSResponse, HeadersDict, StreamingBody)
+    return _classes
 
 
 def _parse(model: Any, url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
     """The reply as botocore's endpoint would return it from the wire (endpoint._do_get_response)."""
-    from botocore.awsrequest import AWSResponse, HeadersDict  # type: ignore[import-untyped]
-    from botocore.response import StreamingBody  # type: ignore[import-untyped]
-
+    AWSResponse, HeadersDict, StreamingBody = _botocore_classes()
     headers = HeadersDict({"x-amzn-RequestId": reply.request_id, "Content-Type": "application/json",
                            "Content-Length": str(len(reply.body)), **reply.headers})
     http = AWSResponse(url, reply.status, headers, _Raw(reply.body))
@@ -265,12 +291,13 @@ def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
     return _Reply(result.status_code, result.request_id, headers, json.dumps(result.payload).encode())  # INV-10
 
 
+_NO_TRACE: dict[str, Any] = {}
+
+
 def _trace_kwargs(invoker: LambdaInvoker, request: _Request) -> dict[str, Any]:
     """The incoming trace header, for loop detection and the timeline's parent (LOOP-4)."""
     header = request.headers.get("X-Amzn-Trace-Id") if request.headers else None
-    if header is None or not hasattr(invoker, "_trace_parent"):
-        return {}
-    return {"_trace": header}
+    return _NO_TRACE if header is None else {"_trace": header}
 
 
 # -- event invoke config (CFG-1..CFG-6) -----------------------------------------------
