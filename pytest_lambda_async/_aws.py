@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+from urllib.parse import unquote
 
 from .errors import InvalidParameterValueException, ResourceNotFoundException
 
@@ -338,3 +340,50 @@ def log_stream_name(when: _dt.datetime, version: str, instance_hex: str) -> str:
 
 # -- recursion (LOOP-1) ---------------------------------------------------------
 RECURSION_LIMIT: Final = 16
+
+
+# -- tracing and recursive loops (LOOP-1..LOOP-4) ---------------------------------
+TRACE_ID_ENV: Final = "_X_AMZN_TRACE_ID"  # set by the runtime per invocation (LOOP-4)
+FUNCTION_NAME_ENV: Final = "AWS_LAMBDA_FUNCTION_NAME"  # its presence makes botocore send the header
+TRACE_HEADER: Final = "X-Amzn-Trace-Id"
+RecursiveLoop = Literal["Terminate", "Allow"]
+RECURSIVE_LOOP_VALUES: Final = ("Terminate", "Allow")  # LOOP-3, PutFunctionRecursionConfig; default Terminate
+RECURSIVE_LOOP_METRIC: Final = "RecursiveInvocationsDropped"
+
+
+def trace_root(enqueued_at: _dt.datetime, request_id: str) -> str:
+    """An X-Ray root id, ``1-<epoch hex>-<24 hex>``, for a chain that starts here."""
+    return f"1-{int(enqueued_at.timestamp()):08x}-{request_id.replace('-', '')[:24]}"
+
+
+def lineage_key(function_arn: str) -> str:
+    """The 8-hex tag of a function in the header's ``Lineage`` (the real format is not public, LOOP-4)."""
+    return f"{zlib.crc32(function_arn.encode()):08x}"
+
+
+def trace_header(root: str, parent: str, lineage: dict[str, int]) -> str:
+    """``Root=…;Parent=…;Sampled=0;Lineage=<fn>:<count>|…`` (LOOP-4; as LocalStack writes it)."""
+    return f"Root={root};Parent={parent};Sampled=0;Lineage=" + "|".join(f"{k}:{v}" for k, v in lineage.items())
+
+
+def parse_trace_header(header: str) -> tuple[str | None, str | None, dict[str, int]]:
+    """(root, parent segment, lineage counts) from an incoming header; botocore percent-quotes it."""
+    root = parent = None
+    lineage: dict[str, int] = {}
+    for part in unquote(header).split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "Root":
+            root = value
+        elif key == "Parent":
+            parent = value
+        elif key == "Lineage":
+            for item in value.split("|"):
+                tag, _, count = item.partition(":")
+                if tag and count.isdigit():
+                    lineage[tag] = int(count)
+    return root, parent, lineage
+
+
+def recursion_stopped_message(function_name: str) -> str:
+    return (f"Lambda stopped the invocation of {function_name}: it was invoked in a recursive loop more than "
+            f"{RECURSION_LIMIT} times by one chain of requests (LOOP-1)")

@@ -475,6 +475,16 @@ def _get_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
     return _json_reply(invoker, body)
 
 
+def _put_recursion(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    fn = _function(invoker, request)
+    fn.configure(recursive_loop=request.params["RecursiveLoop"])  # LOOP-3
+    return _json_reply(invoker, {"RecursiveLoop": fn.recursive_loop})
+
+
+def _get_recursion(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    return _json_reply(invoker, {"RecursiveLoop": _function(invoker, request).recursive_loop})
+
+
 _OPERATIONS: dict[str, Callable[[LambdaInvoker, _Request], _Reply]] = {
     "Invoke": _invoke,
     "PutFunctionEventInvokeConfig": _put_config,
@@ -487,4 +497,6 @@ _OPERATIONS: dict[str, Callable[[LambdaInvoker, _Request], _Reply]] = {
     "PutFunctionConcurrency": _put_concurrency,
     "DeleteFunctionConcurrency": _delete_concurrency,
     "GetFunctionConcurrency": _get_concurrency,
+    "PutFunctionRecursionConfig": _put_recursion,
+    "GetFunctionRecursionConfig": _get_recursion,
 }

@@ -13,6 +13,7 @@ import datetime as _dt
 import heapq
 import inspect
 import json
+import os
 import random
 import threading
 import warnings
@@ -40,6 +41,7 @@ from .errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
     InvalidRequestContentException,
+    RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceConflictException,
     TooManyRequestsException,
@@ -130,6 +132,9 @@ class _Delivery:
     throttles: int = 0
     attempts: int = 0
     last: Execution | None = None
+    parent_function: str | None = None
+    trace_root: str | None = None  # the X-Ray chain this delivery belongs to (LOOP-4)
+    lineage: dict[str, int] | None = None  # invocations per function along the chain, this one included (LOOP-1)
 
 
 class _SuspendedWork:
@@ -189,6 +194,7 @@ class LambdaFunction:
         self.timeout: float = _aws.DEFAULT_TIMEOUT
         self.memory_size: int = _aws.DEFAULT_MEMORY_MB
         self.reserved_concurrency: int | None = None
+        self.recursive_loop: _aws.RecursiveLoop = "Terminate"  # LOOP-3
         self._fail_next: list[BaseException | None] = []
         self._throttle_next = 0
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
@@ -231,6 +237,7 @@ class LambdaFunction:
         timeout: float = _UNSET,
         memory_size: int = _UNSET,
         reserved_concurrency: int | None = _UNSET,
+        recursive_loop: _aws.RecursiveLoop = _UNSET,
     ) -> LambdaFunction:
         """Change settings from the next delivery on (validated first: nothing changes on error)."""
         inv = self._invoker
@@ -265,6 +272,11 @@ class LambdaFunction:
         if reserved_concurrency is not _UNSET:
             staged["reserved_concurrency"] = None if reserved_concurrency is None else \
                 _int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
+        if recursive_loop is not _UNSET:
+            if recursive_loop not in _aws.RECURSIVE_LOOP_VALUES:
+                raise InvalidParameterValueException(
+                    f"RecursiveLoop must be Terminate or Allow (LOOP-3), got {recursive_loop!r}")
+            staged["recursive_loop"] = recursive_loop
         for key, value in staged.items():
             setattr(self, key, value)
         return self
@@ -369,6 +381,9 @@ class LambdaInvoker:
         self._closed = False
         self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
+        # LOOP-4: each attempt's trace segment id -> (request id, function), to name a child's parent
+        self._segments: dict[str, tuple[str, str]] = {}
+        self._lineage_keys: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LambdaInvoker:
@@ -470,6 +485,7 @@ class LambdaInvoker:
         client_context: str | None = None,
         duplicates: int = 0,
         _parent: str | None = None,
+        _trace: str | None = None,
     ) -> InvokeResult:
         """Invoke a function as the Invoke API does (INV-1..INV-24).
 
@@ -508,28 +524,84 @@ class LambdaInvoker:
             _check_client_context(client_context)
         if invocation_type == "DryRun":
             return InvokeResult(204, self._new_request_id())
+        chain: tuple[str | None, str | None, dict[str, int]] | None = None
+        parent_function = None
+        if _trace is not None:  # a call made from inside an attempt: botocore copied its trace (LOOP-4)
+            root, segment, lineage = _aws.parse_trace_header(_trace)
+            chain = (root, segment, lineage)
+            known = self._segments.get(segment or "")
+            if known is not None:
+                _parent, parent_function = known
         if invocation_type == "Event":
-            return self._enqueue(fn, event, duplicates=duplicates, parent=_parent)
-        return self._invoke_sync(fn, event, log_type=log_type, parent=_parent)
+            return self._enqueue(fn, event, duplicates=duplicates, parent=_parent, parent_function=parent_function,
+                                 chain=chain)
+        return self._invoke_sync(fn, event, log_type=log_type, parent=_parent, parent_function=parent_function,
+                                 chain=chain)
+
+    def _lineage_key(self, fn: LambdaFunction) -> str:
+        key = self._lineage_keys.get(fn.name)
+        if key is None:
+            key = self._lineage_keys[fn.name] = _aws.lineage_key(fn.arn)
+        return key
+
+    def _child_lineage(self, fn: LambdaFunction,
+                       chain: tuple[str | None, str | None, dict[str, int]] | None) -> tuple[str | None, dict[str, int] | None, bool]:
+        """(trace root, lineage with ``fn`` counted, stopped?) for an invocation made along a chain (LOOP-1)."""
+        if chain is None:
+            return None, None, False
+        root, _, lineage = chain
+        key = self._lineage_key(fn)
+        count = lineage.get(key, 0) + 1
+        stopped = count > _aws.RECURSION_LIMIT and fn.recursive_loop == "Terminate"
+        return root, {**lineage, key: count}, stopped
+
+    @staticmethod
+    def _from(parent: str | None, parent_function: str | None) -> str:
+        if not parent:
+            return ""
+        return f"  from {parent_function + ' ' if parent_function else ''}req {_short(parent)}"
 
     def _enqueue(self, fn: LambdaFunction, event: Any, *, duplicates: int = 0,
-                 parent: str | None = None) -> InvokeResult:
+                 parent: str | None = None, parent_function: str | None = None,
+                 chain: tuple[str | None, str | None, dict[str, int]] | None = None) -> InvokeResult:
         with self._lock:
             request_id = self._new_request_id()
             now = self._clock.now
+            root, lineage, stopped = self._child_lineage(fn, chain)
+            if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
+                self._count_recursion(fn, request_id, "Event  -> 202, then stopped: recursive loop"
+                                      + self._from(parent, parent_function))
+                d = _Delivery(request_id, fn, event, now, duplicate=False, parent=parent,
+                              parent_function=parent_function, trace_root=root, lineage=lineage)
+                self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
+                return InvokeResult(202, request_id)
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
             self._log(now, "invoke", fn.name, request_id, "Event  -> 202, queued"
                       + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
-                      + (f"  from req {_short(parent)}" if parent else ""))
+                      + self._from(parent, parent_function))
             for copy in range(1 + extra):
-                self._push(now, _Delivery(request_id, fn, event, now, duplicate=copy > 0, parent=parent))
+                self._push(now, _Delivery(request_id, fn, event, now, duplicate=copy > 0, parent=parent,
+                                          parent_function=parent_function, trace_root=root, lineage=lineage))
             return InvokeResult(202, request_id)
 
-    def _invoke_sync(self, fn: LambdaFunction, event: Any, *, log_type: str, parent: str | None) -> InvokeResult:
+    def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
+        metric = _aws.RECURSIVE_LOOP_METRIC
+        self.metrics[metric] = self.metrics.get(metric, 0) + 1
+        self._log(self._clock.now, "loop", fn.name, request_id,
+                  f"{text} (more than {_aws.RECURSION_LIMIT} invocations of {fn.name} in one chain, LOOP-1; {metric})")
+
+    def _invoke_sync(self, fn: LambdaFunction, event: Any, *, log_type: str, parent: str | None,
+                     parent_function: str | None = None,
+                     chain: tuple[str | None, str | None, dict[str, int]] | None = None) -> InvokeResult:
         request_id = self._new_request_id()
         now = self._clock.now
+        root, lineage, stopped = self._child_lineage(fn, chain)
+        if stopped:  # LOOP-3: sync callers get the error
+            self._count_recursion(fn, request_id, "RequestResponse -> 400 RecursiveInvocationException"
+                                  + self._from(parent, parent_function))
+            raise RecursiveInvocationException(_aws.recursion_stopped_message(fn.name))
         if fn.reserved_concurrency == 0 or fn._throttle_next:
             reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
                 else "ConcurrentInvocationLimitExceeded"
@@ -539,8 +611,9 @@ class LambdaInvoker:
             self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
                                  invocation_type="RequestResponse", count=False)
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
-        self._log(now, "invoke", fn.name, request_id, "RequestResponse")
-        delivery = _Delivery(request_id, fn, event, now, duplicate=False, parent=parent)
+        self._log(now, "invoke", fn.name, request_id, "RequestResponse" + self._from(parent, parent_function))
+        delivery = _Delivery(request_id, fn, event, now, duplicate=False, parent=parent,
+                             parent_function=parent_function, trace_root=root, lineage=lineage)
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
@@ -609,7 +682,8 @@ class LambdaInvoker:
             unfreeze = self._clock.freeze()
             scope = CaptureScope()
             real_loops = virtualize_new_loops(self._clock, threading.get_ident())
-            undo[:] = [real_loops, scope.close, unfreeze]
+            env = _trace_env_now()
+            undo[:] = [real_loops, scope.close, unfreeze, lambda: _restore_trace_env(env)]
             self._capture = scope.capture
             try:
                 return fn()
@@ -743,11 +817,17 @@ class LambdaInvoker:
         runtime = self._runtime
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
+        # A nested (sync) attempt puts the caller's trace back when it ends; the outermost one's
+        # stays until the drain ends (_run_in_runtime), which saves two environ writes per attempt.
+        outer_env = _trace_env_now() if self._inflight else None
+        self._set_trace_env(d)
         self._inflight.append((d, invocation_type, start, window))
         try:
             execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
                                 timeout=fn.timeout, deadline=deadline, window=window)
         finally:
+            if outer_env is not None:
+                _restore_trace_env(outer_env)
             if runtime is not None:
                 runtime.real_deadline = None
         if runtime is not None and runtime.abandoned:
@@ -758,6 +838,20 @@ class LambdaInvoker:
             execution, notes = self._settle_await(d, execution, window)
         self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
+
+    def _set_trace_env(self, d: _Delivery) -> None:
+        """LOOP-4: the runtime sets ``_X_AMZN_TRACE_ID`` (and ``AWS_LAMBDA_FUNCTION_NAME``) per invocation,
+        so botocore copies the trace, with its loop-counting Lineage, into the handler's own calls."""
+        fn = d.function
+        if d.trace_root is None:  # the first invocation of a chain
+            d.trace_root = _aws.trace_root(d.enqueued_at, d.request_id)
+            d.lineage = {self._lineage_key(fn): 1}
+        segment = f"{len(self._segments) + 1:016x}"  # one X-Ray segment per attempt
+        self._segments[segment] = (d.request_id, fn.name)
+        environ = os.environ
+        environ[_aws.TRACE_ID_ENV] = _aws.trace_header(d.trace_root, segment, d.lineage or {})
+        if environ.get(_aws.FUNCTION_NAME_ENV) != fn.name:
+            environ[_aws.FUNCTION_NAME_ENV] = fn.name
 
     # -- await checks and freeze semantics (PY-4) ------------------------------------
     def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
@@ -904,7 +998,8 @@ class LambdaInvoker:
                                     eventbridge_source=self.eventbridge_source)
             self.sinks.deliver(message)
             self._log(now, "route", d.function.name, d.request_id, f"{label} -> lambda:{dest.resource}")
-            self._enqueue(target, payload, parent=d.request_id)
+            self._enqueue(target, payload, parent=d.request_id, parent_function=d.function.name,
+                          chain=(d.trace_root, None, d.lineage or {}) if d.trace_root else None)  # DST-7
             return
         message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
                                 function_arn=d.function.arn, region=self.region, account=self.account,
@@ -1023,6 +1118,18 @@ def _check_client_context(value: str) -> None:
         json.loads(base64.b64decode(value, validate=True))
     except Exception:
         raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
+
+
+def _trace_env_now() -> tuple[str | None, str | None]:
+    return os.environ.get(_aws.TRACE_ID_ENV), os.environ.get(_aws.FUNCTION_NAME_ENV)
+
+
+def _restore_trace_env(saved: tuple[str | None, str | None]) -> None:
+    for name, value in zip((_aws.TRACE_ID_ENV, _aws.FUNCTION_NAME_ENV), saved):
+        if value is None:
+            os.environ.pop(name, None)
+        elif os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 def _short(request_id: str | None) -> str:
