@@ -395,3 +395,19 @@ def test_after_the_block_moto_answers_lambda_again() -> None:
         assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert inv.pending == 1
     inv.close()
+
+
+def test_the_event_fast_path_matches_botocores_own_parse() -> None:
+    """The hot Event reply is assembled directly: it must equal what botocore's parser makes of it."""
+    from pytest_lambda_async import _botocore
+
+    model = lambda_client.meta.service_model.operation_model("Invoke")
+    for status in (202, 204):
+        reply = _botocore._Reply(status, "5c1e0000-0000-4000-8000-000000000000")
+        fast_http, fast = _botocore._empty_invoke_response("https://lambda", reply)
+        full_http, full = _botocore._parse(model, "https://lambda", reply)
+        assert fast.pop("Payload").read() == full.pop("Payload").read() == b""
+        assert fast == full
+        for http in (fast_http, full_http):  # HTTP headers are case-insensitive (botocore's HeadersDict)
+            assert (http.status_code, {k.lower(): v for k, v in http.headers.items()}) == (
+                status, full["ResponseMetadata"]["HTTPHeaders"])
