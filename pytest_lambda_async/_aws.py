@@ -351,9 +351,17 @@ RECURSIVE_LOOP_VALUES: Final = ("Terminate", "Allow")  # LOOP-3, PutFunctionRecu
 RECURSIVE_LOOP_METRIC: Final = "RecursiveInvocationsDropped"
 
 
-def trace_root(enqueued_at: _dt.datetime, request_id: str) -> str:
-    """An X-Ray root id, ``1-<epoch hex>-<24 hex>``, for a chain that starts here."""
-    return f"1-{int(enqueued_at.timestamp()):08x}-{request_id.replace('-', '')[:24]}"
+def trace_root(request_id: str) -> str:
+    """An X-Ray root id, ``1-<8 hex>-<24 hex>``, for a chain that starts with this request.
+
+    X-Ray puts the request's epoch time in the first 8 hex digits; here they come from
+    the request id too (unique, deterministic, and cheap: this runs once per invocation)."""
+    return f"1-{request_id[:8]}-{request_id[9:13]}{request_id[14:18]}{request_id[19:23]}{request_id[24:36]}"
+
+
+def trace_segment(request_id: str) -> str:
+    """The 16-hex ``Parent`` segment id of an invocation's attempts (from its random request id)."""
+    return request_id[:8] + request_id[9:13] + request_id[14:18]
 
 
 def lineage_key(function_arn: str) -> str:

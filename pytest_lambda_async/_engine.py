@@ -134,7 +134,9 @@ class _Delivery:
     last: Execution | None = None
     parent_function: str | None = None
     trace_root: str | None = None  # the X-Ray chain this delivery belongs to (LOOP-4)
-    lineage: dict[str, int] | None = None  # invocations per function along the chain, this one included (LOOP-1)
+    # invocations per function along the chain, this one included (LOOP-1); None: the chain's first
+    lineage: dict[str, int] | None = None
+    trace_header: str | None = None  # what its attempts see as _X_AMZN_TRACE_ID
 
 
 class _SuspendedWork:
@@ -382,8 +384,9 @@ class LambdaInvoker:
         self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         # LOOP-4: each attempt's trace segment id -> (request id, function), to name a child's parent
-        self._segments: dict[str, tuple[str, str]] = {}
+        self._segments: dict[str, _Delivery] = {}
         self._lineage_keys: dict[str, str] = {}
+        self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LambdaInvoker:
@@ -531,7 +534,7 @@ class LambdaInvoker:
             chain = (root, segment, lineage)
             known = self._segments.get(segment or "")
             if known is not None:
-                _parent, parent_function = known
+                _parent, parent_function = known.request_id, known.function.name
         if invocation_type == "Event":
             return self._enqueue(fn, event, duplicates=duplicates, parent=_parent, parent_function=parent_function,
                                  chain=chain)
@@ -683,6 +686,7 @@ class LambdaInvoker:
             scope = CaptureScope()
             real_loops = virtualize_new_loops(self._clock, threading.get_ident())
             env = _trace_env_now()
+            self._env_function = env[1]
             undo[:] = [real_loops, scope.close, unfreeze, lambda: _restore_trace_env(env)]
             self._capture = scope.capture
             try:
@@ -828,6 +832,7 @@ class LambdaInvoker:
         finally:
             if outer_env is not None:
                 _restore_trace_env(outer_env)
+                self._env_function = outer_env[1]
             if runtime is not None:
                 runtime.real_deadline = None
         if runtime is not None and runtime.abandoned:
@@ -843,15 +848,21 @@ class LambdaInvoker:
         """LOOP-4: the runtime sets ``_X_AMZN_TRACE_ID`` (and ``AWS_LAMBDA_FUNCTION_NAME``) per invocation,
         so botocore copies the trace, with its loop-counting Lineage, into the handler's own calls."""
         fn = d.function
-        if d.trace_root is None:  # the first invocation of a chain
-            d.trace_root = _aws.trace_root(d.enqueued_at, d.request_id)
-            d.lineage = {self._lineage_key(fn): 1}
-        segment = f"{len(self._segments) + 1:016x}"  # one X-Ray segment per attempt
-        self._segments[segment] = (d.request_id, fn.name)
+        header = d.trace_header
+        if header is None:  # built once per delivery: its retries run in the same segment
+            segment = _aws.trace_segment(d.request_id)
+            self._segments[segment] = d
+            if d.trace_root is None:  # the first invocation of a chain (its lineage: this function once)
+                d.trace_root = _aws.trace_root(d.request_id)
+                key = self._lineage_key(fn)
+                header = f"Root={d.trace_root};Parent={segment};Sampled=0;Lineage={key}:1"  # trace_header's format
+            else:
+                header = _aws.trace_header(d.trace_root, segment, d.lineage or {})
+            d.trace_header = header
         environ = os.environ
-        environ[_aws.TRACE_ID_ENV] = _aws.trace_header(d.trace_root, segment, d.lineage or {})
-        if environ.get(_aws.FUNCTION_NAME_ENV) != fn.name:
-            environ[_aws.FUNCTION_NAME_ENV] = fn.name
+        environ[_aws.TRACE_ID_ENV] = header
+        if self._env_function != fn.name:
+            environ[_aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
 
     # -- await checks and freeze semantics (PY-4) ------------------------------------
     def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
@@ -999,7 +1010,8 @@ class LambdaInvoker:
             self.sinks.deliver(message)
             self._log(now, "route", d.function.name, d.request_id, f"{label} -> lambda:{dest.resource}")
             self._enqueue(target, payload, parent=d.request_id, parent_function=d.function.name,
-                          chain=(d.trace_root, None, d.lineage or {}) if d.trace_root else None)  # DST-7
+                          chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
+                          if d.trace_root else None)  # DST-7
             return
         message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
                                 function_arn=d.function.arn, region=self.region, account=self.account,
