@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
@@ -106,8 +106,9 @@ class TerminalOutcome:
     attempts: int
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):
+    """One line of the timeline (a tuple: one is made per queued event and per attempt)."""
+
     at: _dt.datetime
     kind: str  # invoke, attempt, throttle, retry, route, expire, fail
     function: str
@@ -116,7 +117,7 @@ class TimelineEntry:
     logs: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Delivery:
     """One delivery of an event: the original, or a duplicate copy (Q-2)."""
 
@@ -195,6 +196,7 @@ class LambdaFunction:
         self._loop: RuntimeEventLoop | None = None
         self._log_stream: tuple[int, str] | None = None
         self._user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
+        self._arn: str | None = None
         # freeze="resume": work left by earlier attempts in this environment, waiting to run again (PY-4)
         self._suspended: list[_SuspendedWork] = []
 
@@ -214,7 +216,11 @@ class LambdaFunction:
 
     @property
     def arn(self) -> str:
-        return _aws.function_arn(self.name, region=self._invoker.region, account=self._invoker.account)
+        arn = self._arn
+        if arn is None:  # the name, region and account never change: format it once
+            arn = self._arn = _aws.function_arn(self.name, region=self._invoker.region,
+                                                account=self._invoker.account)
+        return arn
 
     @property
     def attempts(self) -> list[Attempt]:
@@ -369,6 +375,7 @@ class LambdaInvoker:
         self._closed = False
         self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
+        self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LambdaInvoker:
@@ -695,7 +702,7 @@ class LambdaInvoker:
         deadline = start + _dt.timedelta(seconds=fn.timeout)
         context = LambdaContext(
             function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=fn.memory_size,
-            aws_request_id=d.request_id, deadline=deadline, now=lambda: self._clock.now,
+            aws_request_id=d.request_id, deadline=deadline, now=self._now,
             log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
         )
