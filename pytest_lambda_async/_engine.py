@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
 from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
+from ._moto import MotoBackend
 from ._loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
 from ._render import leak_lines, unawaited_error, unawaited_summary
 from ._runtime import (
@@ -366,7 +367,9 @@ class LambdaInvoker:
         self.outcomes: list[TerminalOutcome] = []
         self._timeline: list[TimelineEntry] = []
         self.sinks = MemorySinks()
-        self.backends: list[Backend] = [self.sinks]
+        # moto first: a target moto lacks fails the delivery before the in-memory copy is kept,
+        # so records() holds what was delivered, with or without moto (DST-6, DLQ-6).
+        self.backends: list[Backend] = [MotoBackend(region=region, account=account), self.sinks]
         self.metrics: dict[str, int] = {}
         self._runtime: RuntimeThread | None = None
         self._held = False
@@ -927,7 +930,9 @@ class LambdaInvoker:
 
         ``target`` is the ARN (or registered function name) as configured.  A
         destination gets invocation records (REC-1..REC-8); a DLQ gets the
-        original events (DLQ-3)."""
+        original events (DLQ-3).  Under ``moto.mock_aws`` a delivery also goes
+        into moto, and one that moto refuses (no such queue, topic, bus or
+        bucket) is counted as failed and is not listed here."""
         return [json.loads(json.dumps(m.body)) for m in self.deliveries(target)]
 
     def deliveries(self, target: str) -> list[Delivered]:
