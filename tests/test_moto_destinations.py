@@ -241,6 +241,20 @@ def test_dst5_on_failure_record_is_an_s3_object_under_the_documented_key(aws: Aw
     assert [d.key for d in inv.deliveries(bucket)] == [obj["Key"]]
 
 
+
+def test_a_queue_in_another_account_gets_the_delivery(aws: Aws, lambda_invoker: LambdaInvoker,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ARN's account, not the invoker's, decides where moto files the message."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")  # moto's way to act as another account
+    queue = aws.queue("shared-failures")
+    monkeypatch.delenv("MOTO_ACCOUNT_ID")
+    assert queue == "arn:aws:sqs:us-east-1:111122223333:shared-failures"
+    _failed_once(lambda_invoker, on_failure=queue)
+    lambda_invoker.run()
+    assert lambda_invoker.metrics == {}
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+    assert [_body(m)["requestPayload"] for m in aws.receive(queue)] == [{"order_id": "o-1"}]
+
 # -- dead-letter queues (DLQ-3, DLQ-4, DLQ-5) -----------------------------------------------
 def test_dlq3_dlq4_sqs_dead_letter_is_the_event_with_three_attributes(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
     dlq = aws.queue("ship-dlq")
@@ -389,3 +403,25 @@ def test_nested_mocks_stay_active_until_the_outermost_ends() -> None:
             assert moto_active()
         assert moto_active()
     assert not moto_active()
+
+
+# -- the how-to's example (docs/how-to/moto-destinations.md), verbatim -----------------------
+def charge(event: Any, context: Any) -> Any:
+    raise ConnectionError("payment provider unavailable")
+
+
+@mock_aws
+def test_how_to_example(lambda_invoker: LambdaInvoker) -> None:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="charge-failed")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lambda_invoker.register("charge", charge, on_failure=queue_arn)
+
+    lambda_invoker.invoke("charge", {"order_id": "o-1"}, invocation_type="Event")
+    lambda_invoker.run()  # 3 attempts over 3 minutes of virtual time (RET-1)
+
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    record = json.loads(message["Body"])  # the invocation record (REC-1..REC-8)
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["responsePayload"]["errorType"] == "ConnectionError"
+    assert lambda_invoker.records(queue_arn) == [record]  # the in-memory copy agrees
