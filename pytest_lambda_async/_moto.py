@@ -147,30 +147,37 @@ def _stamped_for_readers(virtual: _dt.datetime) -> Iterator[None]:
         freezer.stop()
 
 
-# One botocore session for every client: loading the service models costs
-# ~0.3 s a session, a client from a warm session ~15 ms.  Clients hold no moto
-# state (that lives in moto's backends), so they are reused across tests; the
-# cache is dropped when moto itself was re-imported (a new stubber object).
-_lock = threading.Lock()
-_cache: dict[str, Any] = {"stubber": None, "session": None, "clients": {}}
+class _Clients:
+    """The delivery clients: one botocore session, one client per (service, region, account).
 
+    Loading the service models costs ~0.3 s a session; a client from a warm
+    session ~15 ms.  Clients hold no moto state (that lives in moto's
+    backends), so they are kept across tests; all are dropped when moto was
+    re-imported (a new stubber object, as after a pytester run)."""
 
-def _client(service: str, region: str, account: str) -> Any:
-    stubber = _stubber()
-    clients: dict[tuple[str, str, str], Any] = _cache["clients"]
-    if _cache["stubber"] is stubber:
-        client = clients.get((service, region, account))
-        if client is not None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stubber: Any = None
+        self._session: Any = None
+        self._clients: dict[tuple[str, str, str], Any] = {}
+
+    def get(self, service: str, region: str, account: str) -> Any:
+        stubber = _stubber()
+        with self._lock:
+            if stubber is not self._stubber:
+                self._stubber, self._session, self._clients = stubber, None, {}
+            key = (service, region, account)
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._create(stubber, service, region, account)
             return client
-    with _lock:
-        if _cache["stubber"] is not stubber:
-            _cache.update(stubber=stubber, session=None, clients={})
-            clients = _cache["clients"]
-        if _cache["session"] is None:
-            _cache["session"] = importlib.import_module("botocore.session").Session()
+
+    def _create(self, stubber: Any, service: str, region: str, account: str) -> Any:
+        if self._session is None:
+            self._session = importlib.import_module("botocore.session").Session()
         config = importlib.import_module("botocore.config").Config(
             retries={"total_max_attempts": 1})  # a refusal is final (DST-6): no back-off sleeps
-        client = _cache["session"].create_client(
+        client = self._session.create_client(
             service, region_name=region, config=config,
             # Fixed dummy credentials: no credential chain (environment, files, IMDS) is consulted.
             aws_access_key_id="pytest-lambda-async", aws_secret_access_key="pytest-lambda-async")
@@ -193,5 +200,11 @@ def _client(service: str, region: str, account: str) -> Any:
         client.meta.events.register("before-sign", account_header)
         client.meta.events.unregister("before-send", stubber)
         client.meta.events.register("before-send", moto_or_nothing)
-        clients[(service, region, account)] = client
         return client
+
+
+_clients = _Clients()
+
+
+def _client(service: str, region: str, account: str) -> Any:
+    return _clients.get(service, region, account)

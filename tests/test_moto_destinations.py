@@ -425,3 +425,36 @@ def test_how_to_example(lambda_invoker: LambdaInvoker) -> None:
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["responsePayload"]["errorType"] == "ConnectionError"
     assert lambda_invoker.records(queue_arn) == [record]  # the in-memory copy agrees
+
+
+def test_a_failed_delivery_shows_in_the_failing_tests_report(lpytester: pytest.Pytester) -> None:
+    """DST-6 as a user sees it: the test fails on its own assert; the report's timeline says why."""
+    lpytester.makepyfile(test_user="""
+        import boto3
+        from moto import mock_aws
+
+        def charge(event, context):
+            raise ConnectionError("payment provider unavailable")
+
+        @mock_aws
+        def test_failure_queue(lambda_invoker):
+            sqs = boto3.client("sqs", region_name="us-east-1")
+            url = sqs.create_queue(QueueName="charge-failed")["QueueUrl"]
+            lambda_invoker.register("charge", charge, max_retry_attempts=0,
+                                    on_failure="arn:aws:sqs:us-east-1:123456789012:charge-faild")
+            lambda_invoker.invoke("charge", {"order_id": "o-1"}, invocation_type="Event")
+            lambda_invoker.run()
+            assert sqs.receive_message(QueueUrl=url).get("Messages"), "no failure record"
+    """)
+    result = lpytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "E       AssertionError: no failure record",
+        "*- lambda-async timeline -*",
+    ])
+    result.stdout.fnmatch_lines([
+        "  t+0s  route    charge  req *..  on_failure -> sqs:charge-faild FAILED: moto answered SendMessage with "
+        "AWS.SimpleQueueService.NonExistentQueue: The specified queue does not exist. "
+        "(DestinationDeliveryFailures; the function is not retried)",
+        "  metrics: DestinationDeliveryFailures=1",
+    ], consecutive=True)
