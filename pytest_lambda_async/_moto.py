@@ -13,9 +13,9 @@ the service's own checks and errors (a missing queue/topic/bus/bucket, SNS's
 subscribed queues, EventBridge rules and their targets) exactly as it does
 for the user's boto3 calls, and (2) the service APIs are stable across
 moto 5.x, where backend method signatures are not.  The price is botocore's
-request pipeline, ~1 ms a delivery (``benchmarks/bench.py``).  These clients
-are not the Lambda client ``_botocore`` routes to the invoker: SQS, SNS,
-EventBridge and S3 calls never go there.
+request pipeline and moto's, ~2 ms a delivery (``benchmarks/bench.py``).
+These clients are not the Lambda client ``_botocore`` routes to the invoker:
+SQS, SNS, EventBridge and S3 calls never go there.
 """
 
 from __future__ import annotations
