@@ -24,8 +24,8 @@ from typing import Any, Literal, NamedTuple
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
 from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
-from ._moto import MotoBackend
 from ._loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from ._moto import MotoBackend
 from ._render import leak_lines, unawaited_error, unawaited_summary
 from ._runtime import (
     CaptureScope,
