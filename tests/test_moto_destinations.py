@@ -357,6 +357,17 @@ def test_mock_entered_after_the_invoker_as_a_decorator(lambda_invoker: LambdaInv
     assert [_body(m) for m in aws.receive(dlq)] == [{"order_id": "o-1"}]
 
 
+
+@mock_aws
+class TestMockAsAClassDecorator:
+    def test_each_method_delivers_into_its_own_mock(self, lambda_invoker: LambdaInvoker) -> None:
+        aws = Aws(**_CLIENTS)
+        bucket = aws.bucket("failed-events")
+        _failed_once(lambda_invoker, on_failure=bucket)
+        lambda_invoker.run()
+        [obj] = aws.s3.list_objects_v2(Bucket="failed-events")["Contents"]
+        assert obj["Key"].startswith("aws/lambda/async/ship/")
+
 def test_mock_fixture_set_up_after_the_invoker(lambda_invoker: LambdaInvoker, aws: Aws) -> None:
     topic, subscriber = aws.topic_to_queue("ship-alerts", raw=True)
     _failed_once(lambda_invoker, on_failure=topic)
