@@ -255,6 +255,17 @@ def test_a_queue_in_another_account_gets_the_delivery(aws: Aws, lambda_invoker: 
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
     assert [_body(m)["requestPayload"] for m in aws.receive(queue)] == [{"order_id": "o-1"}]
 
+
+def test_dst3_a_function_destination_stays_with_the_invoker_under_moto(aws: Aws,
+                                                                        lambda_invoker: LambdaInvoker) -> None:
+    seen: list[Any] = []
+    lambda_invoker.register("audit", lambda event, context: seen.append(event["requestPayload"]))
+    lambda_invoker.register("ship", shipping, on_success="audit")
+    lambda_invoker.invoke("ship", {"order_id": "o-6"}, invocation_type="Event")
+    lambda_invoker.run()
+    assert seen == [{"order_id": "o-6"}]
+    assert lambda_invoker.metrics == {}
+
 # -- dead-letter queues (DLQ-3, DLQ-4, DLQ-5) -----------------------------------------------
 def test_dlq3_dlq4_sqs_dead_letter_is_the_event_with_three_attributes(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
     dlq = aws.queue("ship-dlq")
