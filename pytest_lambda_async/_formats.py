@@ -59,6 +59,15 @@ S3_EVENT_NAMES: Final = (
     "ObjectCreated:CompleteMultipartUpload", "ObjectRemoved:Delete",
     "ObjectRemoved:DeleteMarkerCreated",
 )
+# TumblingWindowInSeconds of a Kinesis or DynamoDB Streams event source mapping.
+TUMBLING_WINDOW_RANGE: Final = (1, 900)
+TUMBLING_WINDOW_STATE_MAX_BYTES: Final = 1024 * 1024  # per shard; past it Lambda ends the window early
+# A stream record of an item that Time to Live deleted carries this identity
+# (DynamoDB developer guide, "DynamoDB Streams and Time to Live").
+DYNAMODB_TTL_USER_IDENTITY: Final = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+# Method/route authorization types, in API Gateway's words (PutMethod, CreateRoute).
+REST_AUTHORIZATION_TYPES: Final = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+HTTP_AUTHORIZATION_TYPES: Final = ("NONE", "AWS_IAM", "CUSTOM", "JWT")
 HTTP_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 API_GATEWAY_VERSIONS: Final = ("1.0", "2.0")
 
@@ -480,6 +489,11 @@ def kinesis_shard_id(n: int) -> str:
     return f"shardId-{n:012d}"
 
 
+def dynamodb_shard_id(created_ms: int, raw: bytes) -> str:
+    """DynamoDB Streams shard ids: ``shardId-00000001600000000000-1a2b3c4d``."""
+    return f"shardId-{created_ms:020d}-{raw[:4].hex()}"
+
+
 def kinesis_event_id(shard_id: str, sequence_number: str) -> str:
     return f"{shard_id}:{sequence_number}"
 
@@ -499,6 +513,27 @@ def iam_unique_id(prefix: str, raw: bytes) -> str:
 
 def upper_hex(raw: bytes) -> str:
     return raw.hex().upper()
+
+
+def cognito_user_pool_id(region: str, raw: bytes) -> str:
+    """``us-east-1_AbCdEfGhI``: the region, ``_``, then 9 letters and digits."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    n = int.from_bytes(raw, "big")
+    out = []
+    for _ in range(9):
+        n, r = divmod(n, len(alphabet))
+        out.append(alphabet[r])
+    return f"{region}_{''.join(out)}"
+
+
+def cognito_identity_id(region: str, uuid_text: str) -> str:
+    """Cognito identity (pool) ids: ``us-east-1:<uuid>``."""
+    return f"{region}:{uuid_text}"
+
+
+def access_key_id(raw: bytes, *, temporary: bool) -> str:
+    """``AKIA…`` (long-term) or ``ASIA…`` (temporary) plus 16 base-32 characters."""
+    return iam_unique_id("ASIA" if temporary else "AKIA", raw)[:20]
 
 
 def api_id(raw: bytes) -> str:
