@@ -955,6 +955,7 @@ def api_gateway_events(
     account: str | None = None,
     bodies: st.SearchStrategy[str | bytes | None] | None = None,
     authorization_type: str | None = None,
+    authorizer_contexts: st.SearchStrategy[dict[str, str | int | bool]] | None = None,
 ) -> st.SearchStrategy[Event]:
     """API Gateway proxy events: REST APIs' payload format ``1.0`` and HTTP
     APIs' ``2.0`` (``version=`` pins one; it shrinks to ``1.0``).
@@ -963,8 +964,9 @@ def api_gateway_events(
     Gateway's words: ``"NONE"`` (no ``requestContext.authorizer``, what it
     shrinks to), ``"AWS_IAM"`` (SigV4 caller in ``identity``, or
     ``authorizer.iam`` for HTTP APIs), ``"CUSTOM"`` (a Lambda authorizer:
-    ``authorizer.principalId``/``integrationLatency`` plus its context, or
-    ``authorizer.lambda``), ``"COGNITO_USER_POOLS"`` (REST only:
+    ``authorizer.principalId`` plus its context, or ``authorizer.lambda``;
+    the context is drawn from ``authorizer_contexts``, ``{}`` when shrunk),
+    ``"COGNITO_USER_POOLS"`` (REST only:
     ``authorizer.claims``) and ``"JWT"`` (HTTP APIs only:
     ``authorizer.jwt.claims``/``scopes``).
 
@@ -990,6 +992,7 @@ def api_gateway_events(
                               "REST APIs use 'COGNITO_USER_POOLS' or 'CUSTOM'")
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
+    contexts = _strategy(authorizer_contexts, "authorizer_contexts", _default_authorizer_contexts())
     body_strategy = _strategy(bodies, "bodies", st.one_of(st.none(), st.text(max_size=40),
                                                            st.binary(min_size=1, max_size=40)))
     paths = st.just(path) if path else st.lists(st.from_regex(r"[a-z0-9-]{1,8}", fullmatch=True),
@@ -1000,10 +1003,10 @@ def api_gateway_events(
     )
     v1 = _api_gateway_v1(stages=st.just(stage) if stage else st.sampled_from(["prod", "dev"]),
                          auth_types=st.just(auth) if auth else st.sampled_from(fmt.REST_AUTHORIZATION_TYPES),
-                         **common)
+                         contexts=contexts, **common)
     v2 = _api_gateway_v2(stages=st.just(stage) if stage else st.sampled_from(["$default", "prod"]),
                          auth_types=st.just(auth) if auth else st.sampled_from(fmt.HTTP_AUTHORIZATION_TYPES),
-                         **common)
+                         contexts=contexts, **common)
     if pinned_version == "1.0" or auth == "COGNITO_USER_POOLS":
         return v1
     if pinned_version == "2.0" or stage == "$default" or auth == "JWT":  # these exist only for HTTP APIs
@@ -1094,9 +1097,21 @@ def _iam_caller(p: dict[str, Any], noise: fmt.Noise) -> dict[str, str]:
     }
 
 
-def _authorizer_context(noise: fmt.Noise) -> dict[str, str]:
-    """What a Lambda authorizer returned as its ``context``."""
-    return {"tenant": f"tenant-{noise.below('tenant', 100)}", "scope": "read"}
+def _default_authorizer_contexts() -> st.SearchStrategy[dict[str, str | int | bool]]:
+    names = st.from_regex(r"[a-z][A-Za-z0-9_]{0,9}", fullmatch=True).filter(lambda k: k != "principalId")
+    values = st.one_of(st.text(_query_chars, max_size=10), st.integers(-(10**6), 10**6), st.booleans())
+    return st.dictionaries(names, values, max_size=3)
+
+
+def _authorizer_context(draw: st.DrawFn, contexts: st.SearchStrategy[dict[str, Any]]) -> dict[str, Any]:
+    """What a Lambda authorizer returned as its ``context``: string, number or boolean values."""
+    context = draw(contexts)
+    if (not isinstance(context, dict) or "principalId" in context
+            or not all(isinstance(k, str) and k for k in context)
+            or not all(isinstance(v, (str, int, float, bool)) for v in context.values())):
+        raise InvalidArgument(f"authorizer_contexts drew {context!r}: a Lambda authorizer's context is a dict "
+                              "of non-empty names (not 'principalId') to strings, numbers or booleans")
+    return context
 
 
 def _encode_body(body: str | bytes | None) -> tuple[str | None, bool]:
@@ -1107,7 +1122,7 @@ def _encode_body(body: str | bytes | None) -> tuple[str | None, bool]:
 
 @st.composite
 def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_types: st.SearchStrategy[str],
-                    **parts: Any) -> Event:
+                    contexts: st.SearchStrategy[dict[str, Any]], **parts: Any) -> Event:
     p = draw(_request_parts(**parts))
     stage = draw(stages)
     auth = draw(auth_types)
@@ -1160,8 +1175,7 @@ def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_
     }
     if auth == "CUSTOM":
         event["requestContext"]["authorizer"] = {
-            "principalId": f"user-{noise.below('principal', 10_000)}",
-            "integrationLatency": noise.below("latency", 500), **_authorizer_context(noise)}
+            "principalId": f"user-{noise.below('principal', 10_000)}", **_authorizer_context(draw, contexts)}
     elif auth == "COGNITO_USER_POOLS":
         event["requestContext"]["authorizer"] = {"claims": _token_claims(p, noise, rest=True)}
     return event
@@ -1169,7 +1183,7 @@ def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_
 
 @st.composite
 def _api_gateway_v2(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_types: st.SearchStrategy[str],
-                    **parts: Any) -> Event:
+                    contexts: st.SearchStrategy[dict[str, Any]], **parts: Any) -> Event:
     p = draw(_request_parts(**parts))
     stage = draw(stages)
     auth = draw(auth_types)
@@ -1201,7 +1215,7 @@ def _api_gateway_v2(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_
         event["requestContext"]["authorizer"] = {"jwt": {"claims": _token_claims(p, noise, rest=False),
                                                          "scopes": scopes}}
     elif auth == "CUSTOM":
-        event["requestContext"]["authorizer"] = {"lambda": _authorizer_context(noise)}
+        event["requestContext"]["authorizer"] = {"lambda": _authorizer_context(draw, contexts)}
     elif auth == "AWS_IAM":
         caller = _iam_caller(p, noise)
         event["requestContext"]["authorizer"] = {"iam": {

@@ -457,6 +457,23 @@ BAD_ARGUMENTS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (lst.kinesis_events, {"stream_name": "click stream"}),
     (lst.kinesis_events, {"data": b"x"}),
     (lst.kinesis_events, {"max_records": 10_001}),
+    (lst.kinesis_events, {"tumbling_window": 1}),
+    (lst.kinesis_events, {"states": st.just({})}),  # a state needs tumbling_window=True
+    (lst.kinesis_events, {"tumbling_window": True, "states": {}}),
+    (lst.dynamodb_stream_events, {"tumbling_window": "yes"}),
+    (lst.dynamodb_stream_events, {"states": st.just({"n": 1})}),
+    (lst.api_gateway_events, {"authorization_type": "OAUTH"}),
+    (lst.api_gateway_events, {"authorization_type": "JWT", "version": "1.0"}),
+    (lst.api_gateway_events, {"authorization_type": "COGNITO_USER_POOLS", "version": "2.0"}),
+    (lst.api_gateway_events, {"authorization_type": "COGNITO_USER_POOLS", "stage": "$default"}),
+    (lst.api_gateway_events, {"authorizer_contexts": {"tenant": "a"}}),
+    (lst.api_gateway_events, {"stage": "my stage"}),
+    (lst.scheduled_events, {"region": "eu-west"}),
+    (lst.sns_events, {"account": "1234567890123"}),
+    (lst.eventbridge_events, {"detail_type": "Order\nPlaced"}),
+    (lst.dynamodb_stream_events, {"max_records": 0}),
+    (lst.lambda_contexts, {"region": "mars-1"}),
+    (lst.lambda_contexts, {"memory_size": 10_241}),
     (lst.api_gateway_events, {"version": "3.0"}),
     (lst.api_gateway_events, {"method": "FETCH"}),
     (lst.api_gateway_events, {"path": "orders"}),
@@ -500,6 +517,10 @@ def test_value_arguments_refuse_strategies_with_a_hint() -> None:
     (lst.dynamodb_stream_events, {"table": "Orders.v2", "key_attributes": ["pk", "sk"]}),
     (lst.kinesis_events, {"stream_name": "clicks.v1", "max_records": 10_000}),
     (lst.api_gateway_events, {"version": "2.0", "stage": "$default", "method": "DELETE", "path": "/a/b"}),
+    (lst.api_gateway_events, {"authorization_type": "JWT"}),
+    (lst.api_gateway_events, {"authorization_type": "COGNITO_USER_POOLS", "stage": "prod"}),
+    (lst.kinesis_events, {"tumbling_window": True, "states": st.just({"count": 1})}),
+    (lst.dynamodb_stream_events, {"tumbling_window": True}),
     (lst.lambda_contexts, {"function_name": "f" * 64, "memory_size": 10240, "timeout": 900}),
     (lst.delivery_histories, {"max_retry_attempts": 0, "max_duplicates": 0, "max_throttles": 0}),
 ])
@@ -523,8 +544,10 @@ def test_good_arguments_are_accepted(strategy: Callable[..., Any], kwargs: dict[
     lst.dynamodb_stream_events(new_images=st.just({"id": 1.5j})),
     lst.kinesis_events(partition_keys=st.just("")),
     lst.api_gateway_events(bodies=st.just(42)),  # type: ignore[arg-type]
+    lst.api_gateway_events(authorization_type="CUSTOM", authorizer_contexts=st.just({"principalId": "x"})),
+    lst.kinesis_events(tumbling_window=True, states=st.just({"n": float("nan")} | {"s": {1, 2}})),
 ], ids=["sqs-empty-body", "sqs-nul", "sns-empty", "s3-empty-key", "s3-long-key", "eb-detail-list",
-        "ddb-no-key", "ddb-complex", "kinesis-empty-key", "apigw-int-body"])
+        "ddb-no-key", "ddb-complex", "kinesis-empty-key", "apigw-int-body", "apigw-context", "window-state"])
 def test_payloads_aws_would_refuse_fail_when_drawn(strategy: st.SearchStrategy[Any]) -> None:
     @settings(max_examples=5, deadline=None, database=None)
     @given(strategy)
@@ -532,7 +555,8 @@ def test_payloads_aws_would_refuse_fail_when_drawn(strategy: st.SearchStrategy[A
         pass
 
     with pytest.raises(InvalidArgument, match="AWS would refuse|lacks the key|cannot be stored|"
-                                              "is a JSON object|partition key|request body|key attributes are"):
+                                              "is a JSON object|partition key|request body|key attributes are|"
+                                              "authorizer's context|not JSON-serialisable"):
         draw()
 
 
