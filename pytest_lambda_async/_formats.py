@@ -267,6 +267,74 @@ def sns_message_problem(message: object) -> str | None:
     return None
 
 
+MESSAGE_ATTRIBUTES_MAX: Final = 10
+_ATTRIBUTE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+
+
+def _attribute_name_problem(name: object) -> str | None:
+    if not isinstance(name, str) or not _ATTRIBUTE_NAME_RE.fullmatch(name):
+        return f"attribute name {name!r} is not 1 to 256 letters, digits, '_', '-' and '.'"
+    if name.lower().startswith(("aws.", "amazon.")):
+        return f"attribute name {name!r} uses a prefix AWS reserves (AWS., Amazon.)"
+    if name.startswith(".") or name.endswith(".") or ".." in name:
+        return f"attribute name {name!r} starts or ends with a period, or has two in a row"
+    return None
+
+
+def _is_number(text: object) -> bool:
+    try:
+        return isinstance(text, str) and Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
+
+
+def sqs_message_attributes_problem(attrs: object) -> str | None:
+    """Why SQS would refuse ``attrs`` (in the event's own form), or None."""
+    if not isinstance(attrs, dict):
+        return f"message attributes are a dict, got {type(attrs).__name__}"
+    if len(attrs) > MESSAGE_ATTRIBUTES_MAX:
+        return f"a message has at most {MESSAGE_ATTRIBUTES_MAX} attributes"
+    for name, attr in attrs.items():
+        problem = _attribute_name_problem(name)
+        if problem:
+            return problem
+        data_type = attr.get("dataType") if isinstance(attr, dict) else None
+        base = data_type.split(".", 1)[0] if isinstance(data_type, str) else None
+        if base not in ("String", "Number", "Binary"):
+            return f"attribute {name!r}: dataType is String, Number or Binary (optionally '.<custom>'), got {data_type!r}"
+        value = attr.get("binaryValue") if base == "Binary" else attr.get("stringValue")
+        if not isinstance(value, str) or not value:
+            key = "binaryValue (base64)" if base == "Binary" else "stringValue"
+            return f"attribute {name!r}: a {base} attribute needs a non-empty {key}"
+        if base == "Number" and not _is_number(value):
+            return f"attribute {name!r}: {value!r} is not a number"
+        if base == "Binary":
+            try:
+                base64.b64decode(value, validate=True)
+            except ValueError:
+                return f"attribute {name!r}: binaryValue {value!r} is not base64"
+    return None
+
+
+def sns_message_attributes_problem(attrs: object) -> str | None:
+    """Why SNS would refuse ``attrs`` (in the event's ``{"Type", "Value"}`` form), or None."""
+    if not isinstance(attrs, dict):
+        return f"message attributes are a dict, got {type(attrs).__name__}"
+    for name, attr in attrs.items():
+        problem = _attribute_name_problem(name)
+        if problem:
+            return problem
+        kind = attr.get("Type") if isinstance(attr, dict) else None
+        value = attr.get("Value") if isinstance(attr, dict) else None
+        if kind not in ("String", "Number", "Binary", "String.Array"):
+            return f"attribute {name!r}: Type is String, Number, Binary or String.Array, got {kind!r}"
+        if not isinstance(value, str) or not value:
+            return f"attribute {name!r}: Value is a non-empty string"
+        if kind == "Number" and not _is_number(value):
+            return f"attribute {name!r}: {value!r} is not a number"
+    return None
+
+
 def s3_key_problem(key: object) -> str | None:
     if not isinstance(key, str):
         return f"an object key is a str, got {type(key).__name__}"

@@ -375,8 +375,7 @@ def _sqs_record(draw: st.DrawFn, *, queue_arn: str, region: str, sender: str, fi
         attributes["MessageGroupId"] = draw(st.sampled_from(["default", "group-1", "group-2"]))
         attributes["MessageDeduplicationId"] = fmt.sha256_hex(body.encode("utf-8"))  # content-based
     attrs = draw(message_attributes)
-    if not isinstance(attrs, dict):
-        raise InvalidArgument(f"message_attributes drew {attrs!r}: expected a dict")
+    _drawn_problem("message_attributes", fmt.sqs_message_attributes_problem(attrs), attrs)
     noise = draw(_noises)
     record: Event = {
         "messageId": noise.uuid4("message"),
@@ -481,8 +480,7 @@ def _sns_events(draw: st.DrawFn, *, topic_names: st.SearchStrategy[str], regions
         raise InvalidArgument(f"subjects drew {subject!r}: an SNS subject is None or 1 to 99 ASCII "
                               "characters on one line")
     attrs = draw(message_attributes)
-    if not isinstance(attrs, dict):
-        raise InvalidArgument(f"message_attributes drew {attrs!r}: expected a dict")
+    _drawn_problem("message_attributes", fmt.sns_message_attributes_problem(attrs), attrs)
     when = draw(_times())
     noise = draw(_noises)
     subscription = fmt.sns_subscription_arn(region, account, topic, noise.uuid4("subscription"))
