@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import re
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -873,3 +875,37 @@ def test_public_names() -> None:
         "lambda_contexts", "s3_events", "scheduled_events", "sns_events", "sqs_events",
     }
     assert all(hasattr(lst, name) for name in lst.__all__)
+
+
+# ---------------------------------------------------------------------------------
+# the reference page (docs/reference/strategies.md)
+# ---------------------------------------------------------------------------------
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+STRATEGIES = ["s3_events", "sqs_events", "sns_events", "eventbridge_events", "scheduled_events",
+              "dynamodb_stream_events", "kinesis_events", "api_gateway_events", "events",
+              "delivery_histories", "lambda_contexts"]
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_reference_page_shows_every_strategy_with_its_signature(name: str) -> None:
+    """Part 6 of issue 5: each strategy, every argument with its default, and what it shrinks to."""
+    page = (DOCS / "reference" / "strategies.md").read_text()
+    heading = re.search(rf"^##+ `{name}`\n(?P<body>.*?)(?=^##+ `|\Z)", page, re.M | re.S)
+    assert heading is not None, f"no section for {name}"
+    body = heading.group("body")
+    signature = re.search(rf"lst\.{name}\((?P<args>.*?)\)\n```", body, re.S)
+    assert signature is not None
+    shown = " ".join(signature.group("args").split())
+    for param in inspect.signature(getattr(lst, name)).parameters.values():
+        assert f"{param.name}={param.default!r}".replace("'", '"') in shown.replace("'", '"'), param.name
+    assert re.search(r"[Ss]hrinks? (to|towards)", body), f"{name}: no shrink target"
+    assert "@given(" in body, f"{name}: no example test"
+
+
+def test_reference_page_examples_are_tests_that_run() -> None:
+    page = (DOCS / "reference" / "strategies.md").read_text()
+    examples = (DOCS / "examples" / "test_strategies_example.py").read_text()
+    names = re.findall(r"^def (test_\w+)\(", page, re.M)
+    assert len(names) >= 12
+    missing = [n for n in names if f"def {n}(" not in examples]
+    assert not missing, f"examples on the page that docs/examples does not run: {missing}"

@@ -145,6 +145,21 @@ def test_kinesis_clicks_are_counted(clicks, data):
     assert count_clicks(event, None) == total
 
 
+# -- tumbling windows: the state a window carries from one invocation to the next ----
+def add_clicks(event, context):
+    total = event["state"].get("clicks", 0)
+    total += sum(json.loads(base64.b64decode(r["kinesis"]["data"]))["clicks"] for r in event["Records"])
+    return {"state": {"clicks": total}}
+
+
+@FAST
+@given(event=lst.kinesis_events(tumbling_window=True, states=st.fixed_dictionaries({"clicks": st.integers(0, 10**6)}),
+                                data=st.integers(0, 100).map(lambda n: json.dumps({"clicks": n}).encode())))
+def test_window_totals(event):
+    result = add_clicks(event, None)
+    assert result["state"]["clicks"] >= event["state"]["clicks"]
+
+
 # -- API Gateway: REST (1.0) and HTTP API (2.0) payloads -----------------------------
 def create_order(event, context):
     method = event.get("httpMethod") or event["requestContext"]["http"]["method"]
