@@ -768,14 +768,19 @@ def _dynamodb_stream_events(draw: st.DrawFn, *, tables: st.SearchStrategy[str], 
     times = sorted(r["dynamodb"]["ApproximateCreationDateTime"] for r in records)
     event: Event = {"Records": records}
     if states is not None:
-        shard = fmt.dynamodb_shard_id(fmt.epoch_millis(created), draw(_noises).raw("shard", 4))
-        fields, start, seconds = draw(_window(states=states, stream_arn=stream_arn, shard_id=shard,
-                                              first=times[0]))
+        fields, start, seconds = draw(_window(states=states, stream_arn=stream_arn, shard_id="", first=times[0]))
         times = [float(int(t)) for t in _into_window(times, start, seconds, 1.0)]
         event.update(fields)
+    # A stream exists before its first record: its label is no later than that record.
+    created = min(created, _dt.datetime.fromtimestamp(times[0], _dt.timezone.utc))
+    stream_arn = fmt.dynamodb_stream_arn(region, account, table, fmt.dynamodb_stream_label(created))
+    if states is not None:
+        event["shardId"] = fmt.dynamodb_shard_id(fmt.epoch_millis(created), draw(_noises).raw("shard", 4))
+        event["eventSourceARN"] = stream_arn
     for rec, number, when in zip(records, numbers, times):
         rec["dynamodb"]["SequenceNumber"] = number
         rec["dynamodb"]["ApproximateCreationDateTime"] = when
+        rec["eventSourceARN"] = stream_arn
     return event
 
 

@@ -14,6 +14,7 @@ import json
 import re
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +266,8 @@ def test_dynamodb_images_follow_view_type_and_event_name(event: dict[str, Any]) 
         arn = parse_arn(r["eventSourceARN"])
         assert arn["service"] == "dynamodb" and arn["region"] == r["awsRegion"]
         assert re.fullmatch(r"table/[A-Za-z0-9_.-]+/stream/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", arn["resource"])
+        label = datetime.fromisoformat(arn["resource"].rsplit("/", 1)[1] + "+00:00")
+        assert label.timestamp() <= body["ApproximateCreationDateTime"]  # the stream predates its records
 
 
 @PROPERTY

@@ -488,7 +488,9 @@ def test_rest_api_authorizers(authorization_type: str, data: st.DataObject) -> N
         assert "authorizer" not in event["requestContext"]
         assert ctx.identity.access_key is not None and ctx.identity.access_key.startswith("ASIA")
         assert ctx.identity.account_id == ctx.account_id
-        assert (ctx.identity.user_arn or "").startswith(f"arn:aws:sts::{ctx.account_id}:assumed-role/")
+        region = event["requestContext"]["domainName"].split(".")[2]
+        partition = {"cn": "aws-cn"}.get(region[:2], "aws-us-gov" if region.startswith("us-gov-") else "aws")
+        assert (ctx.identity.user_arn or "").startswith(f"arn:{partition}:sts::{ctx.account_id}:assumed-role/")
     elif authorization_type == "CUSTOM":
         authorizer = event["requestContext"]["authorizer"]
         assert set(authorizer) == set(sample("apigateway-rest-lambda-authorizer")["requestContext"]["authorizer"])
