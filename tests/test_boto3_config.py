@@ -213,3 +213,21 @@ def test_unmodelled_configuration_is_refused_not_ignored(worker: LambdaInvoker) 
 
     with pytest.raises(UnsupportedOperation, match="does not model Environment"):
         lambda_client.update_function_configuration(FunctionName="worker", Environment={"Variables": {"A": "1"}})
+
+
+def test_a_destination_set_through_boto3_is_delivered_into_moto(lambda_invoker: LambdaInvoker) -> None:
+    """CFG-1 then DST-1: the config put through boto3 routes the failure record into moto's queue."""
+    import moto
+
+    lambda_invoker.register("worker", boom, max_retry_attempts=0)
+    with moto.mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="failed")["QueueUrl"]
+        lambda_client.put_function_event_invoke_config(
+            FunctionName="worker", MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": QUEUE}})
+        lambda_client.invoke(FunctionName="worker", InvocationType="Event", Payload=b'{"order": 1}')
+        lambda_invoker.run()
+        [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"order": 1}
