@@ -100,7 +100,12 @@ class _AfterBotocoreHandlers(importlib.abc.MetaPathFinder):
         if fullname != "botocore.handlers":
             return None
         sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        spec: importlib.machinery.ModuleSpec | None = None
+        for finder in sys.meta_path:  # whoever would have found it without this hook
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                break
         loader = spec.loader if spec is not None else None
         if loader is None or not hasattr(loader, "exec_module"):
             return spec
@@ -300,6 +305,18 @@ def _trace_kwargs(invoker: LambdaInvoker, request: _Request) -> dict[str, Any]:
     return _NO_TRACE if header is None else {"_trace": header}
 
 
+def _invoke_async(invoker: LambdaInvoker, request: _Request) -> _Reply:
+    """The deprecated InvokeAsync (INV-19): an Event invocation answered ``{"Status": 202}``;
+    it carries no trace, so the chain (and loop count) starts afresh."""
+    p = request.params
+    body = p["InvokeArgs"]
+    if hasattr(body, "read"):
+        body = body.read()
+    result = invoker.invoke(p["FunctionName"], body if isinstance(body, (bytes, str)) else bytes(body),
+                            invocation_type="Event")
+    return _Reply(202, result.request_id, body=json.dumps({"Status": 202}).encode())
+
+
 # -- event invoke config (CFG-1..CFG-6) -----------------------------------------------
 @dataclass
 class _ConfigRecord:
@@ -487,6 +504,7 @@ def _get_recursion(invoker: LambdaInvoker, request: _Request) -> _Reply:
 
 _OPERATIONS: dict[str, Callable[[LambdaInvoker, _Request], _Reply]] = {
     "Invoke": _invoke,
+    "InvokeAsync": _invoke_async,
     "PutFunctionEventInvokeConfig": _put_config,
     "UpdateFunctionEventInvokeConfig": _update_config,
     "GetFunctionEventInvokeConfig": _get_config,

@@ -411,3 +411,12 @@ def test_the_event_fast_path_matches_botocores_own_parse() -> None:
         for http in (fast_http, full_http):  # HTTP headers are case-insensitive (botocore's HeadersDict)
             assert (http.status_code, {k.lower(): v for k, v in http.headers.items()}) == (
                 status, full["ResponseMetadata"]["HTTPHeaders"])
+
+
+def test_invoke_async_is_an_event_invocation(lambda_invoker: LambdaInvoker) -> None:
+    """INV-19: the deprecated InvokeAsync queues the event and answers Status 202."""
+    lambda_invoker.register("worker", echo)
+    response = lambda_client.invoke_async(FunctionName="worker", InvokeArgs=io.BytesIO(b'{"n": 3}'))
+    assert response["Status"] == 202
+    [attempt] = lambda_invoker.run()
+    assert attempt.response["echo"] == {"n": 3}

@@ -153,3 +153,39 @@ def test_recursion_config_validation(lambda_invoker: LambdaInvoker) -> None:
     with pytest.raises(ClientError) as exc:
         lambda_client.put_function_recursion_config(FunctionName="looper", RecursiveLoop="Sometimes")
     assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_a_failing_tests_report_shows_the_fan_out(lpytester: pytest.Pytester) -> None:
+    """The report's timeline names each child's parent, and the loop that was stopped."""
+    lpytester.makepyfile("""
+        import json
+        import boto3
+
+        client = boto3.client("lambda", region_name="us-east-1")
+
+        def api(event, context):
+            client.invoke(FunctionName="looper", InvocationType="Event", Payload=b'{"n": 1}')
+
+        def looper(event, context):
+            client.invoke(FunctionName="looper", InvocationType="Event",
+                          Payload=json.dumps({"n": event["n"] + 1}))
+
+        def test_loop(lambda_invoker):
+            lambda_invoker.register("api", api)
+            lambda_invoker.register("looper", looper)
+            lambda_invoker.invoke("api", {})
+            lambda_invoker.run()
+            assert lambda_invoker.metrics == {}
+    """)
+    result = lpytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*- lambda-async timeline -*",
+        "*invoke   looper  req *..  Event  -> 202, queued  from api req *..",
+    ])
+    result.stdout.fnmatch_lines([
+        "*loop     looper  req *..  Event  -> 202, then stopped: recursive loop  from looper req *.. "
+        "(more than 16 invocations of looper in one chain, LOOP-1; RecursiveInvocationsDropped)",
+        "*fail     looper  req *..  RetriesExhausted after 0 attempts",
+        "*metrics: RecursiveInvocationsDropped=1",
+    ])
