@@ -30,6 +30,7 @@ from .errors import (
     UnawaitedWorkError,
     UnawaitedWorkWarning,
     UnsupportedMediaTypeException,
+    UnsupportedOperation,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "UnawaitedWorkError",
     "UnawaitedWorkWarning",
     "UnsupportedMediaTypeException",
+    "UnsupportedOperation",
     "assert_awaits_all",
     "find_leaks",
 ]

@@ -38,21 +38,22 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from . import _aws
-from .errors import InvalidParameterValueException, LambdaServiceError, ResourceNotFoundException
+from .errors import (
+    InvalidParameterValueException,
+    LambdaServiceError,
+    ResourceNotFoundException,
+    UnsupportedOperation,
+)
 
 if TYPE_CHECKING:
     from ._engine import LambdaFunction, LambdaInvoker
 
-__all__ = ["UnsupportedOperation", "install", "routed"]
+__all__ = ["install", "routed"]
 
 _PARAMS_KEY = "pytest_lambda_async.params"
 _ACTIVE: list[LambdaInvoker] = []  # innermost last; process-wide, since handlers run on the runtime thread
 _INSTALL_LOCK = threading.Lock()
 _installed = False
-
-
-class UnsupportedOperation(NotImplementedError):
-    """A Lambda API call the invoker does not model (raised instead of calling AWS or moto)."""
 
 
 # -- installing the handlers ----------------------------------------------------------

@@ -393,8 +393,6 @@ class LambdaInvoker:
         self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
-        # LOOP-4: each delivery's trace segment id -> the delivery, to name a child's parent
-        self._segments: dict[str, _Delivery] = {}
         self._lineage_keys: dict[str, str] = {}
         self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
 
@@ -542,7 +540,7 @@ class LambdaInvoker:
         if _trace is not None:  # a call made from inside an attempt: botocore copied its trace (LOOP-4)
             root, segment, lineage = _aws.parse_trace_header(_trace)
             chain = (root, segment, lineage)
-            known = self._segments.get(segment or "")
+            known = self._attempt_in_segment(segment)
             if known is not None:
                 _parent, parent_function = known.request_id, known.function.name
         if invocation_type == "Event":
@@ -550,6 +548,14 @@ class LambdaInvoker:
                                  chain=chain)
         return self._invoke_sync(fn, event, log_type=log_type, parent=_parent, parent_function=parent_function,
                                  chain=chain)
+
+    def _attempt_in_segment(self, segment: str | None) -> _Delivery | None:
+        """The running attempt whose trace a call carries: the environment holds the current
+        attempt's trace, so the caller is on the in-flight stack (no map kept per delivery)."""
+        for d, *_ in reversed(self._inflight):
+            if segment is not None and _aws.trace_segment(d.request_id) == segment:
+                return d
+        return None
 
     def _lineage_key(self, fn: LambdaFunction) -> str:
         key = self._lineage_keys.get(fn.name)
@@ -580,7 +586,7 @@ class LambdaInvoker:
         with self._lock:
             request_id = self._new_request_id()
             now = self._clock.now
-            root, lineage, stopped = self._child_lineage(fn, chain)
+            root, lineage, stopped = self._child_lineage(fn, chain) if chain is not None else _NO_CHAIN
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
                 self._count_recursion(fn, request_id, "Event  -> 202, then stopped: recursive loop"
                                       + self._from(parent, parent_function))
@@ -593,7 +599,7 @@ class LambdaInvoker:
                 extra += 1  # Q-2: at-least-once, even without errors
             self._log(now, "invoke", fn.name, request_id, "Event  -> 202, queued"
                       + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
-                      + self._from(parent, parent_function))
+                      + (self._from(parent, parent_function) if parent else ""))
             for copy in range(1 + extra):
                 self._push(now, _Delivery(request_id, fn, event, now, duplicate=copy > 0, parent=parent,
                                           parent_function=parent_function, trace_root=root, lineage=lineage))
@@ -861,10 +867,9 @@ class LambdaInvoker:
         header = d.trace_header
         if header is None:  # built once per delivery: its retries run in the same segment
             segment = _aws.trace_segment(d.request_id)
-            self._segments[segment] = d
             if d.trace_root is None:  # the first invocation of a chain (its lineage: this function once)
                 d.trace_root = _aws.trace_root(d.request_id)
-                key = self._lineage_key(fn)
+                key = self._lineage_keys.get(fn.name) or self._lineage_key(fn)
                 header = f"Root={d.trace_root};Parent={segment};Sampled=0;Lineage={key}:1"  # trace_header's format
             else:
                 header = _aws.trace_header(d.trace_root, segment, d.lineage or {})
@@ -1142,6 +1147,9 @@ def _check_client_context(value: str) -> None:
         json.loads(base64.b64decode(value, validate=True))
     except Exception:
         raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
+
+
+_NO_CHAIN: tuple[None, None, bool] = (None, None, False)
 
 
 def _trace_env_now() -> tuple[str | None, str | None]:

@@ -27,6 +27,7 @@ __all__ = [
     "UnawaitedWorkError",
     "UnawaitedWorkWarning",
     "UnsupportedMediaTypeException",
+    "UnsupportedOperation",
     "service_error_for_code",
 ]
 
@@ -127,6 +128,12 @@ class UnawaitedWorkError(AssertionError):
 
 class NotIdempotentError(AssertionError):
     """A delivery history ended in a different state than one clean delivery."""
+
+
+class UnsupportedOperation(NotImplementedError):
+    """A Lambda API call through boto3 that the active invoker does not model.
+
+    Raised instead of sending the call to AWS or moto (docs/how-to/boto3-and-moto.md)."""
 
 
 class UnawaitedWorkWarning(UserWarning):

@@ -24,7 +24,7 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from pytest_lambda_async import LambdaInvoker
-from pytest_lambda_async._botocore import UnsupportedOperation
+from pytest_lambda_async import UnsupportedOperation
 
 # Made at import, long before any test's invoker exists: the seed's pattern.
 lambda_client = boto3.client("lambda", region_name="us-east-1")

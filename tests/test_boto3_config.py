@@ -209,7 +209,7 @@ def test_timeout_through_update_function_configuration(worker: LambdaInvoker) ->
 
 
 def test_unmodelled_configuration_is_refused_not_ignored(worker: LambdaInvoker) -> None:
-    from pytest_lambda_async._botocore import UnsupportedOperation
+    from pytest_lambda_async import UnsupportedOperation
 
     with pytest.raises(UnsupportedOperation, match="does not model Environment"):
         lambda_client.update_function_configuration(FunctionName="worker", Environment={"Variables": {"A": "1"}})
