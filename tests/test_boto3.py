@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -420,3 +421,28 @@ def test_invoke_async_is_an_event_invocation(lambda_invoker: LambdaInvoker) -> N
     assert response["Status"] == 202
     [attempt] = lambda_invoker.run()
     assert attempt.response["echo"] == {"n": 3}
+
+
+def test_botocore_loaded_first_new_clients_of_the_default_session_are_routed() -> None:
+    """When boto3's default session exists before the package is imported, clients it makes
+    afterwards are routed; a client made before cannot be reached (documented)."""
+    code = textwrap.dedent("""
+        import boto3
+        from botocore.exceptions import NoCredentialsError, NoRegionError
+        boto3.setup_default_session(region_name="us-east-1")
+        early = boto3.client("lambda")
+        import pytest_lambda_async as pla
+        late = boto3.client("lambda")
+        inv = pla.LambdaInvoker()
+        inv.register("w", lambda event, context: None)
+        with inv, inv.patch_boto3():
+            print(late.invoke(FunctionName="w", InvocationType="Event")["StatusCode"])
+            try:
+                early.invoke(FunctionName="w", InvocationType="Event")
+            except NoCredentialsError:
+                print("early client not routed")
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["202", "early client not routed"]
