@@ -186,14 +186,14 @@ def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Request:
     params: dict[str, Any]  # as the caller gave them (validated by botocore)
     headers: Any  # the serialised request's headers (X-Amzn-Trace-Id, LOOP-4)
     url: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Reply:
     status: int
     request_id: str
