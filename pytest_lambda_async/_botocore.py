@@ -356,16 +356,15 @@ def _set_fields(fn: LambdaFunction) -> set[str]:
 
 def _config_body(invoker: LambdaInvoker, fn: LambdaFunction) -> dict[str, Any]:
     fields = _set_fields(fn)
+    qualified_arn = _aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
+                                      qualifier=_aws.LATEST)
     if not fields:
-        raise ResourceNotFoundException(  # CFG-2
-            f"The function {_aws.function_arn(fn.name, region=invoker.region, account=invoker.account, qualifier=_aws.LATEST)} "
-            "doesn't have an EventInvokeConfig")
+        raise ResourceNotFoundException(f"The function {qualified_arn} doesn't have an EventInvokeConfig")  # CFG-2
     record = _configs.get(fn)
     when = record.last_modified if record is not None else invoker.t0
     body: dict[str, Any] = {
         "LastModified": when.timestamp(),  # epoch seconds on the wire (CFG-3)
-        "FunctionArn": _aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
-                                         qualifier=_aws.LATEST),
+        "FunctionArn": qualified_arn,
     }
     if "MaximumRetryAttempts" in fields:
         body["MaximumRetryAttempts"] = fn.max_retry_attempts

@@ -56,6 +56,8 @@ Freeze = Literal["cancel", "resume"]
 FREEZE_MODES: tuple[Freeze, ...] = ("cancel", "resume")
 Handler = Callable[[Any, Any], Any]
 _UNSET: Any = object()
+# An incoming trace (LOOP-4): root, parent segment, lineage counts per function tag.
+_Chain = tuple[str | None, str | None, dict[str, int]]
 
 ASYNC_HANDLER_REFUSED = (
     "{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
@@ -535,7 +537,7 @@ class LambdaInvoker:
             _check_client_context(client_context)
         if invocation_type == "DryRun":
             return InvokeResult(204, self._new_request_id())
-        chain: tuple[str | None, str | None, dict[str, int]] | None = None
+        chain: _Chain | None = None
         parent_function = None
         if _trace is not None:  # a call made from inside an attempt: botocore copied its trace (LOOP-4)
             root, segment, lineage = _aws.parse_trace_header(_trace)
@@ -563,8 +565,8 @@ class LambdaInvoker:
             key = self._lineage_keys[fn.name] = _aws.lineage_key(fn.arn)
         return key
 
-    def _child_lineage(self, fn: LambdaFunction,
-                       chain: tuple[str | None, str | None, dict[str, int]] | None) -> tuple[str | None, dict[str, int] | None, bool]:
+    def _child_lineage(self, fn: LambdaFunction, chain: _Chain | None
+                       ) -> tuple[str | None, dict[str, int] | None, bool]:
         """(trace root, lineage with ``fn`` counted, stopped?) for an invocation made along a chain (LOOP-1)."""
         if chain is None:
             return None, None, False
@@ -582,7 +584,7 @@ class LambdaInvoker:
 
     def _enqueue(self, fn: LambdaFunction, event: Any, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: tuple[str | None, str | None, dict[str, int]] | None = None) -> InvokeResult:
+                 chain: _Chain | None = None) -> InvokeResult:
         with self._lock:
             request_id = self._new_request_id()
             now = self._clock.now
@@ -613,7 +615,7 @@ class LambdaInvoker:
 
     def _invoke_sync(self, fn: LambdaFunction, event: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
-                     chain: tuple[str | None, str | None, dict[str, int]] | None = None) -> InvokeResult:
+                     chain: _Chain | None = None) -> InvokeResult:
         request_id = self._new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
