@@ -876,10 +876,9 @@ class LambdaInvoker:
             else:
                 header = _aws.trace_header(d.trace_root, segment, d.lineage or {})
             d.trace_header = header
-        environ = os.environ
-        environ[_aws.TRACE_ID_ENV] = header
+        _set_python_env(_aws.TRACE_ID_ENV, header)
         if self._env_function != fn.name:
-            environ[_aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
+            os.environ[_aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
 
     # -- await checks and freeze semantics (PY-4) ------------------------------------
     def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
@@ -1152,6 +1151,20 @@ def _check_client_context(value: str) -> None:
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+_ENV_DATA: Any = getattr(os.environ, "_data", None)
+
+
+def _set_python_env(name: str, value: str) -> None:
+    """``os.environ[name] = value`` for Python readers (botocore, Powertools, the X-Ray SDK).
+
+    The trace id changes on every attempt. A real ``putenv`` costs as much as the rest of an
+    attempt here, and the C library keeps every distinct value it was ever given, so the
+    write goes to ``os.environ``'s own store only (stdlib ``os._Environ``); processes a
+    handler starts do not inherit it. Restoring goes through ``os.environ`` as usual."""
+    if _ENV_DATA is None:
+        os.environ[name] = value
+    else:
+        _ENV_DATA[os.environ.encodekey(name)] = os.environ.encodevalue(value)
 
 
 def _trace_env_now() -> tuple[str | None, str | None]:
