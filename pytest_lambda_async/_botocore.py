@@ -136,10 +136,6 @@ def routed(invoker: LambdaInvoker) -> Iterator[LambdaInvoker]:
                 break
 
 
-def active_invoker() -> LambdaInvoker | None:
-    return _ACTIVE[-1] if _ACTIVE else None
-
-
 # -- the two event handlers -----------------------------------------------------------
 def _remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     if _ACTIVE:
