@@ -338,3 +338,19 @@ def log_stream_name(when: _dt.datetime, version: str, instance_hex: str) -> str:
 
 # -- recursion (LOOP-1) ---------------------------------------------------------
 RECURSION_LIMIT: Final = 16
+
+
+# -- AWS SDK call failures injected by the idempotency checks ----------------------
+# (code, HTTP status, message) a call fails with *before* it takes effect, per
+# botocore service id: each service's own throttling error where it has one.
+SDK_THROTTLE_ERRORS: Final[dict[str, tuple[str, int, str]]] = {
+    "dynamodb": ("ProvisionedThroughputExceededException", 400,
+                 "The level of configured provisioned throughput for the table was exceeded. "
+                 "Consider increasing your provisioning level with the UpdateTable API."),
+    "s3": ("SlowDown", 503, "Please reduce your request rate."),
+    "sqs": ("ThrottlingException", 400, "Rate exceeded"),
+    "sns": ("Throttling", 400, "Rate exceeded"),
+    "eventbridge": ("ThrottlingException", 400, "Rate exceeded"),
+}
+SDK_UNAVAILABLE_ERROR: Final[tuple[str, int, str]] = (
+    "ServiceUnavailable", 503, "Service is unavailable. Please try again later.")

@@ -1,0 +1,483 @@
+"""Idempotency checks: does every delivery history end where one clean delivery does?
+
+AWS delivers async events at least once: duplicates arrive when nothing failed,
+and a failed attempt is retried after the work it already did.  Each check runs
+the handler on a private :class:`LambdaInvoker` (``await_check="off"``: state is
+the only verdict here) twice per history, from ``reset()``: once as one clean
+delivery, once as the history, and compares ``state()`` after each.
+
+A history (:class:`~pytest_lambda_async.strategies.DeliveryHistory`) is played
+by the invoker (request ids, retry delays, throttles, duplicates) while a
+wrapper around the handler applies what only the checker can:
+
+- ``FunctionError``: the handler runs, then the attempt fails (as when it times
+  out or crashes after its work) and the service retries it;
+- ``SdkFailure``: the ``call_index``-th AWS SDK call of the attempt fails
+  before taking effect, or takes effect and loses its response (``_faults``);
+- a *second execution environment*: attempts after the first start with the
+  handler's module state as after a cold start.
+
+Hypothesis and botocore are imported only when a check needs them.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import re
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from ._engine import InjectedFunctionError, LambdaInvoker, TimelineEntry
+from ._render import idempotency_report, state_differences
+from .errors import NotIdempotentError
+
+if TYPE_CHECKING:
+    import datetime as _dt
+
+    from hypothesis.strategies import SearchStrategy
+
+    from ._faults import CallLog
+    from .strategies import DeliveryHistory
+
+__all__ = ["assert_idempotent", "check_idempotent", "idempotency_histories", "NotIdempotentError"]
+
+Handler = Callable[[Any, Any], Any]
+_NAME = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+# -- module state: what a second execution environment would not share (part 4) --------
+_CONTAINERS = (dict, list, set, bytearray)
+
+
+def _is_container(value: Any) -> bool:
+    import collections
+
+    return isinstance(value, (*_CONTAINERS, collections.deque)) and not isinstance(value, types.MappingProxyType)
+
+
+def _referenced(funcs: list[Any]) -> set[int]:
+    """ids of the objects ``state``/``reset`` read (globals, closures; three calls deep).
+
+    Those are the test's stand-in for external storage, shared by every
+    environment, so a cold start must not reset them."""
+    seen_code: set[int] = set()
+    found: set[int] = set()
+    todo = [(f, 0) for f in funcs if f is not None]
+    while todo:
+        func, depth = todo.pop()
+        func = inspect.unwrap(func) if callable(func) else func
+        code = getattr(func, "__code__", None)
+        if code is None or id(code) in seen_code or depth > 3:
+            continue
+        seen_code.add(id(code))
+        glb = getattr(func, "__globals__", {})
+        values = [glb[n] for n in _names(code) if n in glb]
+        values += [c.cell_contents for c in (getattr(func, "__closure__", None) or ()) if _has_contents(c)]
+        for value in values:
+            found.add(id(value))
+            if callable(value):
+                todo.append((value, depth + 1))
+    return found
+
+
+def _names(code: types.CodeType) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:  # nested functions and lambdas
+        if isinstance(const, types.CodeType):
+            yield from _names(const)
+
+
+def _has_contents(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+class _EnvironmentState:
+    """The handler's module-level and closure containers, as they were when the check began.
+
+    :meth:`cold_start` puts fresh copies back, as a new execution environment
+    (which imports the module again) would see them."""
+
+    def __init__(self, handler: Any, exclude: set[int]) -> None:
+        self.globals: list[tuple[dict[str, Any], str, Any]] = []
+        self.cells: list[tuple[Any, str, Any]] = []
+        target = inspect.unwrap(handler)
+        module = sys.modules.get(getattr(target, "__module__", "") or "")
+        if module is not None:
+            namespace = vars(module)
+            for name, value in list(namespace.items()):
+                if name.startswith("__") or not _is_container(value) or id(value) in exclude:
+                    continue
+                saved = self._copy(value)
+                if saved is not None:
+                    self.globals.append((namespace, name, saved))
+        code = getattr(target, "__code__", None)
+        for name, cell in zip(code.co_freevars if code else (), getattr(target, "__closure__", None) or ()):
+            if _has_contents(cell) and _is_container(cell.cell_contents) and id(cell.cell_contents) not in exclude:
+                saved = self._copy(cell.cell_contents)
+                if saved is not None:
+                    self.cells.append((cell, name, saved))
+
+    @staticmethod
+    def _copy(value: Any) -> Any:
+        try:
+            return copy.deepcopy(value)
+        except Exception:  # clients, locks: not state a cold start would rebuild from scratch
+            return None
+
+    @property
+    def names(self) -> list[str]:
+        return [name for _, name, _ in self.globals] + [name for _, name, _ in self.cells]
+
+    def changed(self) -> list[str]:
+        """Names whose value differs from the cold-start one (what the run kept in module state)."""
+        names = [name for namespace, name, saved in self.globals if namespace.get(name) != saved]
+        return names + [name for cell, name, saved in self.cells
+                        if not _has_contents(cell) or cell.cell_contents != saved]
+
+    def cold_start(self) -> None:
+        for namespace, name, saved in self.globals:
+            namespace[name] = copy.deepcopy(saved)
+        for cell, _, saved in self.cells:
+            cell.cell_contents = copy.deepcopy(saved)
+
+
+# -- one run of a history -----------------------------------------------------------------
+@dataclass
+class _AttemptNotes:
+    calls: CallLog | None
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    state: Any
+    entries: list[TimelineEntry]
+    t0: _dt.datetime
+    failed: str | None  # the error of the clean run's attempt, when it did not succeed
+
+
+class _Runner:
+    """Plays histories of one handler on one held invoker (cheap per run: no freezegun restarts)."""
+
+    def __init__(self, handler: Handler, *, state: Callable[[], Any] | None, reset: Callable[[], Any] | None,
+                 invoker: LambdaInvoker | None = None) -> None:
+        if not callable(handler):
+            raise TypeError(f"handler must be callable as handler(event, context), got {handler!r}")
+        self.handler = handler
+        self.is_async = inspect.iscoroutinefunction(inspect.unwrap(handler)) or inspect.iscoroutinefunction(
+            getattr(handler, "__call__", None))
+        self.qualname = _qualname(handler)
+        self._user_state = state
+        self.reset = reset
+        self._default_state: Any = None
+        if state is None:
+            from ._state import default_state
+
+            self._default_state = default_state()  # raises a clear error without moto
+        self.environment = _EnvironmentState(handler, _referenced([state, reset]))
+        self.invoker = invoker or LambdaInvoker(await_check="off")
+        self._owns_invoker = invoker is None
+        name = _NAME.sub("-", getattr(inspect.unwrap(handler), "__name__", "handler"))[:64] or "handler"
+        self.function = name
+        self._plan: list[Any] = []  # per attempt, in the order the service makes them
+        self._new_environment = False
+        self._notes: list[_AttemptNotes] = []
+        wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
+        self.invoker.register(name, wrapper, asyncio=self.is_async)
+        self._entered = False
+        self.baselines: dict[str, Any] = {}
+
+    # -- lifecycle
+    def __enter__(self) -> _Runner:
+        if self._owns_invoker:
+            self.invoker.__enter__()
+        self._entered = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._owns_invoker:
+            self.invoker.close()
+
+    def state(self) -> Any:
+        if self._user_state is not None:
+            return self._user_state()
+        return self._default_state.snapshot(self.invoker)
+
+    # -- the wrapper the invoker calls
+    @contextmanager
+    def _attempt(self) -> Iterator[tuple[Any, _AttemptNotes]]:
+        from .strategies import SdkFailure
+
+        index = len(self._notes)
+        step = self._plan[index] if index < len(self._plan) else None
+        notes = _AttemptNotes(None)
+        self._notes.append(notes)
+        if index > 0 and self._new_environment:
+            self.environment.cold_start()
+            notes.lines.append("on a second execution environment (module state as after a cold start)")
+        if isinstance(step, SdkFailure):
+            from . import _faults
+
+            with _faults.armed(_faults.CallLog(step.call_index, step.kind)) as log:
+                notes.calls = log
+                yield step, notes
+        else:
+            yield step, notes
+
+    def _finish(self, step: Any, notes: _AttemptNotes) -> None:
+        from .strategies import FunctionError
+
+        if notes.calls is not None:
+            injected = notes.calls.injected
+            if injected is None:
+                notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
+                                   f"the attempt made {len(notes.calls.calls)})")
+            else:
+                notes.lines.extend(c.describe() for c in notes.calls.calls[: injected.index + 1])
+        if isinstance(step, FunctionError):
+            notes.lines.append("the handler finished its work, then the attempt failed (injected)")
+            raise InjectedFunctionError("the attempt failed after the handler's work (injected)")
+
+    def _sync_wrapper(self, event: Any, context: Any) -> Any:
+        with self._attempt() as (step, notes):
+            result = self.handler(event, context)
+        self._finish(step, notes)
+        return result
+
+    async def _async_wrapper(self, event: Any, context: Any) -> Any:
+        with self._attempt() as (step, notes):
+            result = await self.handler(event, context)
+        self._finish(step, notes)
+        return result
+
+    # -- runs
+    def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False) -> _Run:
+        """reset(), cold start, play ``history`` of ``event``, snapshot the state."""
+        from .strategies import FunctionError, SdkFailure
+
+        self.environment.cold_start()
+        if self.reset is not None:
+            self.reset()
+        if self._default_state is not None:
+            self._default_state.reset(self.invoker)
+        inv = self.invoker
+        fn = inv.function(self.function)
+        self._plan = [s for s in history.steps if isinstance(s, (FunctionError, SdkFailure))]
+        self._new_environment = new_environment
+        self._notes = []
+        first = len(inv.timeline_entries)
+        t0 = inv.now
+        if history.throttles:
+            fn.throttle_next(history.throttles)
+        inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates)
+        inv.run()
+        entries = inv.timeline_entries[first:]
+        annotated: list[TimelineEntry] = []
+        attempt = 0
+        failed = None
+        for e in entries:
+            if e.kind == "attempt":
+                notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
+                attempt += 1
+                e = replace(e, logs=tuple(notes.lines))
+                if "success" not in e.text and failed is None:
+                    failed = e.text
+            annotated.append(e)
+        self._plan = []
+        return _Run(self.state(), annotated, t0, failed)
+
+    def baseline(self, event: Any) -> Any:
+        """The state one clean delivery of ``event`` ends in (cached per event)."""
+        from .strategies import DeliveryHistory
+
+        key = _event_key(event)
+        if key is not None and key in self.baselines:
+            return self.baselines[key]
+        clean = self.run(event, DeliveryHistory())
+        if clean.failed is not None:
+            raise AssertionError(
+                f"{self.qualname} failed on one clean delivery of this event, so there is no state to compare "
+                f"histories with: {clean.failed}\nEvent: {_event_text(event)}\n"
+                "Fix the handler, or narrow `events` to events it accepts.")
+        if key is not None:
+            self.baselines[key] = clean.state
+        return clean.state
+
+    def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False, *,
+               tried: int | None = None, reproduce: str = "") -> None:
+        """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery."""
+        expected = self.baseline(event)
+        got = self.run(event, history, new_environment)
+        if got.state == expected:
+            return
+        # A check that fails for two clean deliveries is a nondeterministic state(), not the handler.
+        from .strategies import DeliveryHistory
+
+        again = self.run(event, DeliveryHistory()).state
+        if again != expected:
+            lines = state_differences(expected, again)
+            raise AssertionError(
+                f"state() differs between two clean deliveries of the same event, so idempotency cannot be "
+                f"judged: leave out what changes on every run (generated ids, timestamps; each run is at a "
+                f"later virtual time).\n" + "\n".join(lines))
+        module_state: list[str] | None = None
+        if new_environment and self.environment.names:
+            # Passing inside one environment pins it on module state: name what the run kept there.
+            if self.run(event, history, False).state == expected:
+                module_state = self.environment.changed() or self.environment.names
+        raise NotIdempotentError(idempotency_report(
+            qualname=self.qualname, event=event, history=history, new_environment=new_environment,
+            entries=got.entries, t0=got.t0, seed=self.invoker.seed, expected=expected, got=got.state,
+            tried=tried, reproduce=reproduce, module_state=module_state,
+            shrunk=tried is not None))
+
+
+def _event_key(event: Any) -> str | None:
+    try:
+        return json.dumps(event, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_text(event: Any) -> str:
+    from ._render import compact_json
+
+    return compact_json(event, 300)
+
+
+def _qualname(handler: Any) -> str:
+    target = inspect.unwrap(handler)
+    name = getattr(target, "__qualname__", None) or type(target).__qualname__
+    module = getattr(target, "__module__", None)
+    return f"{module}.{name}" if module and module != "__main__" else name
+
+
+def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool) -> str:
+    name = getattr(inspect.unwrap(runner.handler), "__name__", "handler")
+    state = "state=..., reset=..., " if runner._user_state is not None else ""
+    env = ", new_environment=True" if new_environment else ""
+    return f"assert_idempotent({name}, <event above>, {state}history={history!r}{env})"
+
+
+# -- public API -----------------------------------------------------------------------------
+def assert_idempotent(
+    handler: Handler,
+    event: Any,
+    *,
+    state: Callable[[], Any] | None = None,
+    reset: Callable[[], Any] | None = None,
+    deliveries: int = 2,
+    history: DeliveryHistory | None = None,
+    new_environment: bool = False,
+) -> None:
+    """One clean delivery of ``event`` vs. ``deliveries`` deliveries of it (one request id).
+
+    ``state()`` returns any ==-comparable snapshot of what the handler affects
+    and ``reset()`` restores the starting point; both run before/after each of
+    the two runs.  Without ``state`` and with moto active, the snapshot is
+    what the handler could have changed in moto plus what it sent through the
+    invoker.  ``history`` (a
+    :class:`~pytest_lambda_async.strategies.DeliveryHistory`, e.g. drawn by
+    Hypothesis) replaces ``deliveries``; ``new_environment=True`` runs every
+    attempt after the first on a second execution environment (the handler's
+    module state as after a cold start).  Raises :class:`NotIdempotentError`.
+    """
+    __tracebackhide__ = True
+    from .strategies import DeliveryHistory, Duplicate
+
+    if history is None:
+        if isinstance(deliveries, bool) or not isinstance(deliveries, int) or deliveries < 1:
+            raise ValueError(f"deliveries must be an int >= 1, got {deliveries!r}")
+        history = DeliveryHistory(tuple(Duplicate() for _ in range(deliveries - 1)))
+    elif not isinstance(history, DeliveryHistory):
+        raise TypeError(f"history must be a DeliveryHistory (from strategies.delivery_histories()), got {history!r}")
+    with _Runner(handler, state=state, reset=reset) as runner:
+        runner.verify(event, history, new_environment, reproduce=_reproduce(runner, history, new_environment))
+
+
+def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 2, sdk_failures: bool = True,
+                          new_environments: bool = True) -> SearchStrategy[tuple[DeliveryHistory, bool]]:
+    """``(history, new_environment)`` pairs as :func:`check_idempotent` searches them.
+
+    For a test with its own ``@given``: draw one and pass both to
+    :func:`assert_idempotent` (``history=``, ``new_environment=``).  Shrinks
+    towards one clean delivery in one environment."""
+    from hypothesis import strategies as st
+
+    from .strategies import delivery_histories
+
+    histories = delivery_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
+                                   max_throttles=0, sdk_failures=sdk_failures, concurrent=False)
+    environments = st.booleans() if new_environments else st.just(False)
+    return st.tuples(histories, environments)
+
+
+def check_idempotent(
+    handler: Handler,
+    events: Any,
+    *,
+    state: Callable[[], Any] | None = None,
+    reset: Callable[[], Any] | None = None,
+    max_examples: int = 100,
+    max_duplicates: int = 2,
+    max_retry_attempts: int = 2,
+    sdk_failures: bool = True,
+    new_environments: bool = True,
+    seed: int | None = None,
+) -> None:
+    """Search events x delivery histories with Hypothesis for one that breaks idempotency.
+
+    ``events`` is a Hypothesis strategy or one event.  Histories: up to
+    ``max_duplicates`` duplicate deliveries, up to ``max_retry_attempts``
+    failed attempts each retried (the handler's work done, then a function
+    error; or, with ``sdk_failures``, an AWS SDK call failing before it takes
+    effect or after, with its response lost), and with ``new_environments``
+    redeliveries on a second execution environment.  Raises
+    :class:`NotIdempotentError` for the smallest failing example Hypothesis
+    finds; its message is built for that example.  Runs its own Hypothesis
+    search: inside your own ``@given`` test, use :func:`idempotency_histories`
+    with :func:`assert_idempotent` instead.
+    """
+    __tracebackhide__ = True
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.strategies import SearchStrategy
+
+    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
+        raise ValueError(f"max_examples must be an int >= 1, got {max_examples!r}")
+    event_strategy = events if isinstance(events, SearchStrategy) else st.just(events)
+    plans = idempotency_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
+                                  sdk_failures=sdk_failures, new_environments=new_environments)
+    tried = [0]
+    with _Runner(handler, state=state, reset=reset) as runner:
+
+        @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is None,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink],
+                  report_multiple_bugs=False)
+        @given(event=event_strategy, plan=plans)
+        def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool]) -> None:
+            history, new_environment = plan
+            tried[0] += 1
+            runner.verify(event, history, new_environment, tried=tried[0],
+                          reproduce=_reproduce(runner, history, new_environment))
+
+        if seed is not None:
+            from hypothesis import seed as hseed
+
+            idempotency_search = hseed(seed)(idempotency_search)
+        try:
+            idempotency_search()
+        except NotIdempotentError as exc:
+            # Hypothesis adds "Falsifying example: ..." as a note; the message already has it all.
+            exc.__notes__ = [n for n in getattr(exc, "__notes__", []) if not n.startswith("Falsifying example")]
+            raise exc.with_traceback(None) from None
