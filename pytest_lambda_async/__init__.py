@@ -13,6 +13,7 @@ from typing import Any
 from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunction, LambdaInvoker, TerminalOutcome
 from ._runtime import LambdaContext
 from .awaits import AwaitWindow, Leak, assert_awaits_all, find_leaks
+from .idempotency import assert_idempotent, check_idempotent, idempotency_histories
 from .errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
@@ -57,7 +58,10 @@ __all__ = [
     "UnawaitedWorkWarning",
     "UnsupportedMediaTypeException",
     "assert_awaits_all",
+    "assert_idempotent",
+    "check_idempotent",
     "find_leaks",
+    "idempotency_histories",
 ]
 
 __version__ = "0.1.0"

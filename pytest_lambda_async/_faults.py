@@ -84,24 +84,39 @@ def armed(log: CallLog) -> Iterator[CallLog]:
 
 
 def install() -> None:
-    """Register the hooks for every botocore session, present and future (idempotent)."""
+    """Register the hooks for every botocore session and client, present and future (once).
+
+    Future sessions get them from ``BUILTIN_HANDLERS`` (as moto's stubber);
+    sessions and clients that already exist (a module-level client made at
+    import, before any check ran) get them registered directly: found once,
+    through the garbage collector's list of objects, as moto's ``patch_client``
+    patches one client."""
     global _installed
     if _installed:
         return
-    from botocore.handlers import BUILTIN_HANDLERS
+    import gc
+
+    try:
+        from botocore.client import BaseClient  # type: ignore[import-untyped]
+        from botocore.handlers import BUILTIN_HANDLERS  # type: ignore[import-untyped]
+        from botocore.session import Session  # type: ignore[import-untyped]
+    except ImportError:  # no AWS SDK: no SDK calls to fail
+        _installed = True
+        return
 
     BUILTIN_HANDLERS.append(("before-call", _before_call))
     BUILTIN_HANDLERS.append(("after-call", _after_call))
-    try:
-        import boto3
-    except ImportError:  # botocore alone: sessions made from now on have the hooks
-        pass
-    else:
-        session = boto3.DEFAULT_SESSION
-        if session is not None:  # clients it creates from now on copy its handlers
-            session.events.register("before-call", _before_call, unique_id=_UNIQUE_BEFORE)
-            session.events.register("after-call", _after_call, unique_id=_UNIQUE_AFTER)
+    for obj in gc.get_objects():
+        if isinstance(obj, BaseClient):
+            _register(obj.meta.events)
+        elif isinstance(obj, Session):
+            _register(obj.get_component("event_emitter"))
     _installed = True
+
+
+def _register(events: Any) -> None:
+    events.register("before-call", _before_call, unique_id=_UNIQUE_BEFORE)
+    events.register("after-call", _after_call, unique_id=_UNIQUE_AFTER)
 
 
 def _operation(model: Any) -> str:
@@ -134,7 +149,7 @@ def _after_call(model: Any = None, http_response: Any = None, context: Any = Non
     call = log.calls[-1]
     if call.injected != "response_lost" or call.error is not None:
         return
-    from botocore.exceptions import ReadTimeoutError
+    from botocore.exceptions import ReadTimeoutError  # type: ignore[import-untyped]
 
     url = getattr(http_response, "url", None) or "https://unknown"
     call.error = "ReadTimeoutError"
@@ -152,7 +167,7 @@ class _Raw:
 
 
 def _error_response(code: str, status: int, message: str) -> tuple[Any, dict[str, Any]]:
-    from botocore.awsrequest import AWSResponse
+    from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
 
     headers = {"x-amzn-errortype": code}
     http = AWSResponse("https://injected.invalid/", status, headers, _Raw(b""))

@@ -184,6 +184,9 @@ class _Runner:
             from ._state import default_state
 
             self._default_state = default_state()  # raises a clear error without moto
+        from . import _faults
+
+        _faults.install()  # before the handler makes clients, and into those it already made
         self.environment = _EnvironmentState(handler, _referenced([state, reset]))
         self.invoker = invoker or LambdaInvoker(await_check="off")
         self._owns_invoker = invoker is None
@@ -335,11 +338,14 @@ class _Runner:
             # Passing inside one environment pins it on module state: name what the run kept there.
             if self.run(event, history, False).state == expected:
                 module_state = self.environment.changed() or self.environment.names
-        raise NotIdempotentError(idempotency_report(
+        error = NotIdempotentError(idempotency_report(
             qualname=self.qualname, event=event, history=history, new_environment=new_environment,
             entries=got.entries, t0=got.t0, seed=self.invoker.seed, expected=expected, got=got.state,
             tried=tried, reproduce=reproduce, module_state=module_state,
             shrunk=tried is not None))
+        error.event, error.history, error.new_environment = event, history, new_environment
+        error.expected, error.actual = expected, got.state
+        raise error
 
 
 def _event_key(event: Any) -> str | None:
