@@ -179,11 +179,14 @@ class _Runner:
         self.qualname = _qualname(handler)
         self._user_state = state
         self.reset = reset
-        self._default_state: Any = None
-        if state is None:
-            from ._state import default_state
+        from ._state import MotoState, default_state, moto_active
 
+        # Under moto, moto is put back as it was before each run unless reset= says otherwise.
+        self._default_state: MotoState | None = None
+        if state is None:
             self._default_state = default_state()  # raises a clear error without moto
+        elif reset is None and moto_active():
+            self._default_state = MotoState()
         from . import _faults
 
         _faults.install()  # before the handler makes clients, and into those it already made
@@ -208,12 +211,14 @@ class _Runner:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.environment.cold_start()  # leave the handler's module as the check found it
         if self._owns_invoker:
             self.invoker.close()
 
     def state(self) -> Any:
         if self._user_state is not None:
             return self._user_state()
+        assert self._default_state is not None
         return self._default_state.snapshot(self.invoker)
 
     # -- the wrapper the invoker calls
@@ -237,29 +242,40 @@ class _Runner:
         else:
             yield step, notes
 
-    def _finish(self, step: Any, notes: _AttemptNotes) -> None:
+    @staticmethod
+    def _note_calls(notes: _AttemptNotes) -> None:
+        if notes.calls is None:
+            return
+        injected = notes.calls.injected
+        if injected is None:
+            notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
+                               f"the attempt made {len(notes.calls.calls)})")
+        else:
+            notes.lines.extend(c.describe() for c in notes.calls.calls[: injected.index + 1])
+
+    @staticmethod
+    def _finish(step: Any, notes: _AttemptNotes) -> None:
         from .strategies import FunctionError
 
-        if notes.calls is not None:
-            injected = notes.calls.injected
-            if injected is None:
-                notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
-                                   f"the attempt made {len(notes.calls.calls)})")
-            else:
-                notes.lines.extend(c.describe() for c in notes.calls.calls[: injected.index + 1])
         if isinstance(step, FunctionError):
             notes.lines.append("the handler finished its work, then the attempt failed (injected)")
             raise InjectedFunctionError("the attempt failed after the handler's work (injected)")
 
     def _sync_wrapper(self, event: Any, context: Any) -> Any:
         with self._attempt() as (step, notes):
-            result = self.handler(event, context)
+            try:
+                result = self.handler(event, context)
+            finally:
+                self._note_calls(notes)
         self._finish(step, notes)
         return result
 
     async def _async_wrapper(self, event: Any, context: Any) -> Any:
         with self._attempt() as (step, notes):
-            result = await self.handler(event, context)
+            try:
+                result = await self.handler(event, context)
+            finally:
+                self._note_calls(notes)
         self._finish(step, notes)
         return result
 
@@ -271,7 +287,7 @@ class _Runner:
         self.environment.cold_start()
         if self.reset is not None:
             self.reset()
-        if self._default_state is not None:
+        elif self._default_state is not None:
             self._default_state.reset(self.invoker)
         inv = self.invoker
         fn = inv.function(self.function)
