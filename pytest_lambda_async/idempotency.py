@@ -49,6 +49,7 @@ __all__ = ["assert_idempotent", "check_idempotent", "idempotency_histories", "No
 
 Handler = Callable[[Any, Any], Any]
 _NAME = re.compile(r"[^a-zA-Z0-9_-]")
+_MAX_ATTEMPT_TEXT = 150  # an attempt's error in the report's timeline (the full text is in the invoker's)
 
 
 # -- module state: what a second execution environment would not share (part 4) --------
@@ -308,7 +309,8 @@ class _Runner:
             if e.kind == "attempt":
                 notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
                 attempt += 1
-                e = replace(e, logs=tuple(notes.lines))
+                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
+                e = replace(e, text=text, logs=tuple(notes.lines))
                 if "success" not in e.text and failed is None:
                     failed = e.text
             annotated.append(e)
@@ -336,6 +338,8 @@ class _Runner:
                tried: int | None = None, reproduce: str = "") -> None:
         """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery."""
         expected = self.baseline(event)
+        if history.is_clean:
+            return  # one clean delivery is the baseline; a second environment changes nothing in it
         got = self.run(event, history, new_environment)
         if got.state == expected:
             return
@@ -391,6 +395,26 @@ def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool)
     return f"assert_idempotent({name}, <event above>, {state}history={history!r}{env})"
 
 
+def _real_time_for_hypothesis(search: Callable[[], None]) -> None:
+    """Run ``search`` with Hypothesis's own clock reads real, inside the invoker's frozen window.
+
+    Each history moves the virtual clock minutes ahead (retry delays): read by
+    Hypothesis, shrinking would look like it ran for hours and be cut short.
+    freezegun decides per call from the innermost freezer's ignore list (five
+    frames deep), so this adds ``hypothesis`` to it for the search; attempts
+    start freezers of their own, so handlers still read the virtual clock."""
+    from freezegun import api as freezegun_api
+
+    lists = freezegun_api.ignore_lists
+    lists.append((*(lists[-1] if lists else ()), "hypothesis"))
+    depth = len(lists)
+    try:
+        search()
+    finally:
+        if len(lists) == depth:
+            lists.pop()
+
+
 # -- public API -----------------------------------------------------------------------------
 def assert_idempotent(
     handler: Handler,
@@ -436,12 +460,39 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     towards one clean delivery in one environment."""
     from hypothesis import strategies as st
 
-    from .strategies import delivery_histories
+    from . import _formats as fmt
+    from ._aws import MAX_RETRY_ATTEMPTS_RANGE
 
-    histories = delivery_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
-                                   max_throttles=0, sdk_failures=sdk_failures, concurrent=False)
+    max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)
+    max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)
+    # One list of steps, each a (kind, call index) pair, built once (strategies made
+    # inside a composite are rebuilt per example, which cost more than the check).
+    # Kinds are ordered simplest first, so the shrinker turns a function error into a
+    # duplicate, and an SDK failure into either, whenever the simpler step still fails.
+    kinds = 4 if sdk_failures else 2
+    step = st.tuples(st.integers(0, kinds - 1), st.integers(0, 20))
     environments = st.booleans() if new_environments else st.just(False)
-    return st.tuples(histories, environments)
+    return st.tuples(st.lists(step, max_size=max_duplicates + max_retry_attempts), environments).map(
+        lambda drawn: _plan(drawn[0], drawn[1], max_duplicates, max_retry_attempts))
+
+
+_KINDS = ("duplicate", "error", "before", "response_lost")
+
+
+def _plan(steps: list[tuple[int, int]], new_environment: bool, max_duplicates: int,
+          max_retry_attempts: int) -> tuple[DeliveryHistory, bool]:
+    from .strategies import DeliveryHistory, Duplicate, FunctionError, SdkFailure
+
+    failures: list[Any] = []
+    duplicates = 0
+    for kind, index in steps:
+        name = _KINDS[kind]
+        if name == "duplicate":
+            duplicates = min(duplicates + 1, max_duplicates)
+        elif len(failures) < max_retry_attempts:
+            failures.append(FunctionError(len(failures) + 1) if name == "error"
+                            else SdkFailure(index, name))  # type: ignore[arg-type]
+    return DeliveryHistory((*failures, *(Duplicate() for _ in range(duplicates)))), new_environment
 
 
 def check_idempotent(
@@ -484,7 +535,7 @@ def check_idempotent(
     with _Runner(handler, state=state, reset=reset) as runner:
 
         @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink],
+                  suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink], print_blob=False,
                   report_multiple_bugs=False)
         @given(event=event_strategy, plan=plans)
         def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool]) -> None:
@@ -498,8 +549,12 @@ def check_idempotent(
 
             idempotency_search = hseed(seed)(idempotency_search)
         try:
-            idempotency_search()
+            # The whole search runs on the invoker's runtime thread, under its clock, so
+            # each run plays out in place instead of handing over to that thread (the
+            # hand-over, not the handler, was most of the cost per example).
+            runner.invoker._run_in_runtime(lambda: _real_time_for_hypothesis(idempotency_search))
         except NotIdempotentError as exc:
             # Hypothesis adds "Falsifying example: ..." as a note; the message already has it all.
-            exc.__notes__ = [n for n in getattr(exc, "__notes__", []) if not n.startswith("Falsifying example")]
+            exc.__notes__ = [n for n in getattr(exc, "__notes__", [])
+                             if not n.startswith(("Falsifying example", "Failing test case"))]
             raise exc.with_traceback(None) from None
