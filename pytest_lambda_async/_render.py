@@ -230,6 +230,9 @@ IDEMPOTENCY_HINTS: dict[str, str] = {
     "response_lost": "a call took effect but its response was lost, so the retry sends it again: make the "
                      "call itself idempotent (conditional put keyed on the event, deduplication id, "
                      "deterministic key)",
+    "concurrent": "two deliveries of the same event ran at once and both passed a check made before an "
+                  "await: make the write itself conditional (a DynamoDB put with attribute_not_exists), or use "
+                  "Powertools' @idempotent, whose in-progress record turns the second delivery away",
     "environment": "module-level state ({names}) only lives in one execution environment; the redelivery "
                    "landed on a fresh one. Keep the seen-record in shared storage (a DynamoDB conditional "
                    "put, Powertools' @idempotent with a DynamoDB persistence layer)",
@@ -302,6 +305,8 @@ def _history_summary(history: Any, new_environment: bool) -> str:
     if history.duplicates:
         n = history.duplicates
         parts.append("one duplicate delivery" if n == 1 else f"{n} duplicate deliveries")
+        if history.concurrent_duplicates:
+            parts[-1] += " running concurrently" if n == 1 else f" ({history.concurrent_duplicates} concurrent)"
     if history.throttles:
         parts.append(f"{history.throttles} throttle{'s' if history.throttles > 1 else ''}")
     text = ", ".join(parts) or "one clean delivery"
@@ -352,6 +357,8 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
         key = "response_lost"
     elif history.sdk_failures:
         key = "before"
+    elif history.concurrent_duplicates:
+        key = "concurrent"
     elif history.function_errors and not history.duplicates:
         key = "error"
     else:

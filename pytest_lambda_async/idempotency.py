@@ -28,7 +28,7 @@ import json
 import re
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -198,6 +198,9 @@ class _Runner:
         self.function = name
         self._plan: list[Any] = []  # per attempt, in the order the service makes them
         self._new_environment = False
+        self._concurrent = 0  # duplicates that run alongside attempt #1 (async handlers)
+        self._schedule: tuple[int, ...] = ()
+        self._event: Any = None
         self._notes: list[_AttemptNotes] = []
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
         self.invoker.register(name, wrapper, asyncio=self.is_async)
@@ -272,16 +275,38 @@ class _Runner:
         return result
 
     async def _async_wrapper(self, event: Any, context: Any) -> Any:
+        concurrent = self._concurrent if not self._notes else 0
         with self._attempt() as (step, notes):
             try:
-                result = await self.handler(event, context)
+                if concurrent:
+                    result = await self._interleaved(event, context, concurrent, notes)
+                else:
+                    result = await self.handler(event, context)
             finally:
                 self._note_calls(notes)
         self._finish(step, notes)
         return result
 
+    async def _interleaved(self, event: Any, context: Any, duplicates: int, notes: _AttemptNotes) -> Any:
+        """Attempt #1 and its concurrent duplicates, interleaved at await points under the schedule."""
+        from ._interleave import interleave
+
+        coros = [self.handler(event, context) for _ in range(1 + duplicates)]
+        results, trace = await interleave(coros, self._schedule)
+        who = "a duplicate delivery" if duplicates == 1 else f"{duplicates} duplicate deliveries"
+        notes.lines.append(f"ran concurrently with {who} (same request id), interleaved at await points:")
+        notes.lines.append(f"  {trace.describe()}   (A = this delivery, B{'..' if duplicates > 1 else ''} "
+                           "= the duplicate; one letter per step)")
+        for label, error in zip("ABCDEFGH", trace.errors):
+            if error is not None and label != "A":
+                notes.lines.append(f"duplicate {label} failed: {type(error).__name__}: {error}")
+        if trace.errors[0] is not None:
+            raise trace.errors[0]
+        return results[0]
+
     # -- runs
-    def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False) -> _Run:
+    def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
+            schedule: tuple[int, ...] = ()) -> _Run:
         """reset(), cold start, play ``history`` of ``event``, snapshot the state."""
         from .strategies import FunctionError, SdkFailure
 
@@ -294,12 +319,16 @@ class _Runner:
         fn = inv.function(self.function)
         self._plan = [s for s in history.steps if isinstance(s, (FunctionError, SdkFailure))]
         self._new_environment = new_environment
+        # Only async handlers have await points to interleave at; for sync ones a
+        # concurrent duplicate is an ordinary one.
+        self._concurrent = history.concurrent_duplicates if self.is_async else 0
+        self._schedule = tuple(schedule)
         self._notes = []
         first = len(inv.timeline_entries)
         t0 = inv.now
         if history.throttles:
             fn.throttle_next(history.throttles)
-        inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates)
+        inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
         inv.run()
         entries = inv.timeline_entries[first:]
         annotated: list[TimelineEntry] = []
@@ -314,7 +343,7 @@ class _Runner:
                 if "success" not in e.text and failed is None:
                     failed = e.text
             annotated.append(e)
-        self._plan = []
+        self._plan, self._concurrent = [], 0
         return _Run(self.state(), annotated, t0, failed)
 
     def baseline(self, event: Any) -> Any:
@@ -334,13 +363,13 @@ class _Runner:
             self.baselines[key] = clean.state
         return clean.state
 
-    def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False, *,
-               tried: int | None = None, reproduce: str = "") -> None:
+    def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
+               schedule: tuple[int, ...] = (), *, tried: int | None = None, reproduce: str = "") -> None:
         """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery."""
         expected = self.baseline(event)
         if history.is_clean:
             return  # one clean delivery is the baseline; a second environment changes nothing in it
-        got = self.run(event, history, new_environment)
+        got = self.run(event, history, new_environment, schedule)
         if got.state == expected:
             return
         # A check that fails for two clean deliveries is a nondeterministic state(), not the handler.
@@ -356,7 +385,7 @@ class _Runner:
         module_state: list[str] | None = None
         if new_environment and self.environment.names:
             # Passing inside one environment pins it on module state: name what the run kept there.
-            if self.run(event, history, False).state == expected:
+            if self.run(event, history, False, schedule).state == expected:
                 module_state = self.environment.changed() or self.environment.names
         error = NotIdempotentError(idempotency_report(
             qualname=self.qualname, event=event, history=history, new_environment=new_environment,
@@ -388,11 +417,13 @@ def _qualname(handler: Any) -> str:
     return f"{module}.{name}" if module and module != "__main__" else name
 
 
-def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool) -> str:
+def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool,
+               schedule: tuple[int, ...] = ()) -> str:
     name = getattr(inspect.unwrap(runner.handler), "__name__", "handler")
     state = "state=..., reset=..., " if runner._user_state is not None else ""
     env = ", new_environment=True" if new_environment else ""
-    return f"assert_idempotent({name}, <event above>, {state}history={history!r}{env})"
+    sched = f", schedule={tuple(schedule)!r}" if schedule and runner.is_async and history.concurrent_duplicates else ""
+    return f"assert_idempotent({name}, <event above>, {state}history={history!r}{env}{sched})"
 
 
 def _real_time_for_hypothesis(search: Callable[[], None]) -> None:
@@ -425,6 +456,7 @@ def assert_idempotent(
     deliveries: int = 2,
     history: DeliveryHistory | None = None,
     new_environment: bool = False,
+    schedule: Sequence[int] = (),
 ) -> None:
     """One clean delivery of ``event`` vs. ``deliveries`` deliveries of it (one request id).
 
@@ -436,7 +468,11 @@ def assert_idempotent(
     :class:`~pytest_lambda_async.strategies.DeliveryHistory`, e.g. drawn by
     Hypothesis) replaces ``deliveries``; ``new_environment=True`` runs every
     attempt after the first on a second execution environment (the handler's
-    module state as after a cold start).  Raises :class:`NotIdempotentError`.
+    module state as after a cold start).  For an ``async def`` handler, a
+    ``Duplicate(concurrent=True)`` runs alongside attempt #1, the two
+    interleaved at await points as ``schedule`` picks (a list of small ints;
+    empty: the first runs as far as it can before the other starts).  Raises
+    :class:`NotIdempotentError`.
     """
     __tracebackhide__ = True
     from .strategies import DeliveryHistory, Duplicate
@@ -448,16 +484,21 @@ def assert_idempotent(
     elif not isinstance(history, DeliveryHistory):
         raise TypeError(f"history must be a DeliveryHistory (from strategies.delivery_histories()), got {history!r}")
     with _Runner(handler, state=state, reset=reset) as runner:
-        runner.verify(event, history, new_environment, reproduce=_reproduce(runner, history, new_environment))
+        sched = tuple(schedule)
+        runner.verify(event, history, new_environment, sched,
+                      reproduce=_reproduce(runner, history, new_environment, sched))
 
 
 def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 2, sdk_failures: bool = True,
-                          new_environments: bool = True) -> SearchStrategy[tuple[DeliveryHistory, bool]]:
-    """``(history, new_environment)`` pairs as :func:`check_idempotent` searches them.
+                          new_environments: bool = True, concurrent: bool = False,
+                          ) -> SearchStrategy[tuple[DeliveryHistory, bool, tuple[int, ...]]]:
+    """``(history, new_environment, schedule)`` as :func:`check_idempotent` searches them.
 
-    For a test with its own ``@given``: draw one and pass both to
-    :func:`assert_idempotent` (``history=``, ``new_environment=``).  Shrinks
-    towards one clean delivery in one environment."""
+    For a test with its own ``@given``: draw one and pass the three to
+    :func:`assert_idempotent` (``history=``, ``new_environment=``,
+    ``schedule=``).  ``concurrent=True`` (for ``async def`` handlers) adds
+    duplicates that run alongside the first attempt.  Shrinks towards one
+    clean delivery in one environment, and schedules towards sequential runs."""
     from hypothesis import strategies as st
 
     from . import _formats as fmt
@@ -469,30 +510,29 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     # inside a composite are rebuilt per example, which cost more than the check).
     # Kinds are ordered simplest first, so the shrinker turns a function error into a
     # duplicate, and an SDK failure into either, whenever the simpler step still fails.
-    kinds = 4 if sdk_failures else 2
-    step = st.tuples(st.integers(0, kinds - 1), st.integers(0, 20))
+    kinds = ["duplicate", "error"] + (["before", "response_lost"] if sdk_failures else []) \
+        + (["concurrent"] if concurrent else [])
+    step = st.tuples(st.sampled_from(kinds), st.integers(0, 20))
     environments = st.booleans() if new_environments else st.just(False)
-    return st.tuples(st.lists(step, max_size=max_duplicates + max_retry_attempts), environments).map(
-        lambda drawn: _plan(drawn[0], drawn[1], max_duplicates, max_retry_attempts))
+    schedules = st.lists(st.integers(0, 3), max_size=24).map(tuple) if concurrent else st.just(())
+    return st.tuples(st.lists(step, max_size=max_duplicates + max_retry_attempts), environments, schedules).map(
+        lambda drawn: (*_plan(drawn[0], drawn[1], max_duplicates, max_retry_attempts), drawn[2]))
 
 
-_KINDS = ("duplicate", "error", "before", "response_lost")
-
-
-def _plan(steps: list[tuple[int, int]], new_environment: bool, max_duplicates: int,
+def _plan(steps: list[tuple[str, int]], new_environment: bool, max_duplicates: int,
           max_retry_attempts: int) -> tuple[DeliveryHistory, bool]:
     from .strategies import DeliveryHistory, Duplicate, FunctionError, SdkFailure
 
     failures: list[Any] = []
-    duplicates = 0
-    for kind, index in steps:
-        name = _KINDS[kind]
-        if name == "duplicate":
-            duplicates = min(duplicates + 1, max_duplicates)
+    duplicates: list[Any] = []
+    for name, index in steps:
+        if name in ("duplicate", "concurrent"):
+            if len(duplicates) < max_duplicates:
+                duplicates.append(Duplicate(concurrent=name == "concurrent"))
         elif len(failures) < max_retry_attempts:
             failures.append(FunctionError(len(failures) + 1) if name == "error"
                             else SdkFailure(index, name))  # type: ignore[arg-type]
-    return DeliveryHistory((*failures, *(Duplicate() for _ in range(duplicates)))), new_environment
+    return DeliveryHistory((*failures, *duplicates)), new_environment
 
 
 def check_idempotent(
@@ -529,20 +569,21 @@ def check_idempotent(
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise ValueError(f"max_examples must be an int >= 1, got {max_examples!r}")
     event_strategy = events if isinstance(events, SearchStrategy) else st.just(events)
-    plans = idempotency_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
-                                  sdk_failures=sdk_failures, new_environments=new_environments)
     tried = [0]
     with _Runner(handler, state=state, reset=reset) as runner:
+        plans = idempotency_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
+                                      sdk_failures=sdk_failures, new_environments=new_environments,
+                                      concurrent=runner.is_async)
 
         @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is None,
                   suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink], print_blob=False,
                   report_multiple_bugs=False)
         @given(event=event_strategy, plan=plans)
-        def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool]) -> None:
-            history, new_environment = plan
+        def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool, tuple[int, ...]]) -> None:
+            history, new_environment, schedule = plan
             tried[0] += 1
-            runner.verify(event, history, new_environment, tried=tried[0],
-                          reproduce=_reproduce(runner, history, new_environment))
+            runner.verify(event, history, new_environment, schedule, tried=tried[0],
+                          reproduce=_reproduce(runner, history, new_environment, schedule))
 
         if seed is not None:
             from hypothesis import seed as hseed

@@ -128,10 +128,10 @@ def test_composes_with_the_users_own_given() -> None:
 
     @settings(max_examples=10, database=None, phases=[Phase.generate])  # shrinking: the test above
     @given(event=ORDERS, plan=idempotency_histories())
-    def inner(event: Any, plan: tuple[DeliveryHistory, bool]) -> None:
-        history, new_environment = plan
+    def inner(event: Any, plan: tuple[DeliveryHistory, bool, tuple[int, ...]]) -> None:
+        history, new_environment, schedule = plan
         assert_idempotent(appends, event, state=ledger, reset=LEDGER.clear, history=history,
-                          new_environment=new_environment)
+                          new_environment=new_environment, schedule=schedule)
 
     with pytest.raises(NotIdempotentError):
         inner()
@@ -343,3 +343,65 @@ def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) ->
         "E       Hint: make each write conditional on a key taken from the event*",
     ], consecutive=True)
     result.stdout.no_fnmatch_line("*Failing test case*")
+
+
+# -- async duplicates running concurrently ------------------------------------------------
+async def check_then_append(event: Any, context: Any) -> None:
+    import asyncio
+
+    if {"order": event["order"]} not in LEDGER:  # the check ...
+        await asyncio.sleep(0)  # ... an await (a database call, say) ...
+        LEDGER.append({"order": event["order"]})  # ... then the write: a race
+
+
+async def check_and_append(event: Any, context: Any) -> None:
+    import asyncio
+
+    await asyncio.sleep(0)
+    if {"order": event["order"]} not in LEDGER:  # check and write with no await between
+        LEDGER.append({"order": event["order"]})
+    await asyncio.sleep(0)
+
+
+def test_sequential_duplicates_miss_the_race() -> None:
+    assert_idempotent(check_then_append, {"order": 1}, state=ledger, reset=LEDGER.clear, deliveries=3)
+
+
+def test_concurrent_duplicates_find_a_check_then_write_race_and_shrink_the_schedule() -> None:
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(check_then_append, ORDERS, state=ledger, reset=LEDGER.clear, new_environments=False)
+    err = info.value
+    assert err.history == DeliveryHistory((Duplicate(concurrent=True),))
+    text = str(err)
+    assert "one duplicate delivery running concurrently" in text
+    assert "interleaved at await points:" in text and "B A" in text
+    assert "schedule=(1,)" in text
+    assert "two deliveries of the same event ran at once" in text
+    # The reproduction line replays it.
+    with pytest.raises(NotIdempotentError):
+        assert_idempotent(check_then_append, {"order": 0}, state=ledger, reset=LEDGER.clear,
+                          history=DeliveryHistory((Duplicate(concurrent=True),)), schedule=(1,))
+
+
+def test_concurrent_duplicates_pass_an_atomic_check_and_write() -> None:
+    check_idempotent(check_and_append, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=50)
+
+
+def test_interleaving_is_deterministic_and_follows_the_schedule() -> None:
+    import asyncio
+
+    from pytest_lambda_async._interleave import interleave
+
+    log: list[str] = []
+
+    async def worker(name: str) -> str:
+        for i in range(2):
+            log.append(f"{name}{i}")
+            await asyncio.sleep(0)
+        return name
+
+    for schedule, expected in (((), ["A0", "A1", "B0", "B1"]), ((1,), ["B0", "A0", "A1", "B1"]),
+                               ((0, 1, 1), ["A0", "B0", "B1", "A1"])):
+        log.clear()
+        results, _ = asyncio.run(interleave([worker("A"), worker("B")], schedule))
+        assert results == ["A", "B"] and log == expected
