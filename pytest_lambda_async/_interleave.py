@@ -4,11 +4,12 @@ Each delivery's coroutine is stepped by hand (``coro.send``), as an asyncio
 Task steps it, and suspends at its await points: a bare ``yield`` (as in
 ``asyncio.sleep(0)``) leaves it ready at once, a yielded future leaves it
 waiting until that future is done.  At every point where more than one
-delivery is ready, the schedule picks which goes on: ``schedule[k] % ready``
-(0, the earliest delivery, once the schedule runs out).  The same schedule
-gives the same interleaving, and the empty schedule runs the first delivery
-as far as it can go before the next one starts, so schedules shrink towards
-sequential deliveries.
+delivery is ready, the next number of the schedule picks which goes on: 0
+keeps the one that ran last going, ``n`` switches ``n`` places on among the
+ready ones (0 once the schedule runs out).  The same schedule gives the same
+interleaving, and the empty schedule runs the first delivery as far as it
+can go before the next one starts, so schedules shrink towards sequential
+deliveries (and each switch is a coin flip while generating).
 """
 
 from __future__ import annotations
@@ -43,18 +44,20 @@ async def interleave(coros: Sequence[Coroutine[Any, Any, Any]], schedule: Sequen
     sending: list[tuple[Any, BaseException | None]] = [(None, None)] * n
     trace = Interleaving(errors=[None] * n)
     decision = 0
+    current = 0
     while not all(done):
         ready = [i for i in range(n) if not done[i] and (waiting[i] is None or waiting[i].done())]
         if not ready:
             await asyncio.wait({w for i, w in enumerate(waiting) if not done[i]},
                                return_when=asyncio.FIRST_COMPLETED)
             continue
+        start = ready.index(current) if current in ready else 0
         if len(ready) > 1:
-            pick = schedule[decision] % len(ready) if decision < len(schedule) else 0
+            shift = schedule[decision] if decision < len(schedule) else 0
             decision += 1
         else:
-            pick = 0
-        i = ready[pick]
+            shift = 0
+        i = current = ready[(start + shift) % len(ready)]
         trace.steps.append(LABELS[i % len(LABELS)])
         value, error = sending[i]
         future, waiting[i] = waiting[i], None

@@ -129,11 +129,13 @@ class NotIdempotentError(AssertionError):
     """A delivery history ended in a different state than one clean delivery.
 
     Besides the message: ``event``, ``history`` (a ``DeliveryHistory``),
-    ``new_environment``, and the two states ``expected`` and ``actual``."""
+    ``new_environment``, ``schedule`` (how concurrent async duplicates were
+    interleaved), and the two states ``expected`` and ``actual``."""
 
     event: Any = None
     history: Any = None
     new_environment: bool = False
+    schedule: tuple[int, ...] = ()
     expected: Any = None
     actual: Any = None
 
