@@ -204,14 +204,14 @@ class _Runner:
         self._notes: list[_AttemptNotes] = []
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
         self.invoker.register(name, wrapper, asyncio=self.is_async)
-        self._entered = False
+        # check_idempotent runs its whole search inside one frozen window: no hold needed.
+        self.hold = True
         self.baselines: dict[str, Any] = {}
 
     # -- lifecycle
     def __enter__(self) -> _Runner:
-        if self._owns_invoker:
-            self.invoker.__enter__()
-        self._entered = True
+        if self._owns_invoker and self.hold:
+            self.invoker.__enter__()  # one freezegun start for all the runs, not one per run
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -427,7 +427,29 @@ def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool,
     return f"assert_idempotent({name}, <event above>, {state}history={history!r}{env}{sched})"
 
 
-def _real_time_for_hypothesis(search: Callable[[], None]) -> None:
+def _hypothesis_random_sharer() -> Callable[[], None]:
+    """On the caller's thread: a function that gives the runtime thread Hypothesis's global Random.
+
+    Hypothesis keeps one per thread and registers a new one with a full
+    ``gc.collect()`` (about 50 ms here) the first time a thread runs a test;
+    every check runs on a fresh runtime thread.  Only one of the two threads
+    runs Hypothesis at a time (the caller waits), so sharing it is safe.  If
+    Hypothesis's internals move, the sharing is skipped and the cost is paid."""
+    try:
+        from hypothesis.core import threadlocal
+
+        mine = threadlocal._hypothesis_global_random
+    except (ImportError, AttributeError):
+        return lambda: None
+
+    def share() -> None:
+        if mine is not None and getattr(threadlocal, "_hypothesis_global_random", mine) is None:
+            threadlocal._hypothesis_global_random = mine
+
+    return share
+
+
+def _real_time_for_hypothesis(search: Callable[[], None], share: Callable[[], None] = lambda: None) -> None:
     """Run ``search`` with Hypothesis's own clock reads real, inside the invoker's frozen window.
 
     Each history moves the virtual clock minutes ahead (retry delays): read by
@@ -437,6 +459,7 @@ def _real_time_for_hypothesis(search: Callable[[], None]) -> None:
     start freezers of their own, so handlers still read the virtual clock."""
     from freezegun import api as freezegun_api
 
+    share()
     lists = freezegun_api.ignore_lists
     lists.append((*(lists[-1] if lists else ()), "hypothesis"))
     depth = len(lists)
@@ -508,17 +531,22 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
 
     max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)
     max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)
-    # One list of steps, each a (kind, call index) pair, built once (strategies made
-    # inside a composite are rebuilt per example, which cost more than the check).
-    # Kinds are ordered simplest first, so the shrinker turns a function error into a
-    # duplicate, and an SDK failure into either, whenever the simpler step still fails.
+    # One list of steps, each one integer: kind * 21 + SDK call index (one draw per
+    # step, built once: strategies made inside a composite are rebuilt per example,
+    # which cost more than the check).  Kinds are ordered simplest first, so the
+    # shrinker, lowering the number, turns an SDK failure into a function error and
+    # that into a duplicate whenever the simpler step still fails.
     kinds = ["duplicate", "error"] + (["before", "response_lost"] if sdk_failures else []) \
         + (["concurrent"] if concurrent else [])
-    step = st.tuples(st.sampled_from(kinds), st.integers(0, 20))
     environments = st.booleans() if new_environments else st.just(False)
     schedules = st.lists(st.integers(0, 1), max_size=24).map(tuple) if concurrent else st.just(())
-    return st.tuples(st.lists(step, max_size=max_duplicates + max_retry_attempts), environments, schedules).map(
-        lambda drawn: (*_plan(drawn[0], drawn[1], max_duplicates, max_retry_attempts), drawn[2]))
+    steps = st.lists(st.integers(0, len(kinds) * _CALL_INDICES - 1), max_size=max_duplicates + max_retry_attempts)
+    return st.tuples(steps, environments, schedules).map(
+        lambda drawn: (*_plan([(kinds[n // _CALL_INDICES], n % _CALL_INDICES) for n in drawn[0]], drawn[1],
+                              max_duplicates, max_retry_attempts), drawn[2]))
+
+
+_CALL_INDICES = 21  # SDK calls [0]..[20] of an attempt can be failed
 
 
 def _plan(steps: list[tuple[str, int]], new_environment: bool, max_duplicates: int,
@@ -572,7 +600,9 @@ def check_idempotent(
         raise ValueError(f"max_examples must be an int >= 1, got {max_examples!r}")
     event_strategy = events if isinstance(events, SearchStrategy) else st.just(events)
     tried = [0]
-    with _Runner(handler, state=state, reset=reset) as runner:
+    runner = _Runner(handler, state=state, reset=reset)
+    runner.hold = False
+    with runner:
         plans = idempotency_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
                                       sdk_failures=sdk_failures, new_environments=new_environments,
                                       concurrent=runner.is_async)
@@ -595,7 +625,8 @@ def check_idempotent(
             # The whole search runs on the invoker's runtime thread, under its clock, so
             # each run plays out in place instead of handing over to that thread (the
             # hand-over, not the handler, was most of the cost per example).
-            runner.invoker._run_in_runtime(lambda: _real_time_for_hypothesis(idempotency_search))
+            share = _hypothesis_random_sharer()
+            runner.invoker._run_in_runtime(lambda: _real_time_for_hypothesis(idempotency_search, share))
         except NotIdempotentError as exc:
             # Hypothesis adds "Falsifying example: ..." as a note; the message already has it all.
             exc.__notes__ = [n for n in getattr(exc, "__notes__", [])
