@@ -98,7 +98,8 @@ class MotoState:
         if queues:
             state["sqs"] = {name: [body if not group else {"body": body, "group": group} for body, group in msgs]
                             for name, msgs in queues.items()}
-        topics = {t.name: [(n[1], n[2]) for n in t.sent_notifications] for t in self._each_topic()}
+        topics = {t.name: [n[1] if not n[2] else {"message": n[1], "subject": n[2]} for n in t.sent_notifications]
+                  for t in self._each_topic()}
         if topics:
             state["sns"] = topics
         if invoker is not None:
