@@ -4,7 +4,9 @@
 
 Targets (issue 2): >= 50,000 Event invocations/s through invoke + run for a
 trivial handler; < 1 ms to play out a 3-attempt failure schedule with a
-destination; <= 1 KB per queued 1 KB event beyond the payload.  boto3 and moto
+destination; <= 1 KB per queued 1 KB event beyond the payload.  Issue 6:
+check_idempotent with 100 examples <= 2x a plain @given loop calling the
+handler twice per example.  boto3 and moto
 are imported first, as in a real suite (freezegun's cost grows with the number
 of loaded modules).
 """

@@ -429,3 +429,26 @@ def test_interleaving_is_deterministic_and_follows_the_schedule() -> None:
         log.clear()
         results, _ = asyncio.run(interleave([worker("A"), worker("B")], schedule))
         assert results == ["A", "B"] and log == expected
+
+
+def test_the_report_stays_under_40_lines_for_the_longest_history() -> None:
+    from pytest_lambda_async.strategies import FunctionError
+
+    def counts_everything(event: Any, context: Any) -> None:
+        for key in event["keys"]:
+            LEDGER.append({"order": key})
+        print("\n".join(f"log line {i}" for i in range(10)))
+
+    def state() -> dict[str, int]:
+        return {str(e["order"]): sum(1 for x in LEDGER if x == e) for e in LEDGER}
+
+    history = DeliveryHistory((FunctionError(1), FunctionError(2), Duplicate(), Duplicate()))
+    event = {"keys": list(range(40)), "padding": "x" * 2000}
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(counts_everything, event, state=state, reset=LEDGER.clear, history=history,
+                          new_environment=True)
+    lines = str(info.value).splitlines()
+    assert len(lines) < 40
+    assert any(line.strip().startswith("… ") and "more differences" in line for line in lines)
+    assert any("more lines" in line for line in lines)  # the timeline was cut, not the verdict
+    assert lines[-1].endswith("idempotency.md") or "idempotency.md" in lines[-2]
