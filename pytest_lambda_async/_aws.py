@@ -351,6 +351,7 @@ SDK_THROTTLE_ERRORS: Final[dict[str, tuple[str, int, str]]] = {
     "sqs": ("ThrottlingException", 400, "Rate exceeded"),
     "sns": ("Throttling", 400, "Rate exceeded"),
     "eventbridge": ("ThrottlingException", 400, "Rate exceeded"),
+    "lambda": ("TooManyRequestsException", 429, "Rate Exceeded."),
 }
 SDK_UNAVAILABLE_ERROR: Final[tuple[str, int, str]] = (
     "ServiceUnavailable", 503, "Service is unavailable. Please try again later.")

@@ -124,13 +124,18 @@ def _operation(model: Any) -> str:
     return f"{service}.{model.name}"
 
 
-def _before_call(model: Any = None, **_: Any) -> Any:
+_CONTEXT_KEY = "pytest_lambda_async_sdk_call"
+
+
+def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
     log = _armed
     if log is None or model is None:
         return None
     with _lock:
         call = SdkCall(len(log.calls), _operation(model))
         log.calls.append(call)
+        if isinstance(context, dict):  # botocore hands after-call the same dict: find this call there
+            context[_CONTEXT_KEY] = call
         if log.fail_at != call.index:
             return None
         call.injected = log.kind
@@ -143,11 +148,8 @@ def _before_call(model: Any = None, **_: Any) -> Any:
 
 
 def _after_call(model: Any = None, http_response: Any = None, context: Any = None, **_: Any) -> None:
-    log = _armed
-    if log is None or not log.calls:
-        return
-    call = log.calls[-1]
-    if call.injected != "response_lost" or call.error is not None:
+    call = context.get(_CONTEXT_KEY) if isinstance(context, dict) else None
+    if call is None or call.injected != "response_lost" or call.error is not None:
         return
     from botocore.exceptions import ReadTimeoutError  # type: ignore[import-untyped]
 
