@@ -200,7 +200,6 @@ class _Runner:
         self._new_environment = False
         self._concurrent = 0  # duplicates that run alongside attempt #1 (async handlers)
         self._schedule: tuple[int, ...] = ()
-        self._event: Any = None
         self._notes: list[_AttemptNotes] = []
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
         self.invoker.register(name, wrapper, asyncio=self.is_async)
@@ -379,9 +378,9 @@ class _Runner:
         if again != expected:
             lines = state_differences(expected, again)
             raise AssertionError(
-                f"state() differs between two clean deliveries of the same event, so idempotency cannot be "
-                f"judged: leave out what changes on every run (generated ids, timestamps; each run is at a "
-                f"later virtual time).\n" + "\n".join(lines))
+                "state() differs between two clean deliveries of the same event, so idempotency cannot be "
+                "judged: leave out what changes on every run (generated ids, timestamps; each run is at a "
+                f"later virtual time).\nEvent: {_event_text(event)}\n" + "\n".join(lines))
         module_state: list[str] | None = None
         if new_environment and self.environment.names:
             # Passing inside one environment pins it on module state: name what the run kept there.
