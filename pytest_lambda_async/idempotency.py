@@ -323,13 +323,14 @@ class _Runner:
         self._concurrent = history.concurrent_duplicates if self.is_async else 0
         self._schedule = tuple(schedule)
         self._notes = []
-        first = len(inv.timeline_entries)
+        timeline = inv._timeline  # the invoker's own list: timeline_entries copies it, per run
+        first = len(timeline)
         t0 = inv.now
         if history.throttles:
             fn.throttle_next(history.throttles)
         inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
         inv.run()
-        entries = inv.timeline_entries[first:]
+        entries = timeline[first:]
         annotated: list[TimelineEntry] = []
         attempt = 0
         failed = None
