@@ -84,19 +84,24 @@ def memory_per_event(n: int = 100_000, size: int = 1024) -> float:
     return (after - before) / n - size
 
 
-def per_attempt_seconds(handler: object, await_check: str, n: int, event: object = None) -> float:
-    """Median seconds per RequestResponse attempt, in 5 batches of n // 5."""
-    batches = []
-    with LambdaInvoker(await_check=await_check) as inv:  # type: ignore[arg-type]
-        inv.register("w", handler)  # type: ignore[arg-type]
-        inv.invoke("w", event)  # warm-up: imports, the loop, botocore's caches
-        for _ in range(5):
-            start = real_monotonic()
-            for _ in range(n // 5):
-                inv.invoke("w", event)
-            batches.append((real_monotonic() - start) / (n // 5))
-        assert all(a.outcome == "success" for a in inv.attempts)
-    return statistics.median(batches)
+def paired_attempt_seconds(handler: object, n: int) -> tuple[float, float]:
+    """Median seconds per RequestResponse attempt with the check off and on, the two
+    invokers interleaved call by call so machine noise hits both alike."""
+    off = LambdaInvoker(await_check="off")
+    on = LambdaInvoker(await_check="error")
+    times: dict[LambdaInvoker, list[float]] = {off: [], on: []}
+    with off, on:
+        for inv in (off, on):
+            inv.register("w", handler)  # type: ignore[arg-type]
+            for _ in range(10):
+                inv.invoke("w", None)  # warm-up: imports, the loop, botocore's caches
+        for _ in range(n):
+            for inv in (off, on):
+                start = real_monotonic()
+                inv.invoke("w", None)
+                times[inv].append(real_monotonic() - start)
+        assert all(a.outcome == "success" for inv in (off, on) for a in inv.attempts)
+    return statistics.median(times[off]), statistics.median(times[on])
 
 
 def await_check_cost() -> None:
@@ -117,11 +122,10 @@ def await_check_cost() -> None:
         def boto3_work(event: object, context: object) -> None:
             s3.put_object(Bucket="bench", Key="k", Body=b"x" * 100)
 
-        for name, handler, n in (("trivial sync handler", trivial, 5000),
-                                 ("asyncio.run + gather handler", async_core, 2000),
-                                 ("S3 put_object on moto", boto3_work, 500)):
-            off = per_attempt_seconds(handler, "off", n)
-            on = per_attempt_seconds(handler, "error", n)
+        for name, handler, n in (("trivial sync handler", trivial, 2000),
+                                 ("asyncio.run + gather handler", async_core, 1000),
+                                 ("S3 put_object on moto", boto3_work, 300)):
+            off, on = paired_attempt_seconds(handler, n)
             print(f"await check, {name}: {off * 1e3:.3f} ms unchecked, {on * 1e3:.3f} ms checked: "
                   f"+{(on - off) * 1e3:.3f} ms per attempt ({on / off:.2f}x); targets < 0.5 ms, < 2x")
 
@@ -184,6 +188,60 @@ def idempotency_cost() -> None:
               f"@given calling it twice: {plain * 1e3:.0f} ms ({check / plain:.2f}x)")
 
 
+def moto_delivery_cost(repeats: int = 300) -> None:
+    """Issue 3 part 3: one on-failure SQS delivery into moto against the in-memory sink.
+
+    Each sample is invoke + run of a handler failing once (max_retry_attempts=0) with
+    an SQS on-failure destination; the queue is emptied every 25 deliveries, untimed,
+    because moto's SendMessage costs grow with the messages already queued."""
+    queue = "arn:aws:sqs:us-east-1:123456789012:bench-failed"
+
+    def samples(inv: LambdaInvoker, purge: object = None) -> list[float]:
+        inv.register("w", failing, max_retry_attempts=0, on_failure=queue)
+        inv.invoke("w", {"order": 0}, invocation_type="Event")
+        inv.run()  # warm-up: the delivery client, botocore's caches
+        times = []
+        for i in range(repeats):
+            if purge is not None and i % 25 == 0:
+                purge()  # type: ignore[operator]
+            start = real_monotonic()
+            inv.invoke("w", {"order": i}, invocation_type="Event")
+            inv.run()
+            times.append(real_monotonic() - start)
+        return times
+
+    with LambdaInvoker() as inv:
+        memory = statistics.median(samples(inv))
+        assert len(inv.records(queue)) == repeats + 1 and not inv.metrics
+    with moto.mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="bench-failed")["QueueUrl"]
+
+        def empty() -> None:  # PurgeQueue allows one call a minute; moto lets a queue be re-created at once
+            sqs.delete_queue(QueueUrl=url)
+            sqs.create_queue(QueueName="bench-failed")
+
+        with LambdaInvoker() as inv:
+            into_moto = statistics.median(samples(inv, empty))
+            assert not inv.metrics, inv.timeline()
+        direct = []  # the floor: the same SendMessage from a user's boto3 client
+        for i in range(repeats):
+            if i % 25 == 0:
+                empty()
+            start = real_monotonic()
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"order": i}))
+            direct.append(real_monotonic() - start)
+        sqs.delete_queue(QueueUrl=url)
+        with LambdaInvoker() as inv:
+            refused = statistics.median(samples(inv))
+            assert inv.metrics == {"DestinationDeliveryFailures": repeats + 1}
+    print(f"one on-failure SQS delivery (invoke + run, 1 failed attempt): in-memory sink "
+          f"{memory * 1e3:.3f} ms, into moto {into_moto * 1e3:.3f} ms "
+          f"(+{(into_moto - memory) * 1e3:.3f} ms, {into_moto / memory:.1f}x), "
+          f"refused by moto (no such queue) {refused * 1e3:.3f} ms; a user's own boto3 "
+          f"send_message into moto: {statistics.median(direct) * 1e3:.3f} ms")
+
+
 def main() -> None:
     print(f"python {sys.version.split()[0]}, {len(sys.modules)} modules loaded")
     rates = [throughput() for _ in range(3)]
@@ -197,6 +255,7 @@ def main() -> None:
     print(f"memory per queued 1 KB event beyond the payload: {memory_per_event():,.0f} bytes; target <= 1024")
     await_check_cost()
     idempotency_cost()
+    moto_delivery_cost()
 
 
 if __name__ == "__main__":

@@ -262,6 +262,29 @@ def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
     return Destination(kind, value, resource)
 
 
+@dataclass(frozen=True)
+class ArnParts:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>`` (region/account empty for S3)."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def split_arn(arn: str) -> ArnParts:
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        raise ValueError(f"not an ARN: {arn!r}")
+    return ArnParts(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def sqs_queue_url(region: str, account: str, queue_name: str) -> str:
+    """The URL SQS gives the queue ``arn:aws:sqs:<region>:<account>:<name>`` (DST-1, DLQ-1)."""
+    return f"https://sqs.{region}.amazonaws.com/{account}/{queue_name}"
+
+
 # -- invocation records (REC-1..REC-8) and DLQ messages (DLQ-3, DLQ-4) ---------
 Condition = Literal["Success", "RetriesExhausted", "EventAgeExceeded"]
 EVENTBRIDGE_SOURCE: Final = "lambda"  # §11.1: older docs, CDK, LocalStack; configurable

@@ -19,12 +19,13 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
 from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
 from ._loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from ._moto import MotoBackend
 from ._render import leak_lines, unawaited_error, unawaited_summary
 from ._runtime import (
     CaptureScope,
@@ -106,8 +107,9 @@ class TerminalOutcome:
     attempts: int
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):
+    """One line of the timeline (a tuple: one is made per queued event and per attempt)."""
+
     at: _dt.datetime
     kind: str  # invoke, attempt, throttle, retry, route, expire, fail
     function: str
@@ -116,7 +118,7 @@ class TimelineEntry:
     logs: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Delivery:
     """One delivery of an event: the original, or a duplicate copy (Q-2)."""
 
@@ -195,6 +197,7 @@ class LambdaFunction:
         self._loop: RuntimeEventLoop | None = None
         self._log_stream: tuple[int, str] | None = None
         self._user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
+        self._arn: str | None = None
         # freeze="resume": work left by earlier attempts in this environment, waiting to run again (PY-4)
         self._suspended: list[_SuspendedWork] = []
 
@@ -214,7 +217,11 @@ class LambdaFunction:
 
     @property
     def arn(self) -> str:
-        return _aws.function_arn(self.name, region=self._invoker.region, account=self._invoker.account)
+        arn = self._arn
+        if arn is None:  # the name, region and account never change: format it once
+            arn = self._arn = _aws.function_arn(self.name, region=self._invoker.region,
+                                                account=self._invoker.account)
+        return arn
 
     @property
     def attempts(self) -> list[Attempt]:
@@ -360,7 +367,9 @@ class LambdaInvoker:
         self.outcomes: list[TerminalOutcome] = []
         self._timeline: list[TimelineEntry] = []
         self.sinks = MemorySinks()
-        self.backends: list[Backend] = [self.sinks]
+        # moto first: a target moto lacks fails the delivery before the in-memory copy is kept,
+        # so records() holds what was delivered, with or without moto (DST-6, DLQ-6).
+        self.backends: list[Backend] = [MotoBackend(region=region, account=account), self.sinks]
         self.metrics: dict[str, int] = {}
         self._runtime: RuntimeThread | None = None
         self._held = False
@@ -369,6 +378,7 @@ class LambdaInvoker:
         self._closed = False
         self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
+        self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LambdaInvoker:
@@ -695,7 +705,7 @@ class LambdaInvoker:
         deadline = start + _dt.timedelta(seconds=fn.timeout)
         context = LambdaContext(
             function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=fn.memory_size,
-            aws_request_id=d.request_id, deadline=deadline, now=lambda: self._clock.now,
+            aws_request_id=d.request_id, deadline=deadline, now=self._now,
             log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
         )
@@ -920,7 +930,9 @@ class LambdaInvoker:
 
         ``target`` is the ARN (or registered function name) as configured.  A
         destination gets invocation records (REC-1..REC-8); a DLQ gets the
-        original events (DLQ-3)."""
+        original events (DLQ-3).  Under ``moto.mock_aws`` a delivery also goes
+        into moto, and one that moto refuses (no such queue, topic, bus or
+        bucket) is counted as failed and is not listed here."""
         return [json.loads(json.dumps(m.body)) for m in self.deliveries(target)]
 
     def deliveries(self, target: str) -> list[Delivered]:

@@ -59,6 +59,15 @@ S3_EVENT_NAMES: Final = (
     "ObjectCreated:CompleteMultipartUpload", "ObjectRemoved:Delete",
     "ObjectRemoved:DeleteMarkerCreated",
 )
+# TumblingWindowInSeconds of a Kinesis or DynamoDB Streams event source mapping.
+TUMBLING_WINDOW_RANGE: Final = (1, 900)
+TUMBLING_WINDOW_STATE_MAX_BYTES: Final = 1024 * 1024  # per shard; past it Lambda ends the window early
+# A stream record of an item that Time to Live deleted carries this identity
+# (DynamoDB developer guide, "DynamoDB Streams and Time to Live").
+DYNAMODB_TTL_USER_IDENTITY: Final = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+# Method/route authorization types, in API Gateway's words (PutMethod, CreateRoute).
+REST_AUTHORIZATION_TYPES: Final = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+HTTP_AUTHORIZATION_TYPES: Final = ("NONE", "AWS_IAM", "CUSTOM", "JWT")
 HTTP_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 API_GATEWAY_VERSIONS: Final = ("1.0", "2.0")
 
@@ -255,6 +264,74 @@ def sns_message_problem(message: object) -> str | None:
         return "a message may only hold characters valid in XML"
     if len(message.encode("utf-8")) > SNS_MESSAGE_MAX_BYTES:
         return f"a message is at most {SNS_MESSAGE_MAX_BYTES} bytes"
+    return None
+
+
+MESSAGE_ATTRIBUTES_MAX: Final = 10
+_ATTRIBUTE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+
+
+def _attribute_name_problem(name: object) -> str | None:
+    if not isinstance(name, str) or not _ATTRIBUTE_NAME_RE.fullmatch(name):
+        return f"attribute name {name!r} is not 1 to 256 letters, digits, '_', '-' and '.'"
+    if name.lower().startswith(("aws.", "amazon.")):
+        return f"attribute name {name!r} uses a prefix AWS reserves (AWS., Amazon.)"
+    if name.startswith(".") or name.endswith(".") or ".." in name:
+        return f"attribute name {name!r} starts or ends with a period, or has two in a row"
+    return None
+
+
+def _is_number(text: object) -> bool:
+    try:
+        return isinstance(text, str) and Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
+
+
+def sqs_message_attributes_problem(attrs: object) -> str | None:
+    """Why SQS would refuse ``attrs`` (in the event's own form), or None."""
+    if not isinstance(attrs, dict):
+        return f"message attributes are a dict, got {type(attrs).__name__}"
+    if len(attrs) > MESSAGE_ATTRIBUTES_MAX:
+        return f"a message has at most {MESSAGE_ATTRIBUTES_MAX} attributes"
+    for name, attr in attrs.items():
+        problem = _attribute_name_problem(name)
+        if problem:
+            return problem
+        data_type = attr.get("dataType") if isinstance(attr, dict) else None
+        base = data_type.split(".", 1)[0] if isinstance(data_type, str) else None
+        if base not in ("String", "Number", "Binary"):
+            return f"attribute {name!r}: dataType is String, Number or Binary (optionally '.<custom>'), got {data_type!r}"
+        value = attr.get("binaryValue") if base == "Binary" else attr.get("stringValue")
+        if not isinstance(value, str) or not value:
+            key = "binaryValue (base64)" if base == "Binary" else "stringValue"
+            return f"attribute {name!r}: a {base} attribute needs a non-empty {key}"
+        if base == "Number" and not _is_number(value):
+            return f"attribute {name!r}: {value!r} is not a number"
+        if base == "Binary":
+            try:
+                base64.b64decode(value, validate=True)
+            except ValueError:
+                return f"attribute {name!r}: binaryValue {value!r} is not base64"
+    return None
+
+
+def sns_message_attributes_problem(attrs: object) -> str | None:
+    """Why SNS would refuse ``attrs`` (in the event's ``{"Type", "Value"}`` form), or None."""
+    if not isinstance(attrs, dict):
+        return f"message attributes are a dict, got {type(attrs).__name__}"
+    for name, attr in attrs.items():
+        problem = _attribute_name_problem(name)
+        if problem:
+            return problem
+        kind = attr.get("Type") if isinstance(attr, dict) else None
+        value = attr.get("Value") if isinstance(attr, dict) else None
+        if kind not in ("String", "Number", "Binary", "String.Array"):
+            return f"attribute {name!r}: Type is String, Number, Binary or String.Array, got {kind!r}"
+        if not isinstance(value, str) or not value:
+            return f"attribute {name!r}: Value is a non-empty string"
+        if kind == "Number" and not _is_number(value):
+            return f"attribute {name!r}: {value!r} is not a number"
     return None
 
 
@@ -480,6 +557,11 @@ def kinesis_shard_id(n: int) -> str:
     return f"shardId-{n:012d}"
 
 
+def dynamodb_shard_id(created_ms: int, raw: bytes) -> str:
+    """DynamoDB Streams shard ids: ``shardId-00000001600000000000-1a2b3c4d``."""
+    return f"shardId-{created_ms:020d}-{raw[:4].hex()}"
+
+
 def kinesis_event_id(shard_id: str, sequence_number: str) -> str:
     return f"{shard_id}:{sequence_number}"
 
@@ -499,6 +581,27 @@ def iam_unique_id(prefix: str, raw: bytes) -> str:
 
 def upper_hex(raw: bytes) -> str:
     return raw.hex().upper()
+
+
+def cognito_user_pool_id(region: str, raw: bytes) -> str:
+    """``us-east-1_AbCdEfGhI``: the region, ``_``, then 9 letters and digits."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    n = int.from_bytes(raw, "big")
+    out = []
+    for _ in range(9):
+        n, r = divmod(n, len(alphabet))
+        out.append(alphabet[r])
+    return f"{region}_{''.join(out)}"
+
+
+def cognito_identity_id(region: str, uuid_text: str) -> str:
+    """Cognito identity (pool) ids: ``us-east-1:<uuid>``."""
+    return f"{region}:{uuid_text}"
+
+
+def access_key_id(raw: bytes, *, temporary: bool) -> str:
+    """``AKIA…`` (long-term) or ``ASIA…`` (temporary) plus 16 base-32 characters."""
+    return iam_unique_id("ASIA" if temporary else "AKIA", raw)[:20]
 
 
 def api_id(raw: bytes) -> str:

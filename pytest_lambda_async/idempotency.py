@@ -30,7 +30,7 @@ import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._engine import InjectedFunctionError, LambdaInvoker, TimelineEntry
@@ -339,7 +339,7 @@ class _Runner:
                 notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
                 attempt += 1
                 text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
-                e = replace(e, text=text, logs=tuple(notes.lines))
+                e = e._replace(text=text, logs=tuple(notes.lines))
                 if "success" not in e.text and failed is None:
                     failed = e.text
             annotated.append(e)

@@ -375,8 +375,7 @@ def _sqs_record(draw: st.DrawFn, *, queue_arn: str, region: str, sender: str, fi
         attributes["MessageGroupId"] = draw(st.sampled_from(["default", "group-1", "group-2"]))
         attributes["MessageDeduplicationId"] = fmt.sha256_hex(body.encode("utf-8"))  # content-based
     attrs = draw(message_attributes)
-    if not isinstance(attrs, dict):
-        raise InvalidArgument(f"message_attributes drew {attrs!r}: expected a dict")
+    _drawn_problem("message_attributes", fmt.sqs_message_attributes_problem(attrs), attrs)
     noise = draw(_noises)
     record: Event = {
         "messageId": noise.uuid4("message"),
@@ -481,8 +480,7 @@ def _sns_events(draw: st.DrawFn, *, topic_names: st.SearchStrategy[str], regions
         raise InvalidArgument(f"subjects drew {subject!r}: an SNS subject is None or 1 to 99 ASCII "
                               "characters on one line")
     attrs = draw(message_attributes)
-    if not isinstance(attrs, dict):
-        raise InvalidArgument(f"message_attributes drew {attrs!r}: expected a dict")
+    _drawn_problem("message_attributes", fmt.sns_message_attributes_problem(attrs), attrs)
     when = draw(_times())
     noise = draw(_noises)
     subscription = fmt.sns_subscription_arn(region, account, topic, noise.uuid4("subscription"))
@@ -617,6 +615,57 @@ def _scheduled_events(draw: st.DrawFn, *, rules: st.SearchStrategy[str], regions
 
 
 # ==================================================================================
+# tumbling windows (Kinesis and DynamoDB Streams event source mappings)
+# ==================================================================================
+def _states(states: object) -> st.SearchStrategy[dict[str, Any]]:
+    return _strategy(states, "states", _json_objects)
+
+
+def _check_tumbling(tumbling_window: object, states: object) -> bool:
+    flag = fmt.check_bool(_value(tumbling_window, "tumbling_window"), "tumbling_window")
+    if states is not None and not flag:
+        raise InvalidArgument("states= is the state a tumbling window carries: pass tumbling_window=True with it")
+    return flag
+
+
+@st.composite
+def _window(draw: st.DrawFn, *, states: st.SearchStrategy[dict[str, Any]], stream_arn: str, shard_id: str,
+            first: float) -> tuple[Event, float, int]:
+    """The fields a tumbling-window invocation adds, the window's start (epoch
+    seconds) and its length; records are re-timed into the window by the caller."""
+    seconds = draw(st.integers(*fmt.TUMBLING_WINDOW_RANGE))
+    start = int(first // seconds) * seconds
+    state = draw(states)
+    if not isinstance(state, dict):
+        raise InvalidArgument(f"states drew {state!r}: a window's state is a JSON object (a dict)")
+    try:
+        size = len(json.dumps(state).encode("utf-8"))
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(f"states drew {state!r}, which is not JSON-serialisable: {exc}") from None
+    if size > fmt.TUMBLING_WINDOW_STATE_MAX_BYTES:
+        raise InvalidArgument(f"states drew {size} bytes: a window's state is at most "
+                              f"{fmt.TUMBLING_WINDOW_STATE_MAX_BYTES} bytes (Lambda ends the window early)")
+    final = draw(st.booleans())
+    fields: Event = {
+        "window": {"start": fmt.iso_seconds(_dt.datetime.fromtimestamp(start, _dt.timezone.utc)),
+                   "end": fmt.iso_seconds(_dt.datetime.fromtimestamp(start + seconds, _dt.timezone.utc))},
+        "state": state,
+        "shardId": shard_id,
+        "eventSourceARN": stream_arn,
+        "isFinalInvokeForWindow": final,
+        # A window ends early when its state outgrows the limit; that invocation is its last.
+        "isWindowTerminatedEarly": draw(st.booleans()) if final else False,
+    }
+    return fields, float(start), seconds
+
+
+def _into_window(times: list[float], start: float, seconds: int, step: float) -> list[float]:
+    """Keep the records' order and spacing, moved to start inside the window."""
+    base = times[0]
+    return [round(start + min(t - base, seconds - step), 3) for t in times]
+
+
+# ==================================================================================
 # DynamoDB Streams
 # ==================================================================================
 _attribute_names: Final = st.text(string.ascii_lowercase + "_", min_size=1, max_size=10)
@@ -649,6 +698,8 @@ def dynamodb_stream_events(
     new_images: st.SearchStrategy[dict[str, Any]] | None = None,
     old_images: st.SearchStrategy[dict[str, Any]] | None = None,
     max_records: int = _DEFAULT_MAX_RECORDS,
+    tumbling_window: bool = False,
+    states: st.SearchStrategy[dict[str, Any]] | None = None,
 ) -> st.SearchStrategy[Event]:
     """DynamoDB Streams batches, images in DynamoDB JSON (``{"S": ...}``, ``{"N": "..."}``).
 
@@ -658,7 +709,14 @@ def dynamodb_stream_events(
     ``old_images`` defaults to ``new_images``; on ``MODIFY`` the old image
     keeps the new image's key.  Images follow ``StreamViewType`` and
     ``eventName``: no ``OldImage`` on ``INSERT``, no ``NewImage`` on
-    ``REMOVE``, neither for ``KEYS_ONLY``.  Shrinks to one ``INSERT`` under
+    ``REMOVE``, neither for ``KEYS_ONLY``.  A ``REMOVE`` made by Time to Live
+    carries ``userIdentity`` ``{"type": "Service", "principalId":
+    "dynamodb.amazonaws.com"}``; one made by a user has none (what it shrinks
+    to).  ``tumbling_window=True`` gives the invocations of a mapping with
+    ``TumblingWindowInSeconds`` set: ``window``, ``state`` (drawn from
+    ``states``, ``{}`` when shrunk), ``shardId``, ``eventSourceARN``,
+    ``isFinalInvokeForWindow`` and ``isWindowTerminatedEarly``, with every
+    record inside the window.  Shrinks to one ``INSERT`` under
     ``NEW_AND_OLD_IMAGES``.
     """
     table = _opt(table, "table", fmt.check_table_name)
@@ -678,12 +736,14 @@ def dynamodb_stream_events(
     news = _strategy(new_images, "new_images", _default_items(keys))
     olds = _strategy(old_images, "old_images", news)
     n = _max_records(max_records, fmt.DYNAMODB_BATCH_MAX)
+    window = _check_tumbling(tumbling_window, states)
     return _dynamodb_stream_events(
         tables=_names(table, "example-table", r"[A-Za-z0-9_.-]{3,30}"),
         regions=_regions(region), accounts=_accounts(account),
         view_types=st.just(stream_view_type) if stream_view_type else st.sampled_from(fmt.STREAM_VIEW_TYPES),
         event_names=st.just(event_name) if event_name else st.sampled_from(fmt.DYNAMODB_EVENT_NAMES),
         key_attributes=keys, new_images=news, old_images=olds, max_records=n,
+        states=_states(states) if window else None,
     )
 
 
@@ -692,22 +752,36 @@ def _dynamodb_stream_events(draw: st.DrawFn, *, tables: st.SearchStrategy[str], 
                             accounts: st.SearchStrategy[str], view_types: st.SearchStrategy[str],
                             event_names: st.SearchStrategy[str], key_attributes: tuple[str, ...],
                             new_images: st.SearchStrategy[dict[str, Any]],
-                            old_images: st.SearchStrategy[dict[str, Any]], max_records: int) -> Event:
+                            old_images: st.SearchStrategy[dict[str, Any]], max_records: int,
+                            states: st.SearchStrategy[dict[str, Any]] | None) -> Event:
     table = draw(tables)
     region = draw(regions)
     account = draw(accounts)
     view_type = draw(view_types)
-    stream_arn = fmt.dynamodb_stream_arn(region, account, table, fmt.dynamodb_stream_label(draw(_times())))
+    created = draw(_times())
+    stream_arn = fmt.dynamodb_stream_arn(region, account, table, fmt.dynamodb_stream_label(created))
     record = _dynamodb_record(region=region, stream_arn=stream_arn, view_type=view_type, event_names=event_names,
                               key_attributes=key_attributes, new_images=new_images, old_images=old_images)
     records = draw(_batch(record, max_records, lambda r: r["dynamodb"]["SequenceNumber"]))
     # One shard's records arrive in sequence-number and creation-time order.
     numbers = sorted((r["dynamodb"]["SequenceNumber"] for r in records), key=int)
     times = sorted(r["dynamodb"]["ApproximateCreationDateTime"] for r in records)
+    event: Event = {"Records": records}
+    if states is not None:
+        fields, start, seconds = draw(_window(states=states, stream_arn=stream_arn, shard_id="", first=times[0]))
+        times = [float(int(t)) for t in _into_window(times, start, seconds, 1.0)]
+        event.update(fields)
+    # A stream exists before its first record: its label is no later than that record.
+    created = min(created, _dt.datetime.fromtimestamp(times[0], _dt.timezone.utc))
+    stream_arn = fmt.dynamodb_stream_arn(region, account, table, fmt.dynamodb_stream_label(created))
+    if states is not None:
+        event["shardId"] = fmt.dynamodb_shard_id(fmt.epoch_millis(created), draw(_noises).raw("shard", 4))
+        event["eventSourceARN"] = stream_arn
     for rec, number, when in zip(records, numbers, times):
         rec["dynamodb"]["SequenceNumber"] = number
         rec["dynamodb"]["ApproximateCreationDateTime"] = when
-    return {"Records": records}
+        rec["eventSourceARN"] = stream_arn
+    return event
 
 
 def _image_keys(image: object, key_attributes: tuple[str, ...], arg: str) -> dict[str, Any]:
@@ -756,15 +830,18 @@ def _dynamodb_record(draw: st.DrawFn, *, region: str, stream_arn: str, view_type
     body["SizeBytes"] = len(json.dumps({k: body[k] for k in ("Keys", "NewImage", "OldImage") if k in body},
                                        separators=(",", ":")).encode("utf-8"))
     body["StreamViewType"] = view_type
-    return {
+    record: Event = {
         "eventID": noise.hex("event", 16),
         "eventName": name,
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": region,
-        "dynamodb": body,
-        "eventSourceARN": stream_arn,
     }
+    if name == "REMOVE" and draw(st.booleans()):  # deleted by Time to Live, not by a user
+        record["userIdentity"] = dict(fmt.DYNAMODB_TTL_USER_IDENTITY)
+    record["dynamodb"] = body
+    record["eventSourceARN"] = stream_arn
+    return record
 
 
 # ==================================================================================
@@ -778,6 +855,8 @@ def kinesis_events(
     data: st.SearchStrategy[bytes] | None = None,
     partition_keys: st.SearchStrategy[str] | None = None,
     max_records: int = _DEFAULT_MAX_RECORDS,
+    tumbling_window: bool = False,
+    states: st.SearchStrategy[dict[str, Any]] | None = None,
 ) -> st.SearchStrategy[Event]:
     """Kinesis Data Streams batches from one shard.
 
@@ -785,6 +864,10 @@ def kinesis_events(
     base64-encoded); sequence numbers have 56 digits and rise through the
     batch, as do ``approximateArrivalTimestamp`` (seconds, millisecond
     precision).  ``eventID`` is ``<shard id>:<sequence number>``.
+    ``tumbling_window=True`` adds the fields of a mapping with
+    ``TumblingWindowInSeconds`` set (``window``, ``state`` drawn from
+    ``states``, ``shardId``, ``eventSourceARN``, ``isFinalInvokeForWindow``,
+    ``isWindowTerminatedEarly``), with every record inside the window.
     """
     stream_name = _opt(stream_name, "stream_name", fmt.check_stream_name)
     region = _opt(region, "region", fmt.check_region)
@@ -792,15 +875,18 @@ def kinesis_events(
     data_strategy = _strategy(data, "data", st.binary(max_size=64))
     key_strategy = _strategy(partition_keys, "partition_keys", st.text(_printable, min_size=1, max_size=16))
     n = _max_records(max_records, fmt.KINESIS_BATCH_MAX)
+    window = _check_tumbling(tumbling_window, states)
     return _kinesis_events(streams=_names(stream_name, "example-stream", r"[A-Za-z0-9_.-]{1,30}"),
                            regions=_regions(region), accounts=_accounts(account), data=data_strategy,
-                           partition_keys=key_strategy, max_records=n)
+                           partition_keys=key_strategy, max_records=n,
+                           states=_states(states) if window else None)
 
 
 @st.composite
 def _kinesis_events(draw: st.DrawFn, *, streams: st.SearchStrategy[str], regions: st.SearchStrategy[str],
                     accounts: st.SearchStrategy[str], data: st.SearchStrategy[bytes],
-                    partition_keys: st.SearchStrategy[str], max_records: int) -> Event:
+                    partition_keys: st.SearchStrategy[str], max_records: int,
+                    states: st.SearchStrategy[dict[str, Any]] | None) -> Event:
     stream = draw(streams)
     region = draw(regions)
     account = draw(accounts)
@@ -811,11 +897,17 @@ def _kinesis_events(draw: st.DrawFn, *, streams: st.SearchStrategy[str], regions
     records = draw(_batch(record, max_records, lambda r: r["kinesis"]["sequenceNumber"]))
     numbers = sorted(r["kinesis"]["sequenceNumber"] for r in records)  # fixed width: text order is numeric
     times = sorted(r["kinesis"]["approximateArrivalTimestamp"] for r in records)
+    event: Event = {"Records": records}
+    if states is not None:
+        stream_arn = records[0]["eventSourceARN"]
+        fields, start, seconds = draw(_window(states=states, stream_arn=stream_arn, shard_id=shard, first=times[0]))
+        times = _into_window(times, start, seconds, 0.001)
+        event.update(fields)
     for rec, number, when in zip(records, numbers, times):
         rec["kinesis"]["sequenceNumber"] = number
         rec["kinesis"]["approximateArrivalTimestamp"] = when
         rec["eventID"] = fmt.kinesis_event_id(shard, number)
-    return {"Records": records}
+    return event
 
 
 @st.composite
@@ -865,9 +957,21 @@ def api_gateway_events(
     region: str | None = None,
     account: str | None = None,
     bodies: st.SearchStrategy[str | bytes | None] | None = None,
+    authorization_type: str | None = None,
+    authorizer_contexts: st.SearchStrategy[dict[str, str | int | bool]] | None = None,
 ) -> st.SearchStrategy[Event]:
     """API Gateway proxy events: REST APIs' payload format ``1.0`` and HTTP
     APIs' ``2.0`` (``version=`` pins one; it shrinks to ``1.0``).
+
+    ``authorization_type`` pins how the method or route is authorized, in API
+    Gateway's words: ``"NONE"`` (no ``requestContext.authorizer``, what it
+    shrinks to), ``"AWS_IAM"`` (SigV4 caller in ``identity``, or
+    ``authorizer.iam`` for HTTP APIs), ``"CUSTOM"`` (a Lambda authorizer:
+    ``authorizer.principalId`` plus its context, or ``authorizer.lambda``;
+    the context is drawn from ``authorizer_contexts``, ``{}`` when shrunk),
+    ``"COGNITO_USER_POOLS"`` (REST only:
+    ``authorizer.claims``) and ``"JWT"`` (HTTP APIs only:
+    ``authorizer.jwt.claims``/``scopes``).
 
     ``bodies`` draws the request body: ``None`` (no body, what it shrinks
     to), a ``str``, or ``bytes`` (sent base64 with ``isBase64Encoded``).
@@ -881,8 +985,17 @@ def api_gateway_events(
     stage = _opt(stage, "stage", fmt.check_stage)
     if stage == "$default" and pinned_version == "1.0":
         raise InvalidArgument("stage='$default' only exists for HTTP APIs (version='2.0')")
+    auth = _opt(authorization_type, "authorization_type", lambda v, a: fmt.check_choice(
+        v, a, tuple(dict.fromkeys(fmt.REST_AUTHORIZATION_TYPES + fmt.HTTP_AUTHORIZATION_TYPES))))
+    if auth == "COGNITO_USER_POOLS" and (pinned_version == "2.0" or stage == "$default"):
+        raise InvalidArgument("authorization_type='COGNITO_USER_POOLS' exists only for REST APIs "
+                              "(version='1.0'); HTTP APIs use 'JWT' with a Cognito issuer")
+    if auth == "JWT" and pinned_version == "1.0":
+        raise InvalidArgument("authorization_type='JWT' exists only for HTTP APIs (version='2.0'); "
+                              "REST APIs use 'COGNITO_USER_POOLS' or 'CUSTOM'")
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
+    contexts = _strategy(authorizer_contexts, "authorizer_contexts", _default_authorizer_contexts())
     body_strategy = _strategy(bodies, "bodies", st.one_of(st.none(), st.text(max_size=40),
                                                            st.binary(min_size=1, max_size=40)))
     paths = st.just(path) if path else st.lists(st.from_regex(r"[a-z0-9-]{1,8}", fullmatch=True),
@@ -891,11 +1004,15 @@ def api_gateway_events(
         methods=st.just(method) if method else st.sampled_from(fmt.HTTP_METHODS), paths=paths,
         regions=_regions(region), accounts=_accounts(account), bodies=body_strategy,
     )
-    v1 = _api_gateway_v1(stages=st.just(stage) if stage else st.sampled_from(["prod", "dev"]), **common)
-    v2 = _api_gateway_v2(stages=st.just(stage) if stage else st.sampled_from(["$default", "prod"]), **common)
-    if pinned_version == "1.0":
+    v1 = _api_gateway_v1(stages=st.just(stage) if stage else st.sampled_from(["prod", "dev"]),
+                         auth_types=st.just(auth) if auth else st.sampled_from(fmt.REST_AUTHORIZATION_TYPES),
+                         contexts=contexts, **common)
+    v2 = _api_gateway_v2(stages=st.just(stage) if stage else st.sampled_from(["$default", "prod"]),
+                         auth_types=st.just(auth) if auth else st.sampled_from(fmt.HTTP_AUTHORIZATION_TYPES),
+                         contexts=contexts, **common)
+    if pinned_version == "1.0" or auth == "COGNITO_USER_POOLS":
         return v1
-    if pinned_version == "2.0" or stage == "$default":  # $default exists only for HTTP APIs
+    if pinned_version == "2.0" or stage == "$default" or auth == "JWT":  # these exist only for HTTP APIs
         return v2
     return st.one_of(v1, v2)
 
@@ -937,6 +1054,69 @@ def _request_parts(draw: st.DrawFn, *, methods: st.SearchStrategy[str], paths: s
     }
 
 
+_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _java_date(when: _dt.datetime) -> str:
+    """How REST APIs render Cognito's time claims: ``Thu Mar 12 19:03:58 UTC 2020``."""
+    return (f"{_WEEKDAYS[when.weekday()]} {_MONTH_NAMES[when.month - 1]} {when.day:02d} "
+            f"{when:%H:%M:%S} UTC {when.year}")
+
+
+def _token_claims(p: dict[str, Any], noise: fmt.Noise, *, rest: bool) -> dict[str, str]:
+    """An ID token's claims from a Cognito user pool, as API Gateway passes them (all strings)."""
+    region, when = p["region"], p["when"]
+    pool = fmt.cognito_user_pool_id(region, noise.raw("pool", 8))
+    issued = when - _dt.timedelta(minutes=5)
+    expires = issued + _dt.timedelta(hours=1)
+    times = ((_java_date(issued), _java_date(expires)) if rest
+             else (str(fmt.epoch_seconds(issued)), str(fmt.epoch_seconds(expires))))
+    user = f"user-{noise.below('user', 10_000)}"
+    return {
+        "sub": noise.uuid4("sub"),
+        "email_verified": "true",
+        "iss": f"https://cognito-idp.{region}.{fmt.amazonaws_domain(region)}/{pool}",
+        "cognito:username": user,
+        "aud": fmt.api_id(noise.raw("client", 8)) * 2 + fmt.api_id(noise.raw("client2", 8))[:6],
+        "event_id": noise.uuid4("event"),
+        "token_use": "id",
+        "auth_time": str(fmt.epoch_seconds(issued)),
+        "exp": times[1],
+        "iat": times[0],
+        "email": f"{user}@example.com",
+    }
+
+
+def _iam_caller(p: dict[str, Any], noise: fmt.Noise) -> dict[str, str]:
+    """A SigV4 caller with an assumed role's temporary credentials."""
+    session = f"session-{noise.below('session', 1000)}"
+    role_id = fmt.iam_unique_id("AROA", noise.raw("role", 11))
+    return {
+        "accessKey": fmt.access_key_id(noise.raw("access", 11), temporary=True),
+        "accountId": p["account"],
+        "caller": f"{role_id}:{session}",
+        "userArn": f"arn:{fmt.partition(p['region'])}:sts::{p['account']}:assumed-role/app-role/{session}",
+    }
+
+
+def _default_authorizer_contexts() -> st.SearchStrategy[dict[str, str | int | bool]]:
+    names = st.from_regex(r"[a-z][A-Za-z0-9_]{0,9}", fullmatch=True).filter(lambda k: k != "principalId")
+    values = st.one_of(st.text(_query_chars, max_size=10), st.integers(-(10**6), 10**6), st.booleans())
+    return st.dictionaries(names, values, max_size=3)
+
+
+def _authorizer_context(draw: st.DrawFn, contexts: st.SearchStrategy[dict[str, Any]]) -> dict[str, Any]:
+    """What a Lambda authorizer returned as its ``context``: string, number or boolean values."""
+    context = draw(contexts)
+    if (not isinstance(context, dict) or "principalId" in context
+            or not all(isinstance(k, str) and k for k in context)
+            or not all(isinstance(v, (str, int, float, bool)) for v in context.values())):
+        raise InvalidArgument(f"authorizer_contexts drew {context!r}: a Lambda authorizer's context is a dict "
+                              "of non-empty names (not 'principalId') to strings, numbers or booleans")
+    return context
+
+
 def _encode_body(body: str | bytes | None) -> tuple[str | None, bool]:
     if isinstance(body, bytes):
         return fmt.b64(body), True
@@ -944,9 +1124,12 @@ def _encode_body(body: str | bytes | None) -> tuple[str | None, bool]:
 
 
 @st.composite
-def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], **parts: Any) -> Event:
+def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_types: st.SearchStrategy[str],
+                    contexts: st.SearchStrategy[dict[str, Any]], **parts: Any) -> Event:
     p = draw(_request_parts(**parts))
     stage = draw(stages)
+    auth = draw(auth_types)
+    noise = draw(_noises)
     multi_headers: dict[str, list[str]] = {
         "Host": [p["domain"]], "User-Agent": [p["user_agent"]], "X-Amzn-Trace-Id": [p["trace"]],
         "X-Forwarded-For": [p["ip"]], "X-Forwarded-Port": ["443"], "X-Forwarded-Proto": ["https"],
@@ -954,7 +1137,16 @@ def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], **par
     }
     queries: dict[str, list[str]] = p["queries"]
     body, encoded = _encode_body(p["body"])
-    return {
+    identity: Event = {
+        "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None, "caller": None,
+        "sourceIp": p["ip"], "principalOrgId": None, "accessKey": None,
+        "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None, "userArn": None,
+        "userAgent": p["user_agent"], "user": None,
+    }
+    if auth == "AWS_IAM":
+        caller = _iam_caller(p, noise)
+        identity.update(caller, user=caller["caller"])
+    event: Event = {
         "resource": p["path"],
         "path": p["path"],
         "httpMethod": p["method"],
@@ -977,24 +1169,28 @@ def _api_gateway_v1(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], **par
             "domainPrefix": p["api_id"],
             "requestTimeEpoch": fmt.epoch_millis(p["when"]),
             "requestId": p["request_id"],
-            "identity": {
-                "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None, "caller": None,
-                "sourceIp": p["ip"], "principalOrgId": None, "accessKey": None,
-                "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None, "userArn": None,
-                "userAgent": p["user_agent"], "user": None,
-            },
+            "identity": identity,
             "domainName": p["domain"],
             "apiId": p["api_id"],
         },
         "body": body,
         "isBase64Encoded": encoded,
     }
+    if auth == "CUSTOM":
+        event["requestContext"]["authorizer"] = {
+            "principalId": f"user-{noise.below('principal', 10_000)}", **_authorizer_context(draw, contexts)}
+    elif auth == "COGNITO_USER_POOLS":
+        event["requestContext"]["authorizer"] = {"claims": _token_claims(p, noise, rest=True)}
+    return event
 
 
 @st.composite
-def _api_gateway_v2(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], **parts: Any) -> Event:
+def _api_gateway_v2(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], auth_types: st.SearchStrategy[str],
+                    contexts: st.SearchStrategy[dict[str, Any]], **parts: Any) -> Event:
     p = draw(_request_parts(**parts))
     stage = draw(stages)
+    auth = draw(auth_types)
+    noise = draw(_noises)
     raw_path = p["path"] if stage == "$default" else f"/{stage}{p['path']}"
     headers = {k.lower(): ",".join(v) for k, v in p["headers"].items()}
     headers.update({"host": p["domain"], "user-agent": p["user_agent"], "x-amzn-trace-id": p["trace"],
@@ -1015,6 +1211,21 @@ def _api_gateway_v2(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], **par
     event["requestContext"] = {
         "accountId": p["account"],
         "apiId": p["api_id"],
+    }
+    if auth == "JWT":
+        scopes = draw(st.one_of(st.none(), st.lists(st.sampled_from(["read", "write", "admin"]), min_size=1,
+                                                    max_size=3, unique=True)))
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": _token_claims(p, noise, rest=False),
+                                                         "scopes": scopes}}
+    elif auth == "CUSTOM":
+        event["requestContext"]["authorizer"] = {"lambda": _authorizer_context(draw, contexts)}
+    elif auth == "AWS_IAM":
+        caller = _iam_caller(p, noise)
+        event["requestContext"]["authorizer"] = {"iam": {
+            "accessKey": caller["accessKey"], "accountId": caller["accountId"], "callerId": caller["caller"],
+            "cognitoIdentity": None, "principalOrgId": None, "userArn": caller["userArn"],
+            "userId": caller["caller"].split(":")[0]}}
+    event["requestContext"].update({
         "domainName": p["domain"],
         "domainPrefix": p["api_id"],
         "http": {"method": p["method"], "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": p["ip"],
@@ -1024,7 +1235,7 @@ def _api_gateway_v2(draw: st.DrawFn, /, *, stages: st.SearchStrategy[str], **par
         "stage": stage,
         "time": fmt.clf_time(p["when"]),
         "timeEpoch": fmt.epoch_millis(p["when"]),
-    }
+    })
     body, encoded = _encode_body(p["body"])
     if body is not None:
         event["body"] = body

@@ -201,21 +201,9 @@ def test_freeze_cancel_cancels_leftovers_so_they_never_run_later() -> None:
 
 def test_freeze_resume_shows_created_by_and_ran_during_PY_4() -> None:
     log: list[str] = []
-
-    async def handler(event: Any, context: Any) -> str:
-        async def follow_up() -> None:
-            await asyncio.sleep(5)
-            log.append("follow-up done")
-
-        if event.get("leave"):
-            asyncio.get_running_loop().create_task(follow_up())
-            return "returned at once"
-        await asyncio.sleep(10)
-        return "slow"
-
     with LambdaInvoker(start=T0, await_check="warn", freeze="resume") as inv:
-        inv.register("w", handler, asyncio=True, timeout=30)
-        first = inv.invoke("w", {"leave": True}, invocation_type="Event")
+        inv.register("w", _leaves_a_task(log), asyncio=True, timeout=30)
+        first = inv.invoke("w", {"leave": True, "n": 1}, invocation_type="Event")
         with pytest.warns(UnawaitedWorkWarning):
             inv.run()
         assert log == []  # frozen: nothing ran after the handler returned
@@ -223,35 +211,24 @@ def test_freeze_resume_shows_created_by_and_ran_during_PY_4() -> None:
         assert log == []  # still frozen: no request, no CPU
         second = inv.invoke("w", {}, invocation_type="Event")
         inv.run()
-        assert log == ["follow-up done"]  # resumed during the second request
-        timeline = inv.timeline()
-        assert (f"resumed: task follow_up(), created by request {first.request_id[:4]}.., "
-                f"ran during request {second.request_id[:4]}.. (finished)") in timeline.replace("  ", " ")
+        assert log == ["follow-up 1 done", "follow-up 1 ended"]  # resumed during the second request
+        timeline = " ".join(inv.timeline().split())
+        assert (f"resumed: task follow_up() named 'follow-up-1', created by request {first.request_id[:4]}.., "
+                f"ran during request {second.request_id[:4]}.. (finished)") in timeline
 
 
 def test_a_crash_drops_suspended_work_as_a_cold_start_PY_6() -> None:
     log: list[str] = []
-
-    async def handler(event: Any, context: Any) -> str:
-        async def follow_up() -> None:
-            await asyncio.sleep(5)
-            log.append("follow-up done")
-
-        if event.get("leave"):
-            asyncio.get_running_loop().create_task(follow_up())
-            return "returned at once"
-        await asyncio.sleep(30)  # past the 3 s timeout: the environment is reset
-        return "never"
-
     with LambdaInvoker(start=T0, await_check="warn", freeze="resume") as inv:
-        inv.register("w", handler, asyncio=True, max_retry_attempts=0)
-        inv.invoke("w", {"leave": True}, invocation_type="Event")
+        # The second request sleeps 10 s, past the 3 s timeout: the environment is reset.
+        inv.register("w", _leaves_a_task(log), asyncio=True, max_retry_attempts=0)
+        inv.invoke("w", {"leave": True, "n": 1}, invocation_type="Event")
         with pytest.warns(UnawaitedWorkWarning):
             inv.run()
         inv.invoke("w", {}, invocation_type="Event")
         [attempt] = inv.run()
         assert attempt.outcome == "timeout"
-        assert log == []  # the timeout (3 s) came before the follow-up's 5 s: it never finished
+        assert log == ["follow-up 1 ended"]  # cancelled with the environment, before its 5 s were up
         assert "work suspended by earlier requests was dropped" in inv.timeline()
         assert inv.function("w").environment == 1
 

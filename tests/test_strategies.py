@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import re
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -263,6 +266,8 @@ def test_dynamodb_images_follow_view_type_and_event_name(event: dict[str, Any]) 
         arn = parse_arn(r["eventSourceARN"])
         assert arn["service"] == "dynamodb" and arn["region"] == r["awsRegion"]
         assert re.fullmatch(r"table/[A-Za-z0-9_.-]+/stream/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", arn["resource"])
+        label = datetime.fromisoformat(arn["resource"].rsplit("/", 1)[1] + "+00:00")
+        assert label.timestamp() <= body["ApproximateCreationDateTime"]  # the stream predates its records
 
 
 @PROPERTY
@@ -390,6 +395,25 @@ def test_lambda_contexts(ctx: GeneratedLambdaContext) -> None:
     assert ctx.client_context is None and ctx.tenant_id is None
 
 
+@PROPERTY
+@given(lst.lambda_contexts())
+def test_lambda_contexts_are_what_the_invoke_api_accepts(ctx: GeneratedLambdaContext) -> None:
+    """PY-3, INV-1, INV-5: the name, the ARN as invoked and its qualifier parse as Lambda parses them."""
+    from pytest_lambda_async import _aws
+
+    assert _aws.check_function_name(ctx.function_name) == ctx.function_name
+    ref = _aws.parse_function_name(ctx.invoked_function_arn)
+    assert ref.name == ctx.function_name and ref.qualifier in (None, ctx.function_version)
+    arn = parse_arn(ctx.invoked_function_arn)
+    assert arn["service"] == "lambda" and arn["partition"] == partition_of(arn["region"])
+    assert isinstance(ctx.memory_limit_in_mb, str) and 128 <= int(ctx.memory_limit_in_mb) <= 10_240
+    assert str(int(ctx.memory_limit_in_mb)) == ctx.memory_limit_in_mb
+    assert UUID4_RE.match(ctx.aws_request_id)
+    assert 0 <= ctx.get_remaining_time_in_millis() <= 3_000  # the default timeout, 3 s
+    assert re.fullmatch(rf"\d{{4}}/\d\d/\d\d/\[{re.escape(ctx.function_version)}\][0-9a-f]{{32}}", ctx.log_stream_name)
+    assert ctx.log_group_name == f"/aws/lambda/{ctx.function_name}"
+
+
 def test_lambda_context_log_writes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     ctx = find(lst.lambda_contexts(function_name="worker", memory_size=512), lambda c: True, settings=SHRINK)
     ctx.log("hello\n")
@@ -457,6 +481,23 @@ BAD_ARGUMENTS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (lst.kinesis_events, {"stream_name": "click stream"}),
     (lst.kinesis_events, {"data": b"x"}),
     (lst.kinesis_events, {"max_records": 10_001}),
+    (lst.kinesis_events, {"tumbling_window": 1}),
+    (lst.kinesis_events, {"states": st.just({})}),  # a state needs tumbling_window=True
+    (lst.kinesis_events, {"tumbling_window": True, "states": {}}),
+    (lst.dynamodb_stream_events, {"tumbling_window": "yes"}),
+    (lst.dynamodb_stream_events, {"states": st.just({"n": 1})}),
+    (lst.api_gateway_events, {"authorization_type": "OAUTH"}),
+    (lst.api_gateway_events, {"authorization_type": "JWT", "version": "1.0"}),
+    (lst.api_gateway_events, {"authorization_type": "COGNITO_USER_POOLS", "version": "2.0"}),
+    (lst.api_gateway_events, {"authorization_type": "COGNITO_USER_POOLS", "stage": "$default"}),
+    (lst.api_gateway_events, {"authorizer_contexts": {"tenant": "a"}}),
+    (lst.api_gateway_events, {"stage": "my stage"}),
+    (lst.scheduled_events, {"region": "eu-west"}),
+    (lst.sns_events, {"account": "1234567890123"}),
+    (lst.eventbridge_events, {"detail_type": "Order\nPlaced"}),
+    (lst.dynamodb_stream_events, {"max_records": 0}),
+    (lst.lambda_contexts, {"region": "mars-1"}),
+    (lst.lambda_contexts, {"memory_size": 10_241}),
     (lst.api_gateway_events, {"version": "3.0"}),
     (lst.api_gateway_events, {"method": "FETCH"}),
     (lst.api_gateway_events, {"path": "orders"}),
@@ -500,6 +541,10 @@ def test_value_arguments_refuse_strategies_with_a_hint() -> None:
     (lst.dynamodb_stream_events, {"table": "Orders.v2", "key_attributes": ["pk", "sk"]}),
     (lst.kinesis_events, {"stream_name": "clicks.v1", "max_records": 10_000}),
     (lst.api_gateway_events, {"version": "2.0", "stage": "$default", "method": "DELETE", "path": "/a/b"}),
+    (lst.api_gateway_events, {"authorization_type": "JWT"}),
+    (lst.api_gateway_events, {"authorization_type": "COGNITO_USER_POOLS", "stage": "prod"}),
+    (lst.kinesis_events, {"tumbling_window": True, "states": st.just({"count": 1})}),
+    (lst.dynamodb_stream_events, {"tumbling_window": True}),
     (lst.lambda_contexts, {"function_name": "f" * 64, "memory_size": 10240, "timeout": 900}),
     (lst.delivery_histories, {"max_retry_attempts": 0, "max_duplicates": 0, "max_throttles": 0}),
 ])
@@ -523,8 +568,18 @@ def test_good_arguments_are_accepted(strategy: Callable[..., Any], kwargs: dict[
     lst.dynamodb_stream_events(new_images=st.just({"id": 1.5j})),
     lst.kinesis_events(partition_keys=st.just("")),
     lst.api_gateway_events(bodies=st.just(42)),  # type: ignore[arg-type]
+    lst.api_gateway_events(authorization_type="CUSTOM", authorizer_contexts=st.just({"principalId": "x"})),
+    lst.kinesis_events(tumbling_window=True, states=st.just({"n": float("nan")} | {"s": {1, 2}})),
+    lst.sqs_events(message_attributes=st.just({f"a{i}": {"dataType": "String", "stringValue": "x"}
+                                               for i in range(11)})),
+    lst.sqs_events(message_attributes=st.just({"AWS.trace": {"dataType": "String", "stringValue": "x"}})),
+    lst.sqs_events(message_attributes=st.just({"n": {"dataType": "Number", "stringValue": "ten"}})),
+    lst.sqs_events(message_attributes=st.just({"b": {"dataType": "Blob", "stringValue": "x"}})),
+    lst.sns_events(message_attributes=st.just({"n": {"Type": "Number", "Value": "1e"}})),
+    lst.sns_events(message_attributes=st.just({"s": {"Type": "String"}})),
 ], ids=["sqs-empty-body", "sqs-nul", "sns-empty", "s3-empty-key", "s3-long-key", "eb-detail-list",
-        "ddb-no-key", "ddb-complex", "kinesis-empty-key", "apigw-int-body"])
+        "ddb-no-key", "ddb-complex", "kinesis-empty-key", "apigw-int-body", "apigw-context", "window-state", "sqs-11-attrs",
+        "sqs-reserved-name", "sqs-nan-number", "sqs-bad-type", "sns-bad-number", "sns-no-value"])
 def test_payloads_aws_would_refuse_fail_when_drawn(strategy: st.SearchStrategy[Any]) -> None:
     @settings(max_examples=5, deadline=None, database=None)
     @given(strategy)
@@ -532,7 +587,8 @@ def test_payloads_aws_would_refuse_fail_when_drawn(strategy: st.SearchStrategy[A
         pass
 
     with pytest.raises(InvalidArgument, match="AWS would refuse|lacks the key|cannot be stored|"
-                                              "is a JSON object|partition key|request body|key attributes are"):
+                                              "is a JSON object|partition key|request body|key attributes are|"
+                                              "authorizer's context|not JSON-serialisable|attribute"):
         draw()
 
 
@@ -584,6 +640,84 @@ def test_minimal_api_gateway_event_is_a_rest_get_without_body() -> None:
 def test_minimal_event_of_any_source_is_a_schedule() -> None:
     event = find(lst.events(), lambda e: True, settings=SHRINK)
     assert event["detail-type"] == "Scheduled Event"
+
+
+PLAIN_EVENTS: list[tuple[str, st.SearchStrategy[Any], Callable[[dict[str, Any]], None]]] = []
+
+
+def plain(name: str, strategy: st.SearchStrategy[Any]) -> Callable[[Callable[[dict[str, Any]], None]], None]:
+    def register(check: Callable[[dict[str, Any]], None]) -> None:
+        PLAIN_EVENTS.append((name, strategy, check))
+    return register
+
+
+@plain("sns", lst.sns_events())
+def _(event: dict[str, Any]) -> None:
+    (record,) = event["Records"]
+    sns = record["Sns"]
+    assert sns["Message"] == "0" and sns["Subject"] is None and sns["MessageAttributes"] == {}
+    assert sns["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:example-topic"
+    assert sns["SignatureVersion"] == "1" and sns["Timestamp"] == "2020-01-01T00:00:00.000Z"
+
+
+@plain("eventbridge", lst.eventbridge_events())
+def _(event: dict[str, Any]) -> None:
+    assert (event["source"], event["detail-type"]) == ("com.example.orders", "Order Placed")
+    assert event["detail"] == {} and event["resources"] == [] and event["time"] == "2020-01-01T00:00:00Z"
+    assert (event["region"], event["account"]) == ("us-east-1", "123456789012")
+
+
+@plain("scheduled", lst.scheduled_events())
+def _(event: dict[str, Any]) -> None:
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/example-schedule"]
+    assert event["time"] == "2020-01-01T00:00:00Z" and event["detail"] == {}
+
+
+@plain("dynamodb-ttl", lst.dynamodb_stream_events(event_name="REMOVE"))
+def _(event: dict[str, Any]) -> None:
+    (record,) = event["Records"]
+    assert "userIdentity" not in record  # a user's delete, not Time to Live
+    assert record["dynamodb"]["Keys"] == {"id": {"S": "0"}}
+
+
+@plain("kinesis-window", lst.kinesis_events(tumbling_window=True))
+def _(event: dict[str, Any]) -> None:
+    assert len(event["Records"]) == 1 and event["state"] == {}
+    assert event["isFinalInvokeForWindow"] is False and event["isWindowTerminatedEarly"] is False
+    assert event["window"] == {"start": "2020-01-01T00:00:00Z", "end": "2020-01-01T00:00:01Z"}
+
+
+@plain("dynamodb-window", lst.dynamodb_stream_events(tumbling_window=True))
+def _(event: dict[str, Any]) -> None:
+    assert len(event["Records"]) == 1 and event["state"] == {}
+    assert event["Records"][0]["eventName"] == "INSERT"
+    assert event["eventSourceARN"] == event["Records"][0]["eventSourceARN"]
+
+
+@plain("http-api", lst.api_gateway_events(version="2.0"))
+def _(event: dict[str, Any]) -> None:
+    ctx = event["requestContext"]
+    assert event["rawPath"] == "/" and event["rawQueryString"] == "" and "body" not in event
+    assert ctx["stage"] == "$default" and ctx["http"]["method"] == "GET" and "authorizer" not in ctx
+    assert "queryStringParameters" not in event and "cookies" not in event
+
+
+@plain("rest-authorizer", lst.api_gateway_events(version="1.0", authorization_type="CUSTOM"))
+def _(event: dict[str, Any]) -> None:
+    assert set(event["requestContext"]["authorizer"]) == {"principalId"}  # the context shrinks to {}
+
+
+@plain("any-authorization", lst.api_gateway_events())
+def _(event: dict[str, Any]) -> None:
+    assert "authorizer" not in event["requestContext"]
+    assert event["requestContext"]["identity"]["userArn"] is None
+
+
+@pytest.mark.parametrize(("strategy", "check"), [(s, c) for _, s, c in PLAIN_EVENTS],
+                         ids=[n for n, _, _ in PLAIN_EVENTS])
+def test_strategies_shrink_to_the_plain_event(strategy: st.SearchStrategy[Any],
+                                              check: Callable[[dict[str, Any]], None]) -> None:
+    check(find(strategy, lambda e: True, settings=SHRINK))
 
 
 def test_minimal_context() -> None:
@@ -711,6 +845,25 @@ def test_apply_sets_up_errors_throttles_and_duplicates() -> None:
     ]
 
 
+@settings(max_examples=25, deadline=None)
+@given(lst.delivery_histories(sdk_failures=False, concurrent=False))
+def test_histories_replay_on_a_real_invoker(history: DeliveryHistory) -> None:
+    """What ``apply`` sets up on a LambdaInvoker happens: as many throttles, function
+    errors, retries and duplicate deliveries as the history says, all with one request id
+    (RET-1, RET-3, RET-6, Q-2)."""
+    from pytest_lambda_async import LambdaInvoker
+
+    inv = LambdaInvoker(seed=0)
+    inv.register("worker", lambda event, context: None)
+    result = history.apply(inv, "worker", {"order_id": "o-1"})
+    assert result.status_code == 202
+    outcomes = [a.outcome for a in inv.attempts]
+    assert outcomes.count("throttled") == history.throttles
+    assert outcomes.count("error") == history.function_errors
+    assert outcomes.count("success") == 1 + history.duplicates
+    assert len({a.request_id for a in inv.attempts}) == 1
+
+
 def test_apply_clean_history_is_one_plain_event() -> None:
     inv = FakeInvoker()
     DeliveryHistory().apply(inv, "worker", {})
@@ -725,3 +878,37 @@ def test_public_names() -> None:
         "lambda_contexts", "s3_events", "scheduled_events", "sns_events", "sqs_events",
     }
     assert all(hasattr(lst, name) for name in lst.__all__)
+
+
+# ---------------------------------------------------------------------------------
+# the reference page (docs/reference/strategies.md)
+# ---------------------------------------------------------------------------------
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+STRATEGIES = ["s3_events", "sqs_events", "sns_events", "eventbridge_events", "scheduled_events",
+              "dynamodb_stream_events", "kinesis_events", "api_gateway_events", "events",
+              "delivery_histories", "lambda_contexts"]
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_reference_page_shows_every_strategy_with_its_signature(name: str) -> None:
+    """Part 6 of issue 5: each strategy, every argument with its default, and what it shrinks to."""
+    page = (DOCS / "reference" / "strategies.md").read_text()
+    heading = re.search(rf"^##+ `{name}`\n(?P<body>.*?)(?=^##+ `|\Z)", page, re.M | re.S)
+    assert heading is not None, f"no section for {name}"
+    body = heading.group("body")
+    signature = re.search(rf"lst\.{name}\((?P<args>.*?)\)\n```", body, re.S)
+    assert signature is not None
+    shown = " ".join(signature.group("args").split())
+    for param in inspect.signature(getattr(lst, name)).parameters.values():
+        assert f"{param.name}={param.default!r}".replace("'", '"') in shown.replace("'", '"'), param.name
+    assert re.search(r"[Ss]hrinks? (to|towards)", body), f"{name}: no shrink target"
+    assert "@given(" in body, f"{name}: no example test"
+
+
+def test_reference_page_examples_are_tests_that_run() -> None:
+    page = (DOCS / "reference" / "strategies.md").read_text()
+    examples = (DOCS / "examples" / "test_strategies_example.py").read_text()
+    names = re.findall(r"^def (test_\w+)\(", page, re.M)
+    assert len(names) >= 12
+    missing = [n for n in names if f"def {n}(" not in examples]
+    assert not missing, f"examples on the page that docs/examples does not run: {missing}"

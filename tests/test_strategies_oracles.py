@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import base64
 import decimal
+import json
 import urllib.parse
 from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,249 +38,23 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     StreamViewType,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
-from hypothesis import given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from pytest_lambda_async import strategies as lst
 from pytest_lambda_async.strategies import GeneratedLambdaContext
 
 ORACLE = settings(max_examples=50, deadline=None)
+FIND = settings(max_examples=100, deadline=None, database=None, phases=(Phase.generate, Phase.shrink))
 
 # ---------------------------------------------------------------------------------
-# AWS's sample events (Lambda developer guide), as literal dicts
+# AWS's published sample events (tests/aws_samples/README.md names each source)
 # ---------------------------------------------------------------------------------
-S3_SAMPLE: dict[str, Any] = {
-    "Records": [{
-        "eventVersion": "2.0",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "1970-01-01T00:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "EXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {
-            "x-amz-request-id": "EXAMPLE123456789",
-            "x-amz-id-2": "EXAMPLE123/5678abcdefghijklambdaisawesome/mnopqrstuvwxyzABCDEFGH",
-        },
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "testConfigRule",
-            "bucket": {
-                "name": "example-bucket",
-                "ownerIdentity": {"principalId": "EXAMPLE"},
-                "arn": "arn:aws:s3:::example-bucket",
-            },
-            "object": {
-                "key": "test%2Fkey",
-                "size": 1024,
-                "eTag": "0123456789abcdef0123456789abcdef",
-                "sequencer": "0A1B2C3D4E5F678901",
-            },
-        },
-    }],
-}
+SAMPLES_DIR = Path(__file__).resolve().parent / "aws_samples"
 
-SQS_SAMPLE: dict[str, Any] = {
-    "Records": [{
-        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
-        "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
-        "body": "Test message.",
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1545082649183",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1545082649185",
-        },
-        "messageAttributes": {
-            "myAttribute": {"stringValue": "myValue", "stringListValues": [], "binaryListValues": [],
-                            "dataType": "String"},
-        },
-        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
-        "awsRegion": "us-east-2",
-    }],
-}
 
-SNS_SAMPLE: dict[str, Any] = {
-    "Records": [{
-        "EventVersion": "1.0",
-        "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:sns-lambda:21be56ed-a058-49f5-8c98-aedd2564c486",
-        "EventSource": "aws:sns",
-        "Sns": {
-            "SignatureVersion": "1",
-            "Timestamp": "2019-01-02T12:45:07.000Z",
-            "Signature": "tcc6faL2yUC6dgZdmrwh1Y4cGa/ebXEkAi6RibDsvpi+tE/1+82j...65r==",
-            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-ac565b8b1a6c5d002d285f9598aa1d9b.pem",
-            "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
-            "Message": "Hello from SNS!",
-            "MessageAttributes": {
-                "Test": {"Type": "String", "Value": "TestString"},
-                "TestBinary": {"Type": "Binary", "Value": "TestBinary"},
-            },
-            "Type": "Notification",
-            "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn="
-                              "arn:aws:sns:us-east-1:123456789012:test-lambda:21be56ed-a058-49f5-8c98-aedd2564c486",
-            "TopicArn": "arn:aws:sns:us-east-1:123456789012:sns-lambda",
-            "Subject": "TestInvoke",
-        },
-    }],
-}
-
-EVENTBRIDGE_SAMPLE: dict[str, Any] = {
-    "version": "0",
-    "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-    "detail-type": "EC2 Instance State-change Notification",
-    "source": "aws.ec2",
-    "account": "111122223333",
-    "time": "2017-12-22T18:43:48Z",
-    "region": "us-west-1",
-    "resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"],
-    "detail": {"instance-id": "i-1234567890abcdef0", "state": "terminated"},
-}
-
-SCHEDULED_SAMPLE: dict[str, Any] = {
-    "version": "0",
-    "account": "123456789012",
-    "region": "us-east-2",
-    "detail": {},
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "time": "2019-03-01T01:23:45Z",
-    "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c",
-    "resources": ["arn:aws:events:us-east-2:123456789012:rule/my-schedule"],
-}
-
-DYNAMODB_SAMPLE: dict[str, Any] = {
-    "Records": [
-        {
-            "eventID": "1",
-            "eventVersion": "1.0",
-            "dynamodb": {
-                "ApproximateCreationDateTime": 1693997155.0,
-                "Keys": {"Id": {"N": "101"}},
-                "NewImage": {"Message": {"S": "New item!"}, "Id": {"N": "101"}},
-                "StreamViewType": "NEW_AND_OLD_IMAGES",
-                "SequenceNumber": "111",
-                "SizeBytes": 26,
-            },
-            "awsRegion": "us-west-2",
-            "eventName": "INSERT",
-            "eventSourceARN": "arn:aws:dynamodb:us-west-2:123456789012:table/my-table/stream/2023-06-10T19:26:16.525",
-            "eventSource": "aws:dynamodb",
-        },
-        {
-            "eventID": "2",
-            "eventVersion": "1.0",
-            "dynamodb": {
-                "ApproximateCreationDateTime": 1693997155.0,
-                "OldImage": {"Message": {"S": "New item!"}, "Id": {"N": "101"}},
-                "SequenceNumber": "222",
-                "Keys": {"Id": {"N": "101"}},
-                "SizeBytes": 59,
-                "NewImage": {"Message": {"S": "This item has changed"}, "Id": {"N": "101"}},
-                "StreamViewType": "NEW_AND_OLD_IMAGES",
-            },
-            "awsRegion": "us-west-2",
-            "eventName": "MODIFY",
-            "eventSourceARN": "arn:aws:dynamodb:us-west-2:123456789012:table/my-table/stream/2023-06-10T19:26:16.525",
-            "eventSource": "aws:dynamodb",
-        },
-    ],
-}
-
-KINESIS_SAMPLE: dict[str, Any] = {
-    "Records": [{
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": "1",
-            "sequenceNumber": "49590338271490256608559692538361571095921575989136588898",
-            "data": "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==",
-            "approximateArrivalTimestamp": 1545084650.987,
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": "shardId-000000000006:49590338271490256608559692538361571095921575989136588898",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": "arn:aws:iam::123456789012:role/lambda-role",
-        "awsRegion": "us-east-2",
-        "eventSourceARN": "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream",
-    }],
-}
-
-REST_API_SAMPLE: dict[str, Any] = {
-    "resource": "/",
-    "path": "/",
-    "httpMethod": "GET",
-    "headers": {"Host": "70ixmpl4fl.execute-api.us-east-2.amazonaws.com", "User-Agent": "curl/7.68.0"},
-    "multiValueHeaders": {"Host": ["70ixmpl4fl.execute-api.us-east-2.amazonaws.com"],
-                          "User-Agent": ["curl/7.68.0"]},
-    "queryStringParameters": None,
-    "multiValueQueryStringParameters": None,
-    "pathParameters": None,
-    "stageVariables": None,
-    "requestContext": {
-        "resourceId": "2gxmpl",
-        "resourcePath": "/",
-        "httpMethod": "GET",
-        "extendedRequestId": "JJbxmHc7IAMFfHQ=",
-        "requestTime": "10/Mar/2020:00:03:59 +0000",
-        "path": "/Prod/",
-        "accountId": "123456789012",
-        "protocol": "HTTP/1.1",
-        "stage": "Prod",
-        "domainPrefix": "70ixmpl4fl",
-        "requestTimeEpoch": 1583798639428,
-        "requestId": "77375676-xmpl-4b79-853a-f982474efe18",
-        "identity": {
-            "cognitoIdentityPoolId": None,
-            "accountId": None,
-            "cognitoIdentityId": None,
-            "caller": None,
-            "sourceIp": "52.255.255.12",
-            "principalOrgId": None,
-            "accessKey": None,
-            "cognitoAuthenticationType": None,
-            "cognitoAuthenticationProvider": None,
-            "userArn": None,
-            "userAgent": "curl/7.68.0",
-            "user": None,
-        },
-        "domainName": "70ixmpl4fl.execute-api.us-east-2.amazonaws.com",
-        "apiId": "70ixmpl4fl",
-    },
-    "body": None,
-    "isBase64Encoded": False,
-}
-
-HTTP_API_SAMPLE: dict[str, Any] = {
-    "version": "2.0",
-    "routeKey": "$default",
-    "rawPath": "/my/path",
-    "rawQueryString": "parameter1=value1&parameter1=value2&parameter2=value",
-    "cookies": ["cookie1", "cookie2"],
-    "headers": {"header1": "value1", "header2": "value1,value2"},
-    "queryStringParameters": {"parameter1": "value1,value2", "parameter2": "value"},
-    "requestContext": {
-        "accountId": "123456789012",
-        "apiId": "api-id",
-        "authentication": {"clientCert": {"clientCertPem": "CERT_CONTENT"}},
-        "authorizer": {"jwt": {"claims": {"claim1": "value1"}, "scopes": ["scope1"]}},
-        "domainName": "id.execute-api.us-east-1.amazonaws.com",
-        "domainPrefix": "id",
-        "http": {"method": "POST", "path": "/my/path", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1",
-                 "userAgent": "agent"},
-        "requestId": "id",
-        "routeKey": "$default",
-        "stage": "$default",
-        "time": "12/Mar/2020:19:03:58 +0000",
-        "timeEpoch": 1583348638390,
-    },
-    "body": "Hello from Lambda",
-    "pathParameters": {"parameter1": "value1"},
-    "isBase64Encoded": False,
-    "stageVariables": {"stageVariable1": "value1", "stageVariable2": "value2"},
-}
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES_DIR / f"{name}.json").read_text())  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------------
@@ -302,15 +79,25 @@ def _covered(path: str, prefixes: Iterable[str]) -> bool:
     return any(path == p or path.startswith((p + ".", p + "[]")) for p in prefixes)
 
 
-def assert_fields_match(event: dict[str, Any], sample: dict[str, Any], *, opaque: Iterable[str] = (),
-                        optional: Iterable[str] = ()) -> None:
-    """The event has every field of AWS's sample and no other, except ``optional``
-    ones (fields AWS sends only in some cases)."""
-    opaque, optional = frozenset(opaque), frozenset(optional)
-    got, want = field_paths(event, opaque), field_paths(sample, opaque)
-    missing = {p for p in want - got if not _covered(p, optional)}
-    extra = {p for p in got - want if not _covered(p, optional)}
-    assert not missing and not extra, f"missing {sorted(missing)}, not in AWS's sample {sorted(extra)}"
+def assert_fields_match(event: dict[str, Any], samples: Iterable[str], *, also: Iterable[str] = (),
+                        opaque: Iterable[str] = (), conditional: Iterable[str] = (),
+                        documented: Iterable[str] = ()) -> None:
+    """Compare ``event``'s field names with AWS's published samples.
+
+    Every field all of ``samples`` have must be in the event (except the
+    ``conditional`` ones, which AWS sends only in some cases), and every field
+    of the event must appear in one of ``samples`` or ``also`` (samples that
+    only show what else may appear), or be ``documented`` by AWS without a
+    sample here.  Nothing below an ``opaque`` path is compared (payloads)."""
+    opaque = frozenset(opaque)
+    sample_paths = [field_paths(sample(name), opaque) for name in samples]
+    allowed = set().union(*sample_paths, *(field_paths(sample(name), opaque) for name in also))
+    common = set.intersection(*sample_paths)
+    got = field_paths(event, opaque)
+    missing = {p for p in common - got if not _covered(p, conditional)}
+    invented = {p for p in got - allowed if not _covered(p, documented)}
+    assert not missing and not invented, (
+        f"missing {sorted(missing)}; in no published sample {sorted(invented)}\n{json.dumps(event)[:2000]}")
 
 
 # ---------------------------------------------------------------------------------
@@ -319,8 +106,7 @@ def assert_fields_match(event: dict[str, Any], sample: dict[str, Any], *, opaque
 @ORACLE
 @given(lst.s3_events())
 def test_s3_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, S3_SAMPLE, optional={"Records[].s3.object.size", "Records[].s3.object.eTag",
-                                                    "Records[].s3.object.versionId"})
+    assert_fields_match(event, ["s3-put", "s3-delete"], documented={"Records[].s3.object.versionId"})
     parsed = S3Event(event)
     assert isinstance(parsed.bucket_name, str)
     assert parsed.object_key == urllib.parse.unquote_plus(event["Records"][0]["s3"]["object"]["key"])
@@ -343,10 +129,9 @@ def test_s3_events_read_by_powertools(event: dict[str, Any]) -> None:
 @ORACLE
 @given(lst.sqs_events())
 def test_sqs_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, SQS_SAMPLE, opaque={"Records[].messageAttributes"},
-                        optional={"Records[].md5OfMessageAttributes", "Records[].attributes.SequenceNumber",
-                                  "Records[].attributes.MessageGroupId",
-                                  "Records[].attributes.MessageDeduplicationId"})
+    fifo = event["Records"][0]["eventSourceARN"].endswith(".fifo")
+    assert_fields_match(event, ["sqs-fifo" if fifo else "sqs-standard"], also=["sqs-message-attributes"],
+                        opaque={"Records[].messageAttributes"})
     for record in SQSEvent(event).records:
         assert isinstance(record.message_id, str) and isinstance(record.body, str)
         assert isinstance(record.receipt_handle, str) and isinstance(record.md5_of_body, str)
@@ -401,7 +186,7 @@ def test_sqs_md5s_agree_with_sqs(monkeypatch: pytest.MonkeyPatch) -> None:
 @ORACLE
 @given(lst.sns_events())
 def test_sns_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, SNS_SAMPLE, opaque={"Records[].Sns.MessageAttributes"})
+    assert_fields_match(event, ["sns"], opaque={"Records[].Sns.MessageAttributes"})
     parsed = SNSEvent(event)
     assert parsed.sns_message == event["Records"][0]["Sns"]["Message"]
     for record in parsed.records:
@@ -422,7 +207,7 @@ def test_sns_events_read_by_powertools(event: dict[str, Any]) -> None:
 @ORACLE
 @given(lst.eventbridge_events())
 def test_eventbridge_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, EVENTBRIDGE_SAMPLE, opaque={"detail"})
+    assert_fields_match(event, ["eventbridge"], opaque={"detail"}, conditional={"replay-name"})
     parsed = EventBridgeEvent(event)
     for value in (parsed.get_id, parsed.version, parsed.account, parsed.time, parsed.region, parsed.source,
                   parsed.detail_type):
@@ -434,7 +219,8 @@ def test_eventbridge_events_read_by_powertools(event: dict[str, Any]) -> None:
 @ORACLE
 @given(lst.scheduled_events())
 def test_scheduled_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, SCHEDULED_SAMPLE, opaque={"detail"})
+    assert_fields_match(event, ["scheduled"], also=["eventbridge"], opaque={"detail"})
+    assert event["version"] == sample("eventbridge")["version"]  # every EventBridge envelope has one
     parsed = EventBridgeEvent(event)
     assert parsed.detail_type == "Scheduled Event" and parsed.source == "aws.events"
     assert parsed.resources[0].startswith(f"arn:aws:events:{parsed.region}:{parsed.account}:rule/") or \
@@ -445,12 +231,14 @@ def test_scheduled_events_read_by_powertools(event: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------
 # DynamoDB Streams
 # ---------------------------------------------------------------------------------
+DYNAMODB_IMAGES = {"Records[].dynamodb.Keys", "Records[].dynamodb.NewImage", "Records[].dynamodb.OldImage"}
+
+
 @ORACLE
 @given(lst.dynamodb_stream_events())
 def test_dynamodb_stream_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, DYNAMODB_SAMPLE,
-                        opaque={"Records[].dynamodb.Keys", "Records[].dynamodb.NewImage", "Records[].dynamodb.OldImage"},
-                        optional={"Records[].dynamodb.NewImage", "Records[].dynamodb.OldImage"})
+    assert_fields_match(event, ["dynamodb"], also=["dynamodb-ttl-user-identity"], opaque=DYNAMODB_IMAGES,
+                        conditional=DYNAMODB_IMAGES)
     for record in DynamoDBStreamEvent(event).records:
         assert isinstance(record.event_name, DynamoDBRecordEventName)
         assert isinstance(record.event_id, str) and isinstance(record.event_source_arn, str)
@@ -494,7 +282,7 @@ def test_dynamodb_new_image_deserialises_to_the_item(attributes: dict[str, Any],
 @ORACLE
 @given(lst.kinesis_events())
 def test_kinesis_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, KINESIS_SAMPLE)
+    assert_fields_match(event, ["kinesis"])
     for record in KinesisStreamEvent(event).records:
         payload = record.kinesis
         assert isinstance(payload.data_as_bytes(), bytes)
@@ -517,12 +305,21 @@ def test_kinesis_text_payloads_read_back(text: str, data: st.DataObject) -> None
 # ---------------------------------------------------------------------------------
 # API Gateway
 # ---------------------------------------------------------------------------------
+REST_PAYLOADS = {"headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters",
+                 "pathParameters", "stageVariables", "requestContext.authorizer.claims"}
+HTTP_PAYLOADS = {"headers", "queryStringParameters", "pathParameters", "stageVariables",
+                 "requestContext.authorizer.jwt.claims", "requestContext.authorizer.lambda"}
+
+
 @ORACLE
 @given(lst.api_gateway_events(version="1.0"))
 def test_rest_api_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, REST_API_SAMPLE,
-                        opaque={"headers", "multiValueHeaders", "queryStringParameters",
-                                "multiValueQueryStringParameters", "pathParameters", "stageVariables"})
+    authorizer = event["requestContext"].get("authorizer", {})
+    if "principalId" in authorizer:  # the rest is the Lambda authorizer's own context: a payload
+        event = {**event, "requestContext": {**event["requestContext"],
+                                             "authorizer": {"principalId": authorizer["principalId"]}}}
+    assert_fields_match(event, ["apigateway-rest"], also=["apigateway-rest-lambda-authorizer"],
+                        opaque=REST_PAYLOADS, documented={"requestContext.authorizer.claims"})
     parsed = APIGatewayProxyEvent(event)
     assert parsed.http_method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
     assert parsed.path.startswith("/") and parsed.resource == parsed.path
@@ -544,10 +341,10 @@ def test_rest_api_events_read_by_powertools(event: dict[str, Any]) -> None:
 @ORACLE
 @given(lst.api_gateway_events(version="2.0"))
 def test_http_api_events_read_by_powertools(event: dict[str, Any]) -> None:
-    assert_fields_match(event, HTTP_API_SAMPLE, opaque={"headers", "queryStringParameters", "pathParameters",
-                                                        "stageVariables"},
-                        optional={"cookies", "queryStringParameters", "pathParameters", "stageVariables", "body",
-                                  "requestContext.authentication", "requestContext.authorizer"})
+    assert_fields_match(event, ["apigateway-http", "apigateway-http-docs"],
+                        also=["apigateway-http-jwt-authorizer", "apigateway-http-lambda-authorizer",
+                              "apigateway-http-iam"],
+                        opaque=HTTP_PAYLOADS)
     parsed = APIGatewayProxyEventV2(event)
     assert parsed.version == "2.0" and parsed.route_key == "$default"
     assert parsed.raw_path.startswith("/") and isinstance(parsed.raw_query_string, str)
@@ -611,3 +408,137 @@ def test_contexts_have_what_powertools_and_the_runtime_give(ctx: GeneratedLambda
         assert type(getattr(ctx, name)) is type(getattr(runtime, name)), name
     assert _public(runtime.identity) >= {"cognito_identity_id", "cognito_identity_pool_id"}
     assert isinstance(ctx.get_remaining_time_in_millis(), int)
+
+
+# ---------------------------------------------------------------------------------
+# fields the first version lacked: TTL deletes, tumbling windows, authorizers
+# ---------------------------------------------------------------------------------
+@ORACLE
+@given(lst.dynamodb_stream_events(event_name="REMOVE"))
+def test_dynamodb_ttl_deletes_carry_the_service_identity(event: dict[str, Any]) -> None:
+    """Only Time to Live deletes carry ``userIdentity``, exactly as the DynamoDB guide shows it."""
+    (expected,) = sample("dynamodb-ttl-user-identity")["Records"]
+    for record in DynamoDBStreamEvent(event).records:
+        assert record.user_identity in ({}, expected["userIdentity"])
+
+
+def test_dynamodb_user_identity_only_on_remove() -> None:
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(lst.dynamodb_stream_events(event_name="INSERT") | lst.dynamodb_stream_events(event_name="MODIFY"))
+    def check(event: dict[str, Any]) -> None:
+        assert all("userIdentity" not in r for r in event["Records"])
+
+    check()
+    seen = find(lst.dynamodb_stream_events(event_name="REMOVE"),
+                lambda e: any("userIdentity" in r for r in e["Records"]), settings=FIND)
+    assert seen["Records"][-1]["userIdentity"] == sample("dynamodb-ttl-user-identity")["Records"][0]["userIdentity"]
+
+
+WINDOW_FIELDS = {"window", "state", "shardId", "eventSourceARN", "isFinalInvokeForWindow", "isWindowTerminatedEarly"}
+
+
+@ORACLE
+@given(lst.kinesis_events(tumbling_window=True))
+def test_kinesis_tumbling_windows_match_aws_sample(event: dict[str, Any]) -> None:
+    assert_fields_match(event, ["kinesis-tumbling-window"], also=["kinesis"], opaque={"state"})
+    parsed = KinesisStreamEvent(event)
+    assert parsed.window is not None and isinstance(parsed.state, dict)
+    start = datetime.fromisoformat(parsed.window.start.replace("Z", "+00:00")).timestamp()
+    end = datetime.fromisoformat(parsed.window.end.replace("Z", "+00:00")).timestamp()
+    assert 1 <= end - start <= 900
+    for record in parsed.records:
+        assert start <= record.kinesis.approximate_arrival_timestamp < end
+        assert record.event_id.startswith(parsed.shard_id + ":")
+        assert record.event_source_arn == parsed.event_source_arn
+    assert parsed.is_final_invoke_for_window or not parsed.is_window_terminated_early
+
+
+@ORACLE
+@given(lst.dynamodb_stream_events(tumbling_window=True))
+def test_dynamodb_tumbling_windows_match_aws_sample(event: dict[str, Any]) -> None:
+    assert_fields_match(event, ["dynamodb-tumbling-window"], also=["dynamodb", "dynamodb-ttl-user-identity"],
+                        opaque=DYNAMODB_IMAGES | {"state"}, conditional=DYNAMODB_IMAGES)
+    parsed = DynamoDBStreamEvent(event)
+    assert parsed.window is not None and isinstance(parsed.state, dict)
+    start = datetime.fromisoformat(parsed.window.start.replace("Z", "+00:00")).timestamp()
+    end = datetime.fromisoformat(parsed.window.end.replace("Z", "+00:00")).timestamp()
+    for record in parsed.records:
+        assert record.dynamodb is not None and record.event_source_arn == parsed.event_source_arn
+        assert start <= (record.dynamodb.approximate_creation_date_time or 0) < end
+
+
+@ORACLE
+@given(lst.kinesis_events() | lst.dynamodb_stream_events())
+def test_plain_stream_batches_have_no_window_fields(event: dict[str, Any]) -> None:
+    assert not WINDOW_FIELDS & set(event)
+
+
+@ORACLE
+@given(st.sampled_from(["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]), st.data())
+def test_rest_api_authorizers(authorization_type: str, data: st.DataObject) -> None:
+    event = data.draw(lst.api_gateway_events(version="1.0", authorization_type=authorization_type,
+                                             authorizer_contexts=st.just({"clientId": 1, "clientName": "Exata"})))
+    # With the published sample's context, the Lambda authorizer event matches it field for field.
+    assert_fields_match(event, ["apigateway-rest"], also=["apigateway-rest-lambda-authorizer"],
+                        opaque=REST_PAYLOADS, documented={"requestContext.authorizer.claims"})
+    ctx = APIGatewayProxyEvent(event).request_context
+    if authorization_type == "NONE":
+        assert "authorizer" not in event["requestContext"] and ctx.identity.user_arn is None
+    elif authorization_type == "AWS_IAM":
+        assert "authorizer" not in event["requestContext"]
+        assert ctx.identity.access_key is not None and ctx.identity.access_key.startswith("ASIA")
+        assert ctx.identity.account_id == ctx.account_id
+        region = event["requestContext"]["domainName"].split(".")[2]
+        partition = {"cn": "aws-cn"}.get(region[:2], "aws-us-gov" if region.startswith("us-gov-") else "aws")
+        assert (ctx.identity.user_arn or "").startswith(f"arn:{partition}:sts::{ctx.account_id}:assumed-role/")
+    elif authorization_type == "CUSTOM":
+        authorizer = event["requestContext"]["authorizer"]
+        assert set(authorizer) == set(sample("apigateway-rest-lambda-authorizer")["requestContext"]["authorizer"])
+        assert ctx.authorizer.principal_id == authorizer["principalId"]
+    else:
+        claims = ctx.authorizer.claims
+        assert claims is not None and claims["token_use"] == "id"
+        assert claims["iss"].startswith(f"https://cognito-idp.{event['requestContext']['domainName'].split('.')[2]}.")
+        assert all(isinstance(v, str) for v in claims.values())
+
+
+@ORACLE
+@given(st.sampled_from(["NONE", "AWS_IAM", "CUSTOM", "JWT"]), st.data())
+def test_http_api_authorizers(authorization_type: str, data: st.DataObject) -> None:
+    event = data.draw(lst.api_gateway_events(version="2.0", authorization_type=authorization_type))
+    assert_fields_match(event, ["apigateway-http", "apigateway-http-docs"],
+                        also=["apigateway-http-jwt-authorizer", "apigateway-http-lambda-authorizer",
+                              "apigateway-http-iam"], opaque=HTTP_PAYLOADS)
+    authorizer = APIGatewayProxyEventV2(event).request_context.authorizer
+    kinds = {"NONE": set(), "AWS_IAM": {"iam"}, "CUSTOM": {"lambda"}, "JWT": {"jwt"}}
+    assert set(event["requestContext"].get("authorizer", {})) == kinds[authorization_type]
+    if authorization_type == "JWT":
+        assert isinstance(authorizer.jwt_claim, dict) and authorizer.jwt_claim["token_use"] == "id"
+    elif authorization_type == "AWS_IAM":
+        iam = authorizer.iam
+        assert iam.access_key.startswith("ASIA") and iam.account_id == event["requestContext"]["accountId"]
+        assert iam.caller_id.split(":")[0] == iam.user_id
+    elif authorization_type == "CUSTOM":
+        assert isinstance(authorizer.get_lambda, dict)
+
+
+# ---------------------------------------------------------------------------------
+# the oracle itself
+# ---------------------------------------------------------------------------------
+def test_field_set_oracle_catches_missing_and_invented_fields() -> None:
+    event = find(lst.sqs_events(max_records=1), lambda e: True, settings=FIND)
+    assert_fields_match(event, ["sqs-standard"], opaque={"Records[].messageAttributes"})
+    invented = {"Records": [{**event["Records"][0], "messageGroupId": "g"}]}
+    with pytest.raises(AssertionError, match=r"in no published sample \['Records\[\]\.messageGroupId'\]"):
+        assert_fields_match(invented, ["sqs-standard"], opaque={"Records[].messageAttributes"})
+    record = dict(event["Records"][0])
+    del record["md5OfBody"]
+    with pytest.raises(AssertionError, match=r"missing \['Records\[\]\.md5OfBody'\]"):
+        assert_fields_match({"Records": [record]}, ["sqs-standard"], opaque={"Records[].messageAttributes"})
+
+
+def test_samples_are_the_published_files() -> None:
+    """Every sample is named, with its source, in the README next to it."""
+    readme = (SAMPLES_DIR / "README.md").read_text()
+    names = sorted(p.name for p in SAMPLES_DIR.glob("*.json"))
+    assert names and all(f"`{name}`" in readme for name in names)
