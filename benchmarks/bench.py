@@ -4,7 +4,9 @@
 
 Targets (issue 2): >= 50,000 Event invocations/s through invoke + run for a
 trivial handler; < 1 ms to play out a 3-attempt failure schedule with a
-destination; <= 1 KB per queued 1 KB event beyond the payload.  boto3 and moto
+destination; <= 1 KB per queued 1 KB event beyond the payload.  Issue 6:
+check_idempotent with 100 examples <= 2x a plain @given loop calling the
+handler twice per example.  boto3 and moto
 are imported first, as in a real suite (freezegun's cost grows with the number
 of loaded modules).
 """
@@ -168,6 +170,64 @@ def boto3_routing_cost(rounds: int = 15, n: int = 400) -> None:
           f"{statistics.median(stubbed) * 1e6:.0f} us): {best_r / best_s:.2f}x the Stubber; target <= 1.3x")
 
 
+def idempotency_cost() -> None:
+    """Issue 6 target: check_idempotent with 100 examples costs <= 2x a plain @given loop
+    calling the same handler twice per example (same event strategy, same run)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pytest_lambda_async import check_idempotent
+
+    orders = st.fixed_dictionaries({"order": st.integers(0, 10_000)})
+    seen: set[int] = set()
+
+    def idempotent(event: dict[str, int], context: object) -> None:
+        seen.add(event["order"])
+
+    def state() -> list[int]:
+        return sorted(seen)
+
+    def plain_loop(handler: object) -> float:
+        @settings(max_examples=100, database=None, deadline=None)
+        @given(event=orders)
+        def twice(event: dict[str, int]) -> None:
+            handler(event, None)  # type: ignore[operator]
+            handler(event, None)  # type: ignore[operator]
+
+        start = real_monotonic()
+        twice()
+        return real_monotonic() - start
+
+    def checked(handler: object, **kwargs: object) -> float:
+        start = real_monotonic()
+        check_idempotent(handler, orders, max_examples=100, **kwargs)  # type: ignore[arg-type]
+        return real_monotonic() - start
+
+    checked(idempotent, state=state, reset=seen.clear)  # warm-up: imports, hooks
+    plain = min(plain_loop(idempotent) for _ in range(3))
+    check = min(checked(idempotent, state=state, reset=seen.clear) for _ in range(3))
+    print(f"check_idempotent, 100 examples, trivial in-memory handler: {check * 1e3:.0f} ms vs plain @given "
+          f"calling it twice: {plain * 1e3:.0f} ms ({check / plain:.2f}x); target <= 2x")
+
+    with moto.mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+
+        def conditional_put(event: dict[str, int], context: object) -> None:
+            try:
+                ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}},
+                             ConditionExpression="attribute_not_exists(id)")
+            except ddb.exceptions.ConditionalCheckFailedException:
+                pass
+
+        plain = min(plain_loop(conditional_put) for _ in range(2))
+        check = min(checked(conditional_put) for _ in range(2))  # default state: moto snapshot and reset
+        print(f"check_idempotent, 100 examples, DynamoDB conditional put on moto: {check * 1e3:.0f} ms vs plain "
+              f"@given calling it twice: {plain * 1e3:.0f} ms ({check / plain:.2f}x)")
+
+
 def moto_delivery_cost(repeats: int = 300) -> None:
     """Issue 3 part 3: one on-failure SQS delivery into moto against the in-memory sink.
 
@@ -233,6 +293,7 @@ def main() -> None:
     print(f"same, invoker not held (freezegun started per run()): median {statistics.median(unheld) * 1000:.2f} ms")
     print(f"memory per queued 1 KB event beyond the payload: {memory_per_event():,.0f} bytes; target <= 1024")
     await_check_cost()
+    idempotency_cost()
     moto_delivery_cost()
     boto3_routing_cost()
 

@@ -14,6 +14,7 @@ from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunctio
 from ._botocore import install as _install_boto3_routing
 from ._runtime import LambdaContext
 from .awaits import AwaitWindow, Leak, assert_awaits_all, find_leaks
+from .idempotency import assert_idempotent, check_idempotent, idempotency_histories
 from .errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
@@ -60,7 +61,10 @@ __all__ = [
     "UnsupportedMediaTypeException",
     "UnsupportedOperation",
     "assert_awaits_all",
+    "assert_idempotent",
+    "check_idempotent",
     "find_leaks",
+    "idempotency_histories",
 ]
 
 __version__ = "0.1.0"

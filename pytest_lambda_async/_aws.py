@@ -418,3 +418,20 @@ def parse_trace_header(header: str) -> tuple[str | None, str | None, dict[str, i
 def recursion_stopped_message(function_name: str) -> str:
     return (f"Lambda stopped the invocation of {function_name}: it was invoked in a recursive loop more than "
             f"{RECURSION_LIMIT} times by one chain of requests (LOOP-1)")
+
+
+# -- AWS SDK call failures injected by the idempotency checks ----------------------
+# (code, HTTP status, message) a call fails with *before* it takes effect, per
+# botocore service id: each service's own throttling error where it has one.
+SDK_THROTTLE_ERRORS: Final[dict[str, tuple[str, int, str]]] = {
+    "dynamodb": ("ProvisionedThroughputExceededException", 400,
+                 "The level of configured provisioned throughput for the table was exceeded. "
+                 "Consider increasing your provisioning level with the UpdateTable API."),
+    "s3": ("SlowDown", 503, "Please reduce your request rate."),
+    "sqs": ("ThrottlingException", 400, "Rate exceeded"),
+    "sns": ("Throttling", 400, "Rate exceeded"),
+    "eventbridge": ("ThrottlingException", 400, "Rate exceeded"),
+    "lambda": ("TooManyRequestsException", 429, "Rate Exceeded."),
+}
+SDK_UNAVAILABLE_ERROR: Final[tuple[str, int, str]] = (
+    "ServiceUnavailable", 503, "Service is unavailable. Please try again later.")

@@ -209,3 +209,162 @@ def unawaited_error(leaks: Sequence[Leak]) -> dict[str, Any]:
     """The error object of an "unawaited" attempt (its response, and the failure record's payload)."""
     return {"errorType": UNAWAITED_ERROR_TYPE,
             "errorMessage": "; ".join(f"{leak.kind}: {leak.what} ({leak.where})" for leak in leaks[:MAX_LEAK_LINES])}
+
+
+# -- idempotency checks (NotIdempotentError) ---------------------------------------------
+# Verdict first, then fixed headings: Event, Delivery history, State ... vs ..., Reproduce, Hint.
+# Under 40 lines whatever the inputs: every block below is bounded.
+MAX_DIFF_LINES = 8
+MAX_HISTORY_LINES = 12
+MAX_VALUE_CHARS = 70
+IDEMPOTENCY_DOCS = "docs/how-to/idempotency.md"
+
+IDEMPOTENCY_HINTS: dict[str, str] = {
+    "duplicate": "make each write conditional on a key taken from the event (a DynamoDB put with "
+                 "attribute_not_exists, an S3 key or FIFO deduplication id derived from it), or on "
+                 "context.aws_request_id, which every retry and duplicate keeps",
+    "error": "the retry repeats work the failed attempt already did: record completion in the same "
+             "conditional write as the work, or wrap the handler in Powertools' @idempotent",
+    "before": "a call failed before it took effect and the retry skipped or repeated work: do not mark "
+              "the event as seen before the work is done (mark it in the same conditional write)",
+    "response_lost": "a call took effect but its response was lost, so the retry sends it again: make the "
+                     "call itself idempotent (conditional put keyed on the event, deduplication id, "
+                     "deterministic key)",
+    "concurrent": "two deliveries of the same event ran at once and both passed a check made before an "
+                  "await: make the write itself conditional (a DynamoDB put with attribute_not_exists), or use "
+                  "Powertools' @idempotent, whose in-progress record turns the second delivery away",
+    "environment": "module-level state ({names}) only lives in one execution environment; the redelivery "
+                   "landed on a fresh one. Keep the seen-record in shared storage (a DynamoDB conditional "
+                   "put, Powertools' @idempotent with a DynamoDB persistence layer)",
+}
+
+
+def _value_text(value: Any) -> str:
+    text = compact_json(value, MAX_VALUE_CHARS) if not isinstance(value, (set, frozenset)) \
+        else compact_json(sorted(value, key=repr), MAX_VALUE_CHARS)
+    return text
+
+
+def _items(n: int) -> str:
+    return f"{n} item" + ("" if n == 1 else "s")
+
+
+def state_differences(expected: Any, got: Any, *, limit: int = MAX_DIFF_LINES) -> list[str]:
+    """Path-by-path differences between two snapshots, at most ``limit`` lines (+ a count line)."""
+    lines: list[str] = []
+
+    def walk(path: str, a: Any, b: Any) -> None:
+        if a == b:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(a.keys() | b.keys(), key=repr):
+                sub = f"{path}[{key!r}]"
+                if key not in b:
+                    lines.append(f"  {sub}:  {_value_text(a[key])}  !=  (missing)")
+                elif key not in a:
+                    lines.append(f"  {sub}:  (missing)  !=  {_value_text(b[key])}")
+                else:
+                    walk(sub, a[key], b[key])
+            return
+        if isinstance(a, (set, frozenset)) and isinstance(b, (set, frozenset)):
+            lines.append(f"  {path}:  {_items(len(a))}  !=  {_items(len(b))}")
+            lines.extend(f"    - {_value_text(v)}" for v in sorted(a - b, key=repr))
+            lines.extend(f"    + {_value_text(v)}" for v in sorted(b - a, key=repr))
+            return
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            if len(a) != len(b):
+                lines.append(f"  {path}:  {_items(len(a))}  !=  {_items(len(b))}")
+                extra = [v for v in b if v not in a]
+                missing = [v for v in a if v not in b]
+                lines.extend(f"    - {_value_text(v)}" for v in missing)
+                lines.extend(f"    + {_value_text(v)}" for v in extra)
+                if not extra and not missing:  # same items, some repeated
+                    lines.extend(f"    + {_value_text(v)}  (again)" for v in b[len(a):])
+                return
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(f"{path}[{i}]", x, y)
+            return
+        lines.append(f"  {path}:  {_value_text(a)}  !=  {_value_text(b)}")
+
+    walk("state", expected, got)
+    if not lines:
+        lines.append(f"  state:  {_value_text(expected)}  !=  {_value_text(got)}  (equal-looking, but != )")
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"  … {len(lines) - limit} more differences"]
+    return lines
+
+
+def _history_summary(history: Any, new_environment: bool) -> str:
+    parts: list[str] = []
+    if history.function_errors:
+        n = history.function_errors
+        parts.append(f"{n} function error{'s' if n > 1 else ''} then a retry")
+    for failure in history.sdk_failures:
+        what = "before it took effect" if failure.kind == "before" else "after it took effect (response lost)"
+        parts.append(f"a failure at SDK call [{failure.call_index}] {what} then a retry")
+    if history.duplicates:
+        n = history.duplicates
+        parts.append("one duplicate delivery" if n == 1 else f"{n} duplicate deliveries")
+        if history.concurrent_duplicates:
+            parts[-1] += " running concurrently" if n == 1 else f" ({history.concurrent_duplicates} concurrent)"
+    if history.throttles:
+        parts.append(f"{history.throttles} throttle{'s' if history.throttles > 1 else ''}")
+    text = ", ".join(parts) or "one clean delivery"
+    if new_environment and (history.duplicates or history.attempts > 1):
+        text += " on a second execution environment"
+    return text
+
+
+def _event_label(event: Any) -> str:
+    if isinstance(event, dict):
+        records = event.get("Records")
+        if isinstance(records, list) and records and isinstance(records[0], dict):
+            source = records[0].get("eventSource") or records[0].get("EventSource") or "records"
+            name = records[0].get("eventName")
+            return f"{source}{' ' + name if isinstance(name, str) else ''}, {_items(len(records)).replace('item', 'record')}"
+        if "detail-type" in event:
+            return f"EventBridge {event.get('source')} {event.get('detail-type')}"
+    return type(event).__name__
+
+
+def idempotency_report(*, qualname: str, event: Any, history: Any, new_environment: bool,
+                       entries: list[TimelineEntry], t0: _dt.datetime, seed: int, expected: Any, got: Any,
+                       tried: int | None, reproduce: str, module_state: list[str] | None,
+                       shrunk: bool) -> str:
+    """The NotIdempotentError message: verdict, event, history timeline, state diff, reproduction, hint."""
+    summary = _history_summary(history, new_environment)
+    lines = [f"{qualname} is not idempotent: {summary} ends in a different state than a single "
+             "clean delivery.", ""]
+    event_json = compact_json(event, MAX_EVENT_CHARS)
+    lines.append(f"Event ({_event_label(event)}{', shrunk' if shrunk else ''}):")
+    lines.extend("  " + event_json[i:i + 100] for i in range(0, len(event_json), 100))
+    lines.append("")
+    heading = f"Delivery history (smallest failing of {tried} tried):" if tried is not None \
+        else "Delivery history:"
+    lines.append(heading)
+    timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
+    if len(timeline) > MAX_HISTORY_LINES:
+        timeline = timeline[:MAX_HISTORY_LINES] + [f"  … {len(timeline) - MAX_HISTORY_LINES} more lines"]
+    lines.extend(timeline)
+    lines.append("")
+    lines.append("State after 1 clean delivery  vs  after this history:")
+    lines.extend(state_differences(expected, got))
+    lines.append("")
+    lines.append(f"Reproduce: {reproduce}")
+    if module_state:
+        key = "environment"
+    elif any(f.kind == "response_lost" for f in history.sdk_failures):
+        key = "response_lost"
+    elif history.sdk_failures:
+        key = "before"
+    elif history.concurrent_duplicates:
+        key = "concurrent"
+    elif history.function_errors and not history.duplicates:
+        key = "error"
+    else:
+        key = "duplicate"
+    hint = IDEMPOTENCY_HINTS[key].format(names=", ".join(module_state or ()))
+    import textwrap
+
+    lines.extend(textwrap.wrap(f"Hint: {hint}. See {IDEMPOTENCY_DOCS}", 100))
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ are ``AssertionError`` subclasses, so pytest reports them as failures.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AsyncHandlerError",
@@ -127,7 +127,18 @@ class UnawaitedWorkError(AssertionError):
 
 
 class NotIdempotentError(AssertionError):
-    """A delivery history ended in a different state than one clean delivery."""
+    """A delivery history ended in a different state than one clean delivery.
+
+    Besides the message: ``event``, ``history`` (a ``DeliveryHistory``),
+    ``new_environment``, ``schedule`` (how concurrent async duplicates were
+    interleaved), and the two states ``expected`` and ``actual``."""
+
+    event: Any = None
+    history: Any = None
+    new_environment: bool = False
+    schedule: tuple[int, ...] = ()
+    expected: Any = None
+    actual: Any = None
 
 
 class UnsupportedOperation(NotImplementedError):

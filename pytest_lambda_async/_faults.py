@@ -1,0 +1,181 @@
+"""AWS SDK failure injection for the idempotency checks (botocore event hooks).
+
+Two botocore hooks, registered once for every session the way moto registers
+its stubber (``botocore.handlers.BUILTIN_HANDLERS``), plus boto3's default
+session if it already exists.  They do nothing unless a check has *armed* a
+:class:`CallLog` for the attempt that is running, so they cost one global read
+per SDK call otherwise.
+
+- ``before-call`` (emitted once per API call, before the request is sent or
+  retried): counts the call and, for a ``"before"`` failure, answers with an
+  error response, so botocore raises the service's own ``ClientError`` subclass
+  (e.g. ``ProvisionedThroughputExceededException``) from ``_make_api_call``
+  exactly as when its retries are exhausted.  moto never sees the request: the
+  call took no effect.
+- ``after-call`` (the request was made and answered, e.g. by moto): for a
+  ``"response_lost"`` failure raises botocore's ``ReadTimeoutError``, so the
+  call took effect and the caller never learns it.
+
+Imported lazily (it imports botocore); only the idempotency checks use it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import _aws
+
+FaultKind = Literal["before", "response_lost"]
+
+_UNIQUE_BEFORE = "pytest-lambda-async-faults-before-call"
+_UNIQUE_AFTER = "pytest-lambda-async-faults-after-call"
+
+
+@dataclass
+class SdkCall:
+    """One AWS SDK call an attempt made, and what was injected into it."""
+
+    index: int
+    operation: str  # "DynamoDB.PutItem"
+    injected: FaultKind | None = None
+    error: str | None = None  # the error code / exception the handler saw, when injected
+
+    def describe(self) -> str:
+        text = f"SDK call [{self.index}] {self.operation}"
+        if self.injected == "before":
+            return f"{text}: failed before taking effect ({self.error})"
+        if self.injected == "response_lost":
+            return f"{text}: took effect, response lost ({self.error})"
+        return text
+
+
+@dataclass
+class CallLog:
+    """The SDK calls of one attempt; fails call ``fail_at`` with ``kind`` when set."""
+
+    fail_at: int | None = None
+    kind: FaultKind = "before"
+    calls: list[SdkCall] = field(default_factory=list)
+
+    @property
+    def injected(self) -> SdkCall | None:
+        return next((c for c in self.calls if c.injected), None)
+
+
+_armed: CallLog | None = None
+_lock = threading.Lock()  # handlers may call the SDK from threads (to_thread, executors)
+_installed = False
+
+
+@contextmanager
+def armed(log: CallLog) -> Iterator[CallLog]:
+    """Count (and maybe fail) the SDK calls made while the block runs."""
+    global _armed
+    install()
+    previous, _armed = _armed, log
+    try:
+        yield log
+    finally:
+        _armed = previous
+
+
+def install() -> None:
+    """Register the hooks for every botocore session and client, present and future (once).
+
+    Future sessions get them from ``BUILTIN_HANDLERS`` (as moto's stubber);
+    sessions and clients that already exist (a module-level client made at
+    import, before any check ran) get them registered directly: found once,
+    through the garbage collector's list of objects, as moto's ``patch_client``
+    patches one client."""
+    global _installed
+    if _installed:
+        return
+    import gc
+
+    try:
+        from botocore.client import BaseClient  # type: ignore[import-untyped]
+        from botocore.handlers import BUILTIN_HANDLERS  # type: ignore[import-untyped]
+        from botocore.session import Session  # type: ignore[import-untyped]
+    except ImportError:  # no AWS SDK: no SDK calls to fail
+        _installed = True
+        return
+
+    BUILTIN_HANDLERS.append(("before-call", _before_call))
+    BUILTIN_HANDLERS.append(("after-call", _after_call))
+    for obj in gc.get_objects():
+        if isinstance(obj, BaseClient):
+            _register(obj.meta.events)
+        elif isinstance(obj, Session):
+            _register(obj.get_component("event_emitter"))
+    _installed = True
+
+
+def _register(events: Any) -> None:
+    events.register("before-call", _before_call, unique_id=_UNIQUE_BEFORE)
+    events.register("after-call", _after_call, unique_id=_UNIQUE_AFTER)
+
+
+def _operation(model: Any) -> str:
+    service = model.service_model.service_id
+    return f"{service}.{model.name}"
+
+
+_CONTEXT_KEY = "pytest_lambda_async_sdk_call"
+
+
+def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
+    log = _armed
+    if log is None or model is None:
+        return None
+    with _lock:
+        call = SdkCall(len(log.calls), _operation(model))
+        log.calls.append(call)
+        if isinstance(context, dict):  # botocore hands after-call the same dict: find this call there
+            context[_CONTEXT_KEY] = call
+        if log.fail_at != call.index:
+            return None
+        call.injected = log.kind
+    if log.kind != "before":
+        return None  # response_lost: let the call take effect; after-call loses the answer
+    service = model.service_model.service_id.hyphenize()
+    code, status, message = _aws.SDK_THROTTLE_ERRORS.get(service, _aws.SDK_UNAVAILABLE_ERROR)
+    call.error = f"{code} ({status})"
+    return _error_response(code, status, message)
+
+
+def _after_call(model: Any = None, http_response: Any = None, context: Any = None, **_: Any) -> None:
+    call = context.get(_CONTEXT_KEY) if isinstance(context, dict) else None
+    if call is None or call.injected != "response_lost" or call.error is not None:
+        return
+    from botocore.exceptions import ReadTimeoutError  # type: ignore[import-untyped]
+
+    url = getattr(http_response, "url", None) or "https://unknown"
+    call.error = "ReadTimeoutError"
+    raise ReadTimeoutError(endpoint_url=url)
+
+
+class _Raw:
+    """The raw body botocore reads from an AWSResponse."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def _error_response(code: str, status: int, message: str) -> tuple[Any, dict[str, Any]]:
+    from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
+
+    headers = {"x-amzn-errortype": code}
+    http = AWSResponse("https://injected.invalid/", status, headers, _Raw(b""))
+    parsed = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers,
+                             "RetryAttempts": 0, "MaxAttemptsReached": True},
+    }
+    return http, parsed

@@ -1,0 +1,125 @@
+"""The default ``state`` of the idempotency checks: what a handler could change in moto.
+
+Read straight from moto's backends (no SDK calls, so no side effects such as
+SQS visibility timeouts, and none of the checker's own calls are counted as
+the handler's).  The snapshot keeps what a duplicate would change and leaves
+out what legitimately differs between two runs: message ids, receipt
+handles, sent/modified timestamps, ETags and version ids.
+
+- DynamoDB: every item of every table (attribute values as DynamoDB JSON);
+- S3: every object's key and body, per bucket;
+- SQS: the bodies (and message group ids) of messages in each queue, sorted;
+- SNS: each topic's published messages (message, subject), in order.
+
+EventBridge ``PutEvents`` keeps nothing in moto unless a rule routes it, so
+its events show up where the rule sends them (an SQS queue, say).
+
+``reset`` puts each of those back as it was when the check started.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+
+def moto_active() -> bool:
+    import sys
+
+    models = sys.modules.get("moto.core.models")
+    return bool(models is not None and getattr(models.MockAWS, "_nested_count", 0) > 0)
+
+
+def default_state() -> MotoState:
+    if not moto_active():
+        raise TypeError(
+            "state= is required outside moto: pass a function returning a ==-comparable snapshot of what "
+            "the handler changes (and reset= to restore the starting point). Inside `moto.mock_aws()` it "
+            "defaults to a snapshot of DynamoDB, S3, SQS and SNS.")
+    return MotoState()
+
+
+def _regional(module: str, name: str) -> Iterator[Any]:
+    import importlib
+
+    backends = getattr(importlib.import_module(module), name)
+    for regions in list(backends.values()):
+        yield from list(regions.values())
+
+
+class MotoState:
+    """Snapshot and restore of moto's DynamoDB, S3, SQS and SNS data."""
+
+    def __init__(self) -> None:
+        self._tables = {id(t): (t, copy.deepcopy(t.items)) for t in self._each_table()}
+        self._objects = {id(b): (b, self._bucket_objects(b)) for b in self._each_bucket()}
+        self._queues = {id(q): (q, list(q._messages)) for q in self._each_queue()}
+        self._topics = {id(t): (t, list(t.sent_notifications)) for t in self._each_topic()}
+
+    # -- what exists
+    @staticmethod
+    def _each_table() -> Iterator[Any]:
+        for backend in _regional("moto.dynamodb.models", "dynamodb_backends"):
+            yield from list(backend.tables.values())
+
+    @staticmethod
+    def _each_bucket() -> Iterator[Any]:
+        for backend in _regional("moto.s3.models", "s3_backends"):
+            yield from list(backend.buckets.values())
+
+    @staticmethod
+    def _each_queue() -> Iterator[Any]:
+        for backend in _regional("moto.sqs.models", "sqs_backends"):
+            yield from list(backend.queues.values())
+
+    @staticmethod
+    def _each_topic() -> Iterator[Any]:
+        for backend in _regional("moto.sns.models", "sns_backends"):
+            yield from list(backend.topics.values())
+
+    @staticmethod
+    def _bucket_objects(bucket: Any) -> dict[str, bytes]:
+        return {name: bucket.keys[name].value for name in list(bucket.keys.keys())}
+
+    # -- the snapshot
+    def snapshot(self, invoker: Any = None) -> dict[str, Any]:
+        state: dict[str, Any] = {}
+        tables = {t.name: sorted((json.dumps(i.to_json()["Attributes"], sort_keys=True) for i in t.all_items()))
+                  for t in self._each_table()}
+        if tables:
+            state["dynamodb"] = {name: [json.loads(i) for i in items] for name, items in tables.items()}
+        buckets = {b.name: self._bucket_objects(b) for b in self._each_bucket()}
+        if buckets:
+            state["s3"] = buckets
+        queues = {q.name: sorted(((m.body, getattr(m, "group_id", None) or "") for m in q._messages))
+                  for q in self._each_queue()}
+        if queues:
+            state["sqs"] = {name: [body if not group else {"body": body, "group": group} for body, group in msgs]
+                            for name, msgs in queues.items()}
+        topics = {t.name: [n[1] if not n[2] else {"message": n[1], "subject": n[2]} for n in t.sent_notifications]
+                  for t in self._each_topic()}
+        if topics:
+            state["sns"] = topics
+        if invoker is not None:
+            sent = {target: [d.body for d in found] for target, found in invoker.sinks.by_target.items() if found}
+            if sent:
+                state["invoker"] = sent
+        return state
+
+    def reset(self, invoker: Any = None) -> None:
+        for table, items in self._tables.values():
+            table.items = copy.deepcopy(items)
+        for bucket, objects in self._objects.values():
+            for name in list(bucket.keys.keys()):
+                if name not in objects:
+                    bucket.keys.pop(name)
+                elif bucket.keys[name].value != objects[name]:
+                    bucket.keys[name].value = objects[name]
+        for queue, messages in self._queues.values():
+            queue._messages = list(messages)
+        for topic, notifications in self._topics.values():
+            topic.sent_notifications = list(notifications)
+        if invoker is not None:
+            invoker.sinks.by_target.clear()

@@ -1,0 +1,634 @@
+"""Idempotency checks: does every delivery history end where one clean delivery does?
+
+AWS delivers async events at least once: duplicates arrive when nothing failed,
+and a failed attempt is retried after the work it already did.  Each check runs
+the handler on a private :class:`LambdaInvoker` (``await_check="off"``: state is
+the only verdict here) twice per history, from ``reset()``: once as one clean
+delivery, once as the history, and compares ``state()`` after each.
+
+A history (:class:`~pytest_lambda_async.strategies.DeliveryHistory`) is played
+by the invoker (request ids, retry delays, throttles, duplicates) while a
+wrapper around the handler applies what only the checker can:
+
+- ``FunctionError``: the handler runs, then the attempt fails (as when it times
+  out or crashes after its work) and the service retries it;
+- ``SdkFailure``: the ``call_index``-th AWS SDK call of the attempt fails
+  before taking effect, or takes effect and loses its response (``_faults``);
+- a *second execution environment*: attempts after the first start with the
+  handler's module state as after a cold start.
+
+Hypothesis and botocore are imported only when a check needs them.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import re
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._engine import InjectedFunctionError, LambdaInvoker, TimelineEntry
+from ._render import idempotency_report, state_differences
+from .errors import NotIdempotentError
+
+if TYPE_CHECKING:
+    import datetime as _dt
+
+    from hypothesis.strategies import SearchStrategy
+
+    from ._faults import CallLog
+    from .strategies import DeliveryHistory
+
+__all__ = ["assert_idempotent", "check_idempotent", "idempotency_histories", "NotIdempotentError"]
+
+Handler = Callable[[Any, Any], Any]
+_NAME = re.compile(r"[^a-zA-Z0-9_-]")
+_MAX_ATTEMPT_TEXT = 150  # an attempt's error in the report's timeline (the full text is in the invoker's)
+
+
+# -- module state: what a second execution environment would not share (part 4) --------
+_CONTAINERS = (dict, list, set, bytearray)
+
+
+def _is_container(value: Any) -> bool:
+    import collections
+
+    return isinstance(value, (*_CONTAINERS, collections.deque)) and not isinstance(value, types.MappingProxyType)
+
+
+def _referenced(funcs: list[Any]) -> set[int]:
+    """ids of the objects ``state``/``reset`` read (globals, closures; three calls deep).
+
+    Those are the test's stand-in for external storage, shared by every
+    environment, so a cold start must not reset them."""
+    seen_code: set[int] = set()
+    found: set[int] = set()
+    todo = [(f, 0) for f in funcs if f is not None]
+    while todo:
+        func, depth = todo.pop()
+        func = inspect.unwrap(func) if callable(func) else func
+        code = getattr(func, "__code__", None)
+        if code is None or id(code) in seen_code or depth > 3:
+            continue
+        seen_code.add(id(code))
+        glb = getattr(func, "__globals__", {})
+        values = [glb[n] for n in _names(code) if n in glb]
+        values += [c.cell_contents for c in (getattr(func, "__closure__", None) or ()) if _has_contents(c)]
+        for value in values:
+            found.add(id(value))
+            if callable(value):
+                todo.append((value, depth + 1))
+    return found
+
+
+def _names(code: types.CodeType) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:  # nested functions and lambdas
+        if isinstance(const, types.CodeType):
+            yield from _names(const)
+
+
+def _has_contents(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+class _EnvironmentState:
+    """The handler's module-level and closure containers, as they were when the check began.
+
+    :meth:`cold_start` puts fresh copies back, as a new execution environment
+    (which imports the module again) would see them."""
+
+    def __init__(self, handler: Any, exclude: set[int]) -> None:
+        self.globals: list[tuple[dict[str, Any], str, Any]] = []
+        self.cells: list[tuple[Any, str, Any]] = []
+        target = inspect.unwrap(handler)
+        module = sys.modules.get(getattr(target, "__module__", "") or "")
+        if module is not None:
+            namespace = vars(module)
+            for name, value in list(namespace.items()):
+                if name.startswith("__") or not _is_container(value) or id(value) in exclude:
+                    continue
+                saved = self._copy(value)
+                if saved is not None:
+                    self.globals.append((namespace, name, saved))
+        code = getattr(target, "__code__", None)
+        for name, cell in zip(code.co_freevars if code else (), getattr(target, "__closure__", None) or ()):
+            if _has_contents(cell) and _is_container(cell.cell_contents) and id(cell.cell_contents) not in exclude:
+                saved = self._copy(cell.cell_contents)
+                if saved is not None:
+                    self.cells.append((cell, name, saved))
+
+    @staticmethod
+    def _copy(value: Any) -> Any:
+        try:
+            return copy.deepcopy(value)
+        except Exception:  # clients, locks: not state a cold start would rebuild from scratch
+            return None
+
+    @property
+    def names(self) -> list[str]:
+        return [name for _, name, _ in self.globals] + [name for _, name, _ in self.cells]
+
+    def changed(self) -> list[str]:
+        """Names whose value differs from the cold-start one (what the run kept in module state)."""
+        names = [name for namespace, name, saved in self.globals if namespace.get(name) != saved]
+        return names + [name for cell, name, saved in self.cells
+                        if not _has_contents(cell) or cell.cell_contents != saved]
+
+    def cold_start(self) -> None:
+        for namespace, name, saved in self.globals:
+            namespace[name] = copy.deepcopy(saved)
+        for cell, _, saved in self.cells:
+            cell.cell_contents = copy.deepcopy(saved)
+
+
+# -- one run of a history -----------------------------------------------------------------
+@dataclass
+class _AttemptNotes:
+    calls: CallLog | None
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    state: Any
+    entries: list[TimelineEntry]
+    t0: _dt.datetime
+    failed: str | None  # the error of the clean run's attempt, when it did not succeed
+
+
+class _Runner:
+    """Plays histories of one handler on one held invoker (cheap per run: no freezegun restarts)."""
+
+    def __init__(self, handler: Handler, *, state: Callable[[], Any] | None, reset: Callable[[], Any] | None,
+                 invoker: LambdaInvoker | None = None) -> None:
+        if not callable(handler):
+            raise TypeError(f"handler must be callable as handler(event, context), got {handler!r}")
+        self.handler = handler
+        self.is_async = inspect.iscoroutinefunction(inspect.unwrap(handler)) or inspect.iscoroutinefunction(
+            getattr(handler, "__call__", None))
+        self.qualname = _qualname(handler)
+        self._user_state = state
+        self.reset = reset
+        from ._state import MotoState, default_state, moto_active
+
+        # Under moto, moto is put back as it was before each run unless reset= says otherwise.
+        self._default_state: MotoState | None = None
+        if state is None:
+            self._default_state = default_state()  # raises a clear error without moto
+        elif reset is None and moto_active():
+            self._default_state = MotoState()
+        from . import _faults
+
+        _faults.install()  # before the handler makes clients, and into those it already made
+        self.environment = _EnvironmentState(handler, _referenced([state, reset]))
+        self.invoker = invoker or LambdaInvoker(await_check="off")
+        self._owns_invoker = invoker is None
+        name = _NAME.sub("-", getattr(inspect.unwrap(handler), "__name__", "handler"))[:64] or "handler"
+        self.function = name
+        self._plan: list[Any] = []  # per attempt, in the order the service makes them
+        self._new_environment = False
+        self._concurrent = 0  # duplicates that run alongside attempt #1 (async handlers)
+        self._schedule: tuple[int, ...] = ()
+        self._notes: list[_AttemptNotes] = []
+        wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
+        self.invoker.register(name, wrapper, asyncio=self.is_async)
+        # check_idempotent runs its whole search inside one frozen window: no hold needed.
+        self.hold = True
+        self.baselines: dict[str, Any] = {}
+
+    # -- lifecycle
+    def __enter__(self) -> _Runner:
+        if self._owns_invoker and self.hold:
+            self.invoker.__enter__()  # one freezegun start for all the runs, not one per run
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.environment.cold_start()  # leave the handler's module as the check found it
+        if self._owns_invoker:
+            self.invoker.close()
+
+    def state(self) -> Any:
+        if self._user_state is not None:
+            return self._user_state()
+        assert self._default_state is not None
+        return self._default_state.snapshot(self.invoker)
+
+    # -- the wrapper the invoker calls
+    @contextmanager
+    def _attempt(self) -> Iterator[tuple[Any, _AttemptNotes]]:
+        from .strategies import SdkFailure
+
+        index = len(self._notes)
+        step = self._plan[index] if index < len(self._plan) else None
+        notes = _AttemptNotes(None)
+        self._notes.append(notes)
+        if index > 0 and self._new_environment:
+            self.environment.cold_start()
+            notes.lines.append("on a second execution environment (module state as after a cold start)")
+        if isinstance(step, SdkFailure):
+            from . import _faults
+
+            with _faults.armed(_faults.CallLog(step.call_index, step.kind)) as log:
+                notes.calls = log
+                yield step, notes
+        else:
+            yield step, notes
+
+    @staticmethod
+    def _note_calls(notes: _AttemptNotes) -> None:
+        if notes.calls is None:
+            return
+        injected = notes.calls.injected
+        if injected is None:
+            notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
+                               f"the attempt made {len(notes.calls.calls)})")
+        else:
+            notes.lines.extend(c.describe() for c in notes.calls.calls[: injected.index + 1])
+
+    @staticmethod
+    def _finish(step: Any, notes: _AttemptNotes) -> None:
+        from .strategies import FunctionError
+
+        if isinstance(step, FunctionError):
+            notes.lines.append("the handler finished its work, then the attempt failed (injected)")
+            raise InjectedFunctionError("the attempt failed after the handler's work (injected)")
+
+    def _sync_wrapper(self, event: Any, context: Any) -> Any:
+        with self._attempt() as (step, notes):
+            try:
+                result = self.handler(event, context)
+            finally:
+                self._note_calls(notes)
+        self._finish(step, notes)
+        return result
+
+    async def _async_wrapper(self, event: Any, context: Any) -> Any:
+        concurrent = self._concurrent if not self._notes else 0
+        with self._attempt() as (step, notes):
+            try:
+                if concurrent:
+                    result = await self._interleaved(event, context, concurrent, notes)
+                else:
+                    result = await self.handler(event, context)
+            finally:
+                self._note_calls(notes)
+        self._finish(step, notes)
+        return result
+
+    async def _interleaved(self, event: Any, context: Any, duplicates: int, notes: _AttemptNotes) -> Any:
+        """Attempt #1 and its concurrent duplicates, interleaved at await points under the schedule."""
+        from ._interleave import interleave
+
+        coros = [self.handler(event, context) for _ in range(1 + duplicates)]
+        results, trace = await interleave(coros, self._schedule)
+        who = "a duplicate delivery" if duplicates == 1 else f"{duplicates} duplicate deliveries"
+        notes.lines.append(f"ran concurrently with {who} (same request id), interleaved at await points:")
+        notes.lines.append(f"  {trace.describe()}   (A = this delivery, B{'..' if duplicates > 1 else ''} "
+                           "= the duplicate; one letter per step)")
+        for label, error in zip("ABCDEFGH", trace.errors):
+            if error is not None and label != "A":
+                notes.lines.append(f"duplicate {label} failed: {type(error).__name__}: {error}")
+        if trace.errors[0] is not None:
+            raise trace.errors[0]
+        return results[0]
+
+    # -- runs
+    def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
+            schedule: tuple[int, ...] = ()) -> _Run:
+        """reset(), cold start, play ``history`` of ``event``, snapshot the state."""
+        from .strategies import FunctionError, SdkFailure
+
+        self.environment.cold_start()
+        if self.reset is not None:
+            self.reset()
+        elif self._default_state is not None:
+            self._default_state.reset(self.invoker)
+        inv = self.invoker
+        fn = inv.function(self.function)
+        self._plan = [s for s in history.steps if isinstance(s, (FunctionError, SdkFailure))]
+        self._new_environment = new_environment
+        # Only async handlers have await points to interleave at; for sync ones a
+        # concurrent duplicate is an ordinary one.
+        self._concurrent = history.concurrent_duplicates if self.is_async else 0
+        self._schedule = tuple(schedule)
+        self._notes = []
+        timeline = inv._timeline  # the invoker's own list: timeline_entries copies it, per run
+        first = len(timeline)
+        t0 = inv.now
+        if history.throttles:
+            fn.throttle_next(history.throttles)
+        inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
+        inv.run()
+        entries = timeline[first:]
+        annotated: list[TimelineEntry] = []
+        attempt = 0
+        failed = None
+        for e in entries:
+            if e.kind == "attempt":
+                notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
+                attempt += 1
+                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
+                e = e._replace(text=text, logs=tuple(notes.lines))
+                if "success" not in e.text and failed is None:
+                    failed = e.text
+            annotated.append(e)
+        self._plan, self._concurrent = [], 0
+        return _Run(self.state(), annotated, t0, failed)
+
+    def baseline(self, event: Any) -> Any:
+        """The state one clean delivery of ``event`` ends in (cached per event)."""
+        from .strategies import DeliveryHistory
+
+        key = _event_key(event)
+        if key is not None and key in self.baselines:
+            return self.baselines[key]
+        clean = self.run(event, DeliveryHistory())
+        if clean.failed is not None:
+            raise AssertionError(
+                f"{self.qualname} failed on one clean delivery of this event, so there is no state to compare "
+                f"histories with: {clean.failed}\nEvent: {_event_text(event)}\n"
+                "Fix the handler, or narrow `events` to events it accepts.")
+        if key is not None:
+            self.baselines[key] = clean.state
+        return clean.state
+
+    def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
+               schedule: tuple[int, ...] = (), *, tried: int | None = None, reproduce: str = "") -> None:
+        """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery."""
+        expected = self.baseline(event)
+        if history.is_clean:
+            return  # one clean delivery is the baseline; a second environment changes nothing in it
+        got = self.run(event, history, new_environment, schedule)
+        if got.state == expected:
+            return
+        # A check that fails for two clean deliveries is a nondeterministic state(), not the handler.
+        from .strategies import DeliveryHistory
+
+        again = self.run(event, DeliveryHistory()).state
+        if again != expected:
+            lines = state_differences(expected, again)
+            raise AssertionError(
+                "state() differs between two clean deliveries of the same event, so idempotency cannot be "
+                "judged: leave out what changes on every run (generated ids, timestamps; each run is at a "
+                f"later virtual time).\nEvent: {_event_text(event)}\n" + "\n".join(lines))
+        module_state: list[str] | None = None
+        if new_environment and self.environment.names:
+            # Passing inside one environment pins it on module state: name what the run kept there.
+            if self.run(event, history, False, schedule).state == expected:
+                module_state = self.environment.changed() or self.environment.names
+        error = NotIdempotentError(idempotency_report(
+            qualname=self.qualname, event=event, history=history, new_environment=new_environment,
+            entries=got.entries, t0=got.t0, seed=self.invoker.seed, expected=expected, got=got.state,
+            tried=tried, reproduce=reproduce, module_state=module_state,
+            shrunk=tried is not None))
+        error.event, error.history, error.new_environment = event, history, new_environment
+        error.schedule = tuple(schedule)
+        error.expected, error.actual = expected, got.state
+        raise error
+
+
+def _event_key(event: Any) -> str | None:
+    try:
+        return json.dumps(event, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_text(event: Any) -> str:
+    from ._render import compact_json
+
+    return compact_json(event, 300)
+
+
+def _qualname(handler: Any) -> str:
+    target = inspect.unwrap(handler)
+    name = getattr(target, "__qualname__", None) or type(target).__qualname__
+    module = getattr(target, "__module__", None)
+    return f"{module}.{name}" if module and module != "__main__" else name
+
+
+def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool,
+               schedule: tuple[int, ...] = ()) -> str:
+    name = getattr(inspect.unwrap(runner.handler), "__name__", "handler")
+    state = "state=..., reset=..., " if runner._user_state is not None else ""
+    env = ", new_environment=True" if new_environment else ""
+    sched = f", schedule={tuple(schedule)!r}" if schedule and runner.is_async and history.concurrent_duplicates else ""
+    return f"assert_idempotent({name}, <event above>, {state}history={history!r}{env}{sched})"
+
+
+def _hypothesis_random_sharer() -> Callable[[], None]:
+    """On the caller's thread: a function that gives the runtime thread Hypothesis's global Random.
+
+    Hypothesis keeps one per thread and registers a new one with a full
+    ``gc.collect()`` (about 50 ms here) the first time a thread runs a test;
+    every check runs on a fresh runtime thread.  Only one of the two threads
+    runs Hypothesis at a time (the caller waits), so sharing it is safe.  If
+    Hypothesis's internals move, the sharing is skipped and the cost is paid."""
+    try:
+        from hypothesis.core import threadlocal
+
+        mine = threadlocal._hypothesis_global_random
+    except (ImportError, AttributeError):
+        return lambda: None
+
+    def share() -> None:
+        if mine is not None and getattr(threadlocal, "_hypothesis_global_random", mine) is None:
+            threadlocal._hypothesis_global_random = mine
+
+    return share
+
+
+def _real_time_for_hypothesis(search: Callable[[], None], share: Callable[[], None] = lambda: None) -> None:
+    """Run ``search`` with Hypothesis's own clock reads real, inside the invoker's frozen window.
+
+    Each history moves the virtual clock minutes ahead (retry delays): read by
+    Hypothesis, shrinking would look like it ran for hours and be cut short.
+    freezegun decides per call from the innermost freezer's ignore list (five
+    frames deep), so this adds ``hypothesis`` to it for the search; attempts
+    start freezers of their own, so handlers still read the virtual clock."""
+    from freezegun import api as freezegun_api
+
+    share()
+    lists = freezegun_api.ignore_lists
+    lists.append((*(lists[-1] if lists else ()), "hypothesis"))
+    depth = len(lists)
+    try:
+        search()
+    finally:
+        if len(lists) == depth:
+            lists.pop()
+
+
+# -- public API -----------------------------------------------------------------------------
+def assert_idempotent(
+    handler: Handler,
+    event: Any,
+    *,
+    state: Callable[[], Any] | None = None,
+    reset: Callable[[], Any] | None = None,
+    deliveries: int = 2,
+    history: DeliveryHistory | None = None,
+    new_environment: bool = False,
+    schedule: Sequence[int] = (),
+) -> None:
+    """One clean delivery of ``event`` vs. ``deliveries`` deliveries of it (one request id).
+
+    ``state()`` returns any ==-comparable snapshot of what the handler affects
+    and ``reset()`` restores the starting point; both run before/after each of
+    the two runs.  Without ``state`` and with moto active, the snapshot is
+    what the handler could have changed in moto plus what it sent through the
+    invoker.  ``history`` (a
+    :class:`~pytest_lambda_async.strategies.DeliveryHistory`, e.g. drawn by
+    Hypothesis) replaces ``deliveries``; ``new_environment=True`` runs every
+    attempt after the first on a second execution environment (the handler's
+    module state as after a cold start).  For an ``async def`` handler, a
+    ``Duplicate(concurrent=True)`` runs alongside attempt #1, the two
+    interleaved at await points as ``schedule`` says (one int per point where
+    both could go on: 0 keeps the one that ran last going, 1 switches; empty:
+    the first runs as far as it can before the other starts).  Raises
+    :class:`NotIdempotentError`.
+    """
+    __tracebackhide__ = True
+    from .strategies import DeliveryHistory, Duplicate
+
+    if history is None:
+        if isinstance(deliveries, bool) or not isinstance(deliveries, int) or deliveries < 1:
+            raise ValueError(f"deliveries must be an int >= 1, got {deliveries!r}")
+        history = DeliveryHistory(tuple(Duplicate() for _ in range(deliveries - 1)))
+    elif not isinstance(history, DeliveryHistory):
+        raise TypeError(f"history must be a DeliveryHistory (from strategies.delivery_histories()), got {history!r}")
+    with _Runner(handler, state=state, reset=reset) as runner:
+        sched = tuple(schedule)
+        runner.verify(event, history, new_environment, sched,
+                      reproduce=_reproduce(runner, history, new_environment, sched))
+
+
+def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 2, sdk_failures: bool = True,
+                          new_environments: bool = True, concurrent: bool = False,
+                          ) -> SearchStrategy[tuple[DeliveryHistory, bool, tuple[int, ...]]]:
+    """``(history, new_environment, schedule)`` as :func:`check_idempotent` searches them.
+
+    For a test with its own ``@given``: draw one and pass the three to
+    :func:`assert_idempotent` (``history=``, ``new_environment=``,
+    ``schedule=``).  ``concurrent=True`` (for ``async def`` handlers) adds
+    duplicates that run alongside the first attempt.  Shrinks towards one
+    clean delivery in one environment, and schedules towards sequential runs."""
+    from hypothesis import strategies as st
+
+    from . import _formats as fmt
+    from ._aws import MAX_RETRY_ATTEMPTS_RANGE
+
+    max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)
+    max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)
+    # One list of steps, each one integer: kind * 21 + SDK call index (one draw per
+    # step, built once: strategies made inside a composite are rebuilt per example,
+    # which cost more than the check).  Kinds are ordered simplest first, so the
+    # shrinker, lowering the number, turns an SDK failure into a function error and
+    # that into a duplicate whenever the simpler step still fails.
+    kinds = ["duplicate", "error"] + (["before", "response_lost"] if sdk_failures else []) \
+        + (["concurrent"] if concurrent else [])
+    environments = st.booleans() if new_environments else st.just(False)
+    schedules = st.lists(st.integers(0, 1), max_size=24).map(tuple) if concurrent else st.just(())
+    steps = st.lists(st.integers(0, len(kinds) * _CALL_INDICES - 1), max_size=max_duplicates + max_retry_attempts)
+    return st.tuples(steps, environments, schedules).map(
+        lambda drawn: (*_plan([(kinds[n // _CALL_INDICES], n % _CALL_INDICES) for n in drawn[0]], drawn[1],
+                              max_duplicates, max_retry_attempts), drawn[2]))
+
+
+_CALL_INDICES = 21  # SDK calls [0]..[20] of an attempt can be failed
+
+
+def _plan(steps: list[tuple[str, int]], new_environment: bool, max_duplicates: int,
+          max_retry_attempts: int) -> tuple[DeliveryHistory, bool]:
+    from .strategies import DeliveryHistory, Duplicate, FunctionError, SdkFailure
+
+    failures: list[Any] = []
+    duplicates: list[Any] = []
+    for name, index in steps:
+        if name in ("duplicate", "concurrent"):
+            if len(duplicates) < max_duplicates:
+                duplicates.append(Duplicate(concurrent=name == "concurrent"))
+        elif len(failures) < max_retry_attempts:
+            failures.append(FunctionError(len(failures) + 1) if name == "error"
+                            else SdkFailure(index, name))  # type: ignore[arg-type]
+    return DeliveryHistory((*failures, *duplicates)), new_environment
+
+
+def check_idempotent(
+    handler: Handler,
+    events: Any,
+    *,
+    state: Callable[[], Any] | None = None,
+    reset: Callable[[], Any] | None = None,
+    max_examples: int = 100,
+    max_duplicates: int = 2,
+    max_retry_attempts: int = 2,
+    sdk_failures: bool = True,
+    new_environments: bool = True,
+    seed: int | None = None,
+) -> None:
+    """Search events x delivery histories with Hypothesis for one that breaks idempotency.
+
+    ``events`` is a Hypothesis strategy or one event.  Histories: up to
+    ``max_duplicates`` duplicate deliveries, up to ``max_retry_attempts``
+    failed attempts each retried (the handler's work done, then a function
+    error; or, with ``sdk_failures``, an AWS SDK call failing before it takes
+    effect or after, with its response lost), and with ``new_environments``
+    redeliveries on a second execution environment.  Raises
+    :class:`NotIdempotentError` for the smallest failing example Hypothesis
+    finds; its message is built for that example.  Runs its own Hypothesis
+    search: inside your own ``@given`` test, use :func:`idempotency_histories`
+    with :func:`assert_idempotent` instead.
+    """
+    __tracebackhide__ = True
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.strategies import SearchStrategy
+
+    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
+        raise ValueError(f"max_examples must be an int >= 1, got {max_examples!r}")
+    event_strategy = events if isinstance(events, SearchStrategy) else st.just(events)
+    tried = [0]
+    runner = _Runner(handler, state=state, reset=reset)
+    runner.hold = False
+    with runner:
+        plans = idempotency_histories(max_duplicates=max_duplicates, max_retry_attempts=max_retry_attempts,
+                                      sdk_failures=sdk_failures, new_environments=new_environments,
+                                      concurrent=runner.is_async)
+
+        @settings(max_examples=max_examples, deadline=None, database=None, derandomize=seed is None,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink], print_blob=False,
+                  report_multiple_bugs=False)
+        @given(event=event_strategy, plan=plans)
+        def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool, tuple[int, ...]]) -> None:
+            history, new_environment, schedule = plan
+            tried[0] += 1
+            runner.verify(event, history, new_environment, schedule, tried=tried[0],
+                          reproduce=_reproduce(runner, history, new_environment, schedule))
+
+        if seed is not None:
+            from hypothesis import seed as hseed
+
+            idempotency_search = hseed(seed)(idempotency_search)
+        try:
+            # The whole search runs on the invoker's runtime thread, under its clock, so
+            # each run plays out in place instead of handing over to that thread (the
+            # hand-over, not the handler, was most of the cost per example).
+            share = _hypothesis_random_sharer()
+            runner.invoker._run_in_runtime(lambda: _real_time_for_hypothesis(idempotency_search, share))
+        except NotIdempotentError as exc:
+            # Hypothesis adds "Falsifying example: ..." as a note; the message already has it all.
+            exc.__notes__ = [n for n in getattr(exc, "__notes__", [])
+                             if not n.startswith(("Falsifying example", "Failing test case"))]
+            raise exc.with_traceback(None) from None

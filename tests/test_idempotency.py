@@ -1,0 +1,454 @@
+"""assert_idempotent / check_idempotent: in-memory and moto-backed handlers, reports, shrinking.
+
+Facts pinned: Q-2 (at-least-once: duplicates keep the request id), RET-1 (a
+function error is retried after 60 s, then 120 s more).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from pytest_lambda_async import NotIdempotentError, assert_idempotent, check_idempotent, idempotency_histories
+from pytest_lambda_async.strategies import DeliveryHistory, Duplicate, SdkFailure
+
+ORDERS = st.fixed_dictionaries({"order": st.integers(0, 1000)})
+
+# -- in-memory handlers -----------------------------------------------------------------
+LEDGER: list[dict[str, Any]] = []
+
+
+def appends(event: Any, context: Any) -> None:
+    LEDGER.append({"order": event["order"]})
+
+
+def appends_once(event: Any, context: Any) -> None:
+    if {"order": event["order"]} not in LEDGER:
+        LEDGER.append({"order": event["order"]})
+
+
+async def appends_async(event: Any, context: Any) -> None:
+    LEDGER.append({"order": event["order"]})
+
+
+SEEN: set[int] = set()
+SENT: list[int] = []
+
+
+def dedupes_in_module(event: Any, context: Any) -> None:
+    if event["order"] in SEEN:
+        return
+    SEEN.add(event["order"])
+    SENT.append(event["order"])
+
+
+def ledger() -> list[dict[str, Any]]:
+    return list(LEDGER)
+
+
+def test_assert_idempotent_passes_a_handler_that_checks_before_writing() -> None:
+    assert_idempotent(appends_once, {"order": 1}, state=ledger, reset=LEDGER.clear, deliveries=3)
+
+
+def test_assert_idempotent_reports_a_duplicate_q2() -> None:
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(appends, {"order": 1}, state=ledger, reset=LEDGER.clear)
+    text = str(info.value)
+    assert text.splitlines()[0].endswith("test_idempotency.appends is not idempotent: one duplicate delivery ends "
+                                    "in a different state than a single clean delivery.")
+    assert '{"order": 1}' in text
+    assert "#2  success  duplicate delivery" in text
+    assert "state:  1 item  !=  2 items" in text
+    assert "history=DeliveryHistory(steps=(Duplicate(concurrent=False),))" in text
+    assert len(text.splitlines()) < 40
+    assert info.value.expected == [{"order": 1}] and info.value.actual == [{"order": 1}] * 2
+
+
+def test_async_handler_is_checked_on_the_plugins_loop() -> None:
+    with pytest.raises(NotIdempotentError):
+        assert_idempotent(appends_async, {"order": 1}, state=ledger, reset=LEDGER.clear)
+
+
+def test_check_idempotent_passes_a_correct_handler() -> None:
+    check_idempotent(appends_once, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=30)
+
+
+def test_one_event_instead_of_a_strategy() -> None:
+    with pytest.raises(NotIdempotentError):
+        check_idempotent(appends, {"order": 5}, state=ledger, reset=LEDGER.clear, max_examples=10)
+
+
+def test_shrinks_a_duplicate_only_bug_to_exactly_one_duplicate_and_no_failures() -> None:
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(appends, ORDERS, state=ledger, reset=LEDGER.clear, new_environments=False)
+    err = info.value
+    assert err.event == {"order": 0}
+    # A function error after the work is, for state, another delivery: the shrunk
+    # history is the simplest of the two, one step.
+    assert err.history == DeliveryHistory((Duplicate(),))  # not a function error, though that fails too
+    assert not err.new_environment
+    assert "smallest failing of" in str(err) and "shrunk" in str(err)
+
+
+def test_a_handler_broken_only_by_duplicates_shrinks_to_one_duplicate() -> None:
+    def only_duplicates(event: Any, context: Any) -> None:
+        # Retries after an error are fine (keyed on the attempt count), duplicates are not.
+        LEDGER.append({"order": event["order"], "request": context.aws_request_id})
+
+    def state() -> int:
+        return len({e["request"] for e in LEDGER}) + len(LEDGER)
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(only_duplicates, ORDERS, state=state, reset=LEDGER.clear, new_environments=False)
+    assert info.value.history == DeliveryHistory((Duplicate(),))
+
+
+def test_module_state_dedupe_is_reported_with_a_second_environment() -> None:
+    def reset() -> None:
+        SENT.clear()
+
+    assert_idempotent(dedupes_in_module, {"order": 1}, state=lambda: list(SENT), reset=reset)  # one environment
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(dedupes_in_module, ORDERS, state=lambda: list(SENT), reset=reset, max_examples=50)
+    assert info.value.new_environment is True
+    text = str(info.value)
+    assert "module-level state (SEEN)" in text
+    assert "second execution environment" in text
+
+
+def test_composes_with_the_users_own_given() -> None:
+    from hypothesis import Phase, given, settings
+
+    @settings(max_examples=10, database=None, phases=[Phase.generate])  # shrinking: the test above
+    @given(event=ORDERS, plan=idempotency_histories())
+    def inner(event: Any, plan: tuple[DeliveryHistory, bool, tuple[int, ...]]) -> None:
+        history, new_environment, schedule = plan
+        assert_idempotent(appends, event, state=ledger, reset=LEDGER.clear, history=history,
+                          new_environment=new_environment, schedule=schedule)
+
+    with pytest.raises(NotIdempotentError):
+        inner()
+
+
+def test_nondeterministic_state_is_its_own_error() -> None:
+    def random_key(event: Any, context: Any) -> None:
+        LEDGER.append({"id": str(uuid.uuid4())})
+
+    with pytest.raises(AssertionError, match="differs between two clean deliveries"):
+        assert_idempotent(random_key, {}, state=ledger, reset=LEDGER.clear)
+
+
+def test_state_is_required_outside_moto() -> None:
+    with pytest.raises(TypeError, match="state= is required outside moto"):
+        assert_idempotent(appends, {"order": 1})
+
+
+# -- moto-backed handlers ------------------------------------------------------------------
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        for table in ("orders", "markers"):
+            ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             BillingMode="PAY_PER_REQUEST")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        queue = sqs.create_queue(QueueName="emails")["QueueUrl"]
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="receipts")
+        yield {"ddb": ddb, "sqs": sqs, "queue": queue, "s3": s3}
+
+
+def test_dynamodb_uuid_keys_fail_conditional_puts_pass(aws: dict[str, Any]) -> None:
+    ddb = aws["ddb"]
+
+    def uuid_keys(event: Any, context: Any) -> None:
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(uuid.uuid4())}, "order": {"N": str(event["order"])}})
+
+    def conditional(event: Any, context: Any) -> None:
+        try:
+            ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass  # already done by an earlier delivery
+
+    def count() -> int:  # uuid keys differ run to run: compare how many orders exist
+        return int(ddb.scan(TableName="orders", Select="COUNT")["Count"])
+
+    check_idempotent(conditional, ORDERS, max_examples=25)  # default state: moto's DynamoDB, S3, SQS, SNS
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(uuid_keys, ORDERS, state=count, max_examples=25)
+    assert info.value.actual == info.value.expected + 1
+
+
+def test_send_then_crash_before_marking_is_found_at_the_right_call(aws: dict[str, Any]) -> None:
+    ddb, sqs, queue = aws["ddb"], aws["sqs"], aws["queue"]
+
+    def send_then_mark(event: Any, context: Any) -> None:
+        key = {"id": {"S": str(event["order"])}}
+        if "Item" in ddb.get_item(TableName="markers", Key=key):  # SDK call [0]
+            return
+        sqs.send_message(QueueUrl=queue, MessageBody=f"order {event['order']}")  # [1]
+        ddb.put_item(TableName="markers", Item=key)  # [2]
+
+    assert_idempotent(send_then_mark, {"order": 1}, deliveries=3)  # duplicates alone are fine
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(send_then_mark, ORDERS, new_environments=False)
+    err = info.value
+    assert err.history.duplicates == 0 and err.history.function_errors == 0
+    assert err.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
+    text = str(err)
+    assert "state['sqs']['emails']:  2 items  !=  3 items" in text  # "order 1" was there before
+    assert "SDK call [0] DynamoDB.GetItem" in text
+
+
+def test_mark_seen_before_the_work_is_found(aws: dict[str, Any]) -> None:
+    ddb, s3 = aws["ddb"], aws["s3"]
+
+    def mark_then_write(event: Any, context: Any) -> None:
+        try:
+            ddb.put_item(TableName="markers", Item={"id": {"S": str(event["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            return
+        s3.put_object(Bucket="receipts", Key=f"{event['order']}.txt", Body=b"paid")
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(mark_then_write, ORDERS, new_environments=False)
+    err = info.value
+    assert err.history.duplicates == 0 and err.history.function_errors == 0
+    # The marker is written, then either its response is lost or the S3 write fails before taking effect:
+    # the retry sees the marker and skips the receipt.
+    assert err.history.sdk_failures in ((SdkFailure(0, "response_lost"),), (SdkFailure(1, "before"),))
+    text = str(err)
+    assert "state['s3']['receipts']['0.txt']:  \"b'paid'\"  !=  (missing)" in text
+    assert "SDK call [0] DynamoDB.PutItem" in text
+
+
+def test_sns_publish_per_delivery_fails_s3_key_from_the_event_passes(aws: dict[str, Any]) -> None:
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = sns.create_topic(Name="shipped")["TopicArn"]
+    s3 = aws["s3"]
+
+    def notify(event: Any, context: Any) -> None:
+        sns.publish(TopicArn=topic, Message=f"order {event['order']} shipped")
+
+    def receipt(event: Any, context: Any) -> None:  # the key comes from the event: a resend overwrites
+        s3.put_object(Bucket="receipts", Key=f"{event['order']}.txt", Body=b"paid")
+
+    check_idempotent(receipt, ORDERS, max_examples=30)
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(notify, {"order": 7})
+    text = str(info.value)
+    assert "state['sns']['shipped']:  1 item  !=  2 items" in text
+    assert '+ "order 7 shipped"  (again)' in text
+
+
+def test_injected_errors_are_botocores_own() -> None:
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    class Box:  # not a container: the checks restore the handler's module and closure containers
+        seen: list[BaseException] = []
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+
+        def handler(event: Any, context: Any) -> None:
+            try:
+                sqs.send_message(QueueUrl=url, MessageBody="x")
+            except (ClientError, ReadTimeoutError) as exc:
+                Box.seen.append(exc)
+                raise
+
+        for kind in ("before", "response_lost"):
+            with contextlib.suppress(NotIdempotentError):  # "before" is harmless here: the retry sends once
+                assert_idempotent(handler, {}, history=DeliveryHistory((SdkFailure(0, kind),)))  # type: ignore[arg-type]
+    before, lost = Box.seen[0], Box.seen[-1]
+    assert isinstance(before, ClientError) and before.response["Error"]["Code"] == "ThrottlingException"
+    assert isinstance(lost, ReadTimeoutError)
+
+
+@pytest.fixture
+def powertools(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A handler behind Powertools' @idempotent (DynamoDB persistence on moto) whose own write is not idempotent."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent,
+    )
+
+    ddb = aws["ddb"]
+    ddb.create_table(TableName="idempotency", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    persistence = DynamoDBPersistenceLayer(table_name="idempotency")
+    config = IdempotencyConfig(event_key_jmespath="order")
+
+    @idempotent(persistence_store=persistence, config=config)
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(uuid.uuid4())}, "order": {"N": str(event["order"])}})
+        return {"ok": True}
+
+    def count() -> int:  # Powertools' records hold expiry times: compare the orders only
+        return int(ddb.scan(TableName="orders", Select="COUNT")["Count"])
+
+    def reset() -> None:
+        for table in ("orders", "idempotency"):
+            for item in ddb.scan(TableName=table)["Items"]:
+                ddb.delete_item(TableName=table, Key={"id": item["id"]})
+
+    return {"handler": handler, "state": count, "reset": reset}
+
+
+def test_powertools_idempotent_on_moto_dynamodb_passes(powertools: dict[str, Any]) -> None:
+    """Duplicates, retries after the work, second environments: the persistence layer covers them all."""
+    check_idempotent(powertools["handler"], ORDERS, state=powertools["state"], reset=powertools["reset"],
+                     sdk_failures=False, max_examples=25)
+
+
+def test_powertools_does_not_cover_a_failure_after_the_side_effect(powertools: dict[str, Any]) -> None:
+    """When the handler fails after its write took effect (a lost response), Powertools deletes the
+    in-progress record and the retry writes again; when its own "COMPLETED" update fails, the record
+    expires and the same happens. The side effect needs its own key (docs/how-to/idempotency.md)."""
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(powertools["handler"], ORDERS, state=powertools["state"], reset=powertools["reset"],
+                         max_examples=50)
+    history = info.value.history
+    assert history.duplicates == 0 and history.function_errors == 0 and len(history.sdk_failures) == 1
+    # SDK calls: [0] Powertools' in-progress PutItem, [1] the handler's PutItem, [2] Powertools' UpdateItem.
+    assert history.sdk_failures[0] in (SdkFailure(1, "response_lost"), SdkFailure(2, "before"))
+
+
+def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) -> None:
+    lpytester.makepyfile(test_orders="""
+        from hypothesis import strategies as st
+        from pytest_lambda_async import check_idempotent
+
+        LEDGER = []
+
+        def handler(event, context):
+            LEDGER.append(event["order"])
+
+        def test_orders():
+            check_idempotent(handler, st.fixed_dictionaries({"order": st.integers()}),
+                             state=lambda: list(LEDGER), reset=LEDGER.clear)
+    """)
+    result = lpytester.runpytest("--assert=plain", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "E       *NotIdempotentError: test_orders.handler is not idempotent: one duplicate delivery ends in a "
+        "different state than a single clean delivery.",
+        "E       ",
+        "E       Event (dict, shrunk):",
+        'E         {"order": 0}',
+        "E       ",
+        "E       Delivery history (smallest failing of * tried):",
+        "E         t+0s  invoke   handler  req *  Event  -> 202, queued (+1 duplicate)",
+        "E         t+0s  attempt  handler  req *  #1  success",
+        "E         t+0s  attempt  handler  req *  #2  success  duplicate delivery",
+        "E       ",
+        "E       State after 1 clean delivery  vs  after this history:",
+        "E         state:  1 item  !=  2 items",
+        "E           + 0  (again)",
+        "E       ",
+        "E       Reproduce: assert_idempotent(handler, <event above>, state=..., reset=..., "
+        "history=DeliveryHistory(steps=(Duplicate(concurrent=False),)))",
+        "E       Hint: make each write conditional on a key taken from the event*",
+    ], consecutive=True)
+    result.stdout.no_fnmatch_line("*Failing test case*")
+
+
+# -- async duplicates running concurrently ------------------------------------------------
+async def check_then_append(event: Any, context: Any) -> None:
+    import asyncio
+
+    if {"order": event["order"]} not in LEDGER:  # the check ...
+        await asyncio.sleep(0)  # ... an await (a database call, say) ...
+        LEDGER.append({"order": event["order"]})  # ... then the write: a race
+
+
+async def check_and_append(event: Any, context: Any) -> None:
+    import asyncio
+
+    await asyncio.sleep(0)
+    if {"order": event["order"]} not in LEDGER:  # check and write with no await between
+        LEDGER.append({"order": event["order"]})
+    await asyncio.sleep(0)
+
+
+def test_sequential_duplicates_miss_the_race() -> None:
+    assert_idempotent(check_then_append, {"order": 1}, state=ledger, reset=LEDGER.clear, deliveries=3)
+
+
+def test_concurrent_duplicates_find_a_check_then_write_race_and_shrink_the_schedule() -> None:
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(check_then_append, ORDERS, state=ledger, reset=LEDGER.clear, new_environments=False)
+    err = info.value
+    assert err.history == DeliveryHistory((Duplicate(concurrent=True),))
+    text = str(err)
+    assert "one duplicate delivery running concurrently" in text
+    assert "interleaved at await points:" in text
+    assert f"schedule={err.schedule!r}" in text and 1 in err.schedule
+    assert "two deliveries of the same event ran at once" in text
+    # The reproduction line replays it; without the switch, it passes.
+    with pytest.raises(NotIdempotentError):
+        assert_idempotent(check_then_append, {"order": 0}, state=ledger, reset=LEDGER.clear,
+                          history=DeliveryHistory((Duplicate(concurrent=True),)), schedule=err.schedule)
+    assert_idempotent(check_then_append, {"order": 0}, state=ledger, reset=LEDGER.clear,
+                      history=DeliveryHistory((Duplicate(concurrent=True),)), schedule=())
+
+
+def test_concurrent_duplicates_pass_an_atomic_check_and_write() -> None:
+    check_idempotent(check_and_append, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=50)
+
+
+def test_interleaving_is_deterministic_and_follows_the_schedule() -> None:
+    import asyncio
+
+    from pytest_lambda_async._interleave import interleave
+
+    log: list[str] = []
+
+    async def worker(name: str) -> str:
+        for i in range(2):
+            log.append(f"{name}{i}")
+            await asyncio.sleep(0)
+        return name
+
+    for schedule, expected in (((), ["A0", "A1", "B0", "B1"]), ((1,), ["B0", "B1", "A0", "A1"]),
+                               ((0, 1, 1), ["A0", "B0", "A1", "B1"]), ((0, 1, 0), ["A0", "B0", "B1", "A1"])):
+        log.clear()
+        results, _ = asyncio.run(interleave([worker("A"), worker("B")], schedule))
+        assert results == ["A", "B"] and log == expected
+
+
+def test_the_report_stays_under_40_lines_for_the_longest_history() -> None:
+    from pytest_lambda_async.strategies import FunctionError
+
+    def counts_everything(event: Any, context: Any) -> None:
+        for key in event["keys"]:
+            LEDGER.append({"order": key})
+        print("\n".join(f"log line {i}" for i in range(10)))
+
+    def state() -> dict[str, int]:
+        return {str(e["order"]): sum(1 for x in LEDGER if x == e) for e in LEDGER}
+
+    history = DeliveryHistory((FunctionError(1), FunctionError(2), Duplicate(), Duplicate()))
+    event = {"keys": list(range(40)), "padding": "x" * 2000}
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(counts_everything, event, state=state, reset=LEDGER.clear, history=history,
+                          new_environment=True)
+    lines = str(info.value).splitlines()
+    assert len(lines) < 40
+    assert any(line.strip().startswith("… ") and "more differences" in line for line in lines)
+    assert any("more lines" in line for line in lines)  # the timeline was cut, not the verdict
+    assert lines[-1].endswith("idempotency.md") or "idempotency.md" in lines[-2]
