@@ -128,7 +128,7 @@ class _Delivery:
 
     request_id: str
     function: LambdaFunction
-    event: Any
+    body: bytes | str  # the event as the service keeps it: serialised (INV-6)
     enqueued_at: _dt.datetime
     duplicate: bool
     parent: str | None = None
@@ -141,6 +141,22 @@ class _Delivery:
     # invocations per function along the chain, this one included (LOOP-1); None: the chain's first
     lineage: dict[str, int] | None = None
     trace_header: str | None = None  # what its attempts see as _X_AMZN_TRACE_ID
+    fresh: Any = _UNSET  # a decoded copy no handler has seen yet (saves one decode)
+
+    def take_event(self) -> Any:
+        """The event for one attempt, decoded afresh: the service stores the serialised event and
+        each attempt deserialises it, so a handler that changes its ``event`` changes nothing a
+        retry, a duplicate or a destination record sees."""
+        fresh = self.fresh
+        if fresh is _UNSET:
+            return _decode_body(self.body)
+        self.fresh = _UNSET
+        return fresh
+
+    @property
+    def event(self) -> Any:
+        """The event as it was accepted (for records and DLQ messages)."""
+        return _decode_body(self.body)
 
 
 class _SuspendedWork:
@@ -532,7 +548,11 @@ class LambdaInvoker:
             msg = (_aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
                    else _aws.sync_payload_too_large_message(size))
             raise RequestEntityTooLargeException(msg)
-        event = _decode_body(body)
+        fresh = _UNSET  # JSON made by _encode_body is valid as made: decoded when an attempt needs it
+        if isinstance(payload, (bytes, bytearray, memoryview, str)):
+            fresh = _decode_body(body)  # a raw body must be JSON (INV-20)
+            if invocation_type == "Event":
+                fresh = _UNSET  # queued: keeping both copies would double a queued event's memory
         if client_context is not None:
             _check_client_context(client_context)
         if invocation_type == "DryRun":
@@ -546,9 +566,9 @@ class LambdaInvoker:
             if known is not None:
                 _parent, parent_function = known.request_id, known.function.name
         if invocation_type == "Event":
-            return self._enqueue(fn, event, duplicates=duplicates, parent=_parent, parent_function=parent_function,
+            return self._enqueue(fn, body, duplicates=duplicates, parent=_parent, parent_function=parent_function,
                                  chain=chain)
-        return self._invoke_sync(fn, event, log_type=log_type, parent=_parent, parent_function=parent_function,
+        return self._invoke_sync(fn, body, fresh, log_type=log_type, parent=_parent, parent_function=parent_function,
                                  chain=chain)
 
     def _attempt_in_segment(self, segment: str | None) -> _Delivery | None:
@@ -582,7 +602,7 @@ class LambdaInvoker:
             return ""
         return f"  from {parent_function + ' ' if parent_function else ''}req {_short(parent)}"
 
-    def _enqueue(self, fn: LambdaFunction, event: Any, *, duplicates: int = 0,
+    def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
                  chain: _Chain | None = None) -> InvokeResult:
         with self._lock:
@@ -592,7 +612,7 @@ class LambdaInvoker:
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
                 self._count_recursion(fn, request_id, "Event  -> 202, then stopped: recursive loop"
                                       + self._from(parent, parent_function))
-                d = _Delivery(request_id, fn, event, now, duplicate=False, parent=parent,
+                d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage)
                 self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
                 return InvokeResult(202, request_id)
@@ -603,7 +623,7 @@ class LambdaInvoker:
                       + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
                       + (self._from(parent, parent_function) if parent else ""))
             for copy in range(1 + extra):
-                self._push(now, _Delivery(request_id, fn, event, now, duplicate=copy > 0, parent=parent,
+                self._push(now, _Delivery(request_id, fn, body, now, duplicate=copy > 0, parent=parent,
                                           parent_function=parent_function, trace_root=root, lineage=lineage))
             return InvokeResult(202, request_id)
 
@@ -613,7 +633,7 @@ class LambdaInvoker:
         self._log(self._clock.now, "loop", fn.name, request_id,
                   f"{text} (more than {_aws.RECURSION_LIMIT} invocations of {fn.name} in one chain, LOOP-1; {metric})")
 
-    def _invoke_sync(self, fn: LambdaFunction, event: Any, *, log_type: str, parent: str | None,
+    def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
                      chain: _Chain | None = None) -> InvokeResult:
         request_id = self._new_request_id()
@@ -633,8 +653,8 @@ class LambdaInvoker:
                                  invocation_type="RequestResponse", count=False)
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
         self._log(now, "invoke", fn.name, request_id, "RequestResponse" + self._from(parent, parent_function))
-        delivery = _Delivery(request_id, fn, event, now, duplicate=False, parent=parent,
-                             parent_function=parent_function, trace_root=root, lineage=lineage)
+        delivery = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
+                             parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh)
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
@@ -805,6 +825,7 @@ class LambdaInvoker:
             log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
         )
+        event = d.take_event()
         injected = fn._fail_next.pop(0) if fn._fail_next else _UNSET
         if injected is not _UNSET:
             err = injected or InjectedFunctionError(
@@ -816,7 +837,7 @@ class LambdaInvoker:
             loop = self._loop_for(fn)
 
             def call() -> Any:
-                return loop.run_until_complete(fn.handler(d.event, context))
+                return loop.run_until_complete(fn.handler(event, context))
         elif CURRENT_LOOP_ON_MAIN_THREAD:
             loop = self._loop_for(fn)
 
@@ -825,13 +846,13 @@ class LambdaInvoker:
                 # gives one loop per environment, kept across requests (PY-4).
                 asyncio.set_event_loop(loop)
                 try:
-                    return fn.handler(d.event, context)
+                    return fn.handler(event, context)
                 finally:
                     asyncio.set_event_loop(None)
         else:
 
             def call() -> Any:
-                return fn.handler(d.event, context)
+                return fn.handler(event, context)
 
         window = None
         if self.await_check != "off" and injected is _UNSET:
@@ -1025,7 +1046,7 @@ class LambdaInvoker:
                                     eventbridge_source=self.eventbridge_source)
             self.sinks.deliver(message)
             self._log(now, "route", d.function.name, d.request_id, f"{label} -> lambda:{dest.resource}")
-            self._enqueue(target, payload, parent=d.request_id, parent_function=d.function.name,
+            self._enqueue(target, json.dumps(payload), parent=d.request_id, parent_function=d.function.name,
                           chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
                           if d.trace_root else None)  # DST-7
             return

@@ -140,6 +140,28 @@ def test_payload_that_is_not_json_INV_20(inv: LambdaInvoker) -> None:
     assert [a.outcome for a in inv.run()] == ["success"]
 
 
+@pytest.mark.parametrize("payload", [{"items": [1, 2]}, b'{"items": [1, 2]}', '{"items": [1, 2]}'])
+def test_each_attempt_gets_the_event_as_sent_Q_2_RET_1(inv: LambdaInvoker, payload: object) -> None:
+    """The service keeps the serialised event: a handler that changes its ``event`` (pops a key,
+    appends to a list) changes nothing its retry, a duplicate or the on-failure record sees."""
+    seen: list[object] = []
+
+    def consumes(event: dict[str, list[int]], context: object) -> None:
+        seen.append(list(event["items"]))
+        event["items"].append(3)
+        del event["items"]
+        raise RuntimeError("failed after changing the event")
+
+    inv.register("w", consumes, on_failure="arn:aws:sqs:us-east-1:123456789012:failed")
+    inv.invoke("w", payload, invocation_type="Event", duplicates=1)
+    inv.run()
+    assert seen == [[1, 2]] * 6  # two deliveries, three attempts each
+    [first, second] = inv.records("arn:aws:sqs:us-east-1:123456789012:failed")
+    assert first["requestPayload"] == second["requestPayload"] == {"items": [1, 2]}
+    assert inv.invoke("w", payload).function_error == "Unhandled"  # a sync call decodes its own copy
+    assert seen[-1] == [1, 2]
+
+
 def test_async_payload_limit_1_mb_and_legacy_256_kb_INV_18_INV_21() -> None:
     big = b'"' + b"x" * (1024 * 1024) + b'"'
     with LambdaInvoker() as inv:
