@@ -374,17 +374,18 @@ RECURSIVE_LOOP_VALUES: Final = ("Terminate", "Allow")  # LOOP-3, PutFunctionRecu
 RECURSIVE_LOOP_METRIC: Final = "RecursiveInvocationsDropped"
 
 
-def trace_root(request_id: str) -> str:
-    """An X-Ray root id, ``1-<8 hex>-<24 hex>``, for a chain that starts with this request.
+def trace_ids(request_id: str) -> tuple[str, str]:
+    """(X-Ray root id ``1-<8 hex>-<24 hex>``, 16-hex ``Parent`` segment id) for an invocation.
 
-    X-Ray puts the request's epoch time in the first 8 hex digits; here they come from
-    the request id too (unique, deterministic, and cheap: this runs once per invocation)."""
-    return f"1-{request_id[:8]}-{request_id[9:13]}{request_id[14:18]}{request_id[19:23]}{request_id[24:36]}"
+    X-Ray puts the request's epoch time in the root's first 8 hex digits; here both come from
+    the random request id (unique, deterministic, and cheap: this runs once per invocation)."""
+    digits = request_id.replace("-", "")
+    return f"1-{digits[:8]}-{digits[8:]}", digits[:16]
 
 
 def trace_segment(request_id: str) -> str:
-    """The 16-hex ``Parent`` segment id of an invocation's attempts (from its random request id)."""
-    return request_id[:8] + request_id[9:13] + request_id[14:18]
+    """The ``Parent`` segment id of an invocation's attempts."""
+    return trace_ids(request_id)[1]
 
 
 def lineage_key(function_arn: str) -> str:

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from . import _aws
 from ._clock import VirtualClock, real_monotonic
@@ -615,7 +615,7 @@ class LambdaInvoker:
                 d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage)
                 self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
-                return InvokeResult(202, request_id)
+                return _accepted(request_id)
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
@@ -625,7 +625,7 @@ class LambdaInvoker:
             for copy in range(1 + extra):
                 self._push(now, _Delivery(request_id, fn, body, now, duplicate=copy > 0, parent=parent,
                                           parent_function=parent_function, trace_root=root, lineage=lineage))
-            return InvokeResult(202, request_id)
+            return _accepted(request_id)
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
         metric = _aws.RECURSIVE_LOOP_METRIC
@@ -819,8 +819,8 @@ class LambdaInvoker:
         d.attempts += 1
         start = self._clock.now
         deadline = start + _dt.timedelta(seconds=fn.timeout)
-        context = LambdaContext(
-            function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=fn.memory_size,
+        context = LambdaContext.for_attempt(
+            function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
             log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
@@ -889,9 +889,9 @@ class LambdaInvoker:
         fn = d.function
         header = d.trace_header
         if header is None:  # built once per delivery: its retries run in the same segment
-            segment = _aws.trace_segment(d.request_id)
+            root, segment = _aws.trace_ids(d.request_id)
             if d.trace_root is None:  # the first invocation of a chain (its lineage: this function once)
-                d.trace_root = _aws.trace_root(d.request_id)
+                d.trace_root = root
                 key = self._lineage_keys.get(fn.name) or self._lineage_key(fn)
                 header = f"Root={d.trace_root};Parent={segment};Sampled=0;Lineage={key}:1"  # trace_header's format
             else:
@@ -1013,7 +1013,9 @@ class LambdaInvoker:
             self._send(d, fn.dead_letter, "dead_letter", d.event, success=False)
 
     def _terminal(self, d: _Delivery, condition: _aws.Condition) -> None:
-        self.outcomes.append(TerminalOutcome(d.request_id, d.function.name, condition, self._clock.now, d.attempts))
+        self.outcomes.append(_frozen(TerminalOutcome, {
+            "request_id": d.request_id, "function": d.function.name, "condition": condition,
+            "at": self._clock.now, "attempts": d.attempts}))
 
     def _record(self, d: _Delivery, condition: _aws.Condition) -> dict[str, Any]:
         response = None
@@ -1125,13 +1127,21 @@ class LambdaInvoker:
         number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
         self._attempt_numbers[request_id] = number
         logs = tuple(execution.logs) if execution is not None else ()
-        attempt = Attempt(request_id, fn.name, number, at or self._clock.now, outcome, error, duplicate,
-                          invocation_type, execution.function_error if execution else None,
-                          execution.payload if execution else None, logs, fn.environment)
+        attempt = _frozen(Attempt, {
+            "request_id": request_id, "function": fn.name, "number": number, "at": at or self._clock.now,
+            "outcome": outcome, "error": error, "duplicate": duplicate, "invocation_type": invocation_type,
+            "function_error": execution.function_error if execution else None,
+            "response": execution.payload if execution else None, "logs": logs, "environment": fn.environment})
         self.attempts.append(attempt)
         if outcome != "throttled":
             text = f"#{number}  {outcome}" + (f"  {error}" if error else "") + ("  duplicate delivery" if duplicate else "")
             self._log(attempt.at, "attempt", fn.name, request_id, text, (*notes, *logs))
+
+
+def _accepted(request_id: str) -> InvokeResult:
+    """202 for a queued event (INV-11)."""
+    return _frozen(InvokeResult, {"status_code": 202, "request_id": request_id, "payload": None,
+                                  "function_error": None, "executed_version": None, "log_result": None})
 
 
 def _encode_body(payload: Any) -> bytes | str:
@@ -1172,6 +1182,18 @@ def _check_client_context(value: str) -> None:
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+_T = TypeVar("_T")
+
+
+def _frozen(cls: type[_T], values: dict[str, Any]) -> _T:
+    """A frozen dataclass built from every one of its fields, without its ``__init__``.
+
+    A frozen ``__init__`` sets each field through ``object.__setattr__``; for the records made
+    once per invocation and per attempt that was the costliest step of the hot path.
+    ``values`` must name every field (tests/test_engine.py checks each use)."""
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    return obj
 _ENV_DATA: Any = getattr(os.environ, "_data", None)
 
 

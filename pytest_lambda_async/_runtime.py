@@ -82,6 +82,29 @@ class LambdaContext:
         self._deadline = deadline if deadline is not None else start + _dt.timedelta(seconds=timeout)
         self._log_sink = log_sink
 
+    @classmethod
+    def for_attempt(
+        cls,
+        *,
+        function_name: str,
+        invoked_function_arn: str,
+        memory_limit_in_mb: str,
+        aws_request_id: str,
+        log_stream_name: str,
+        deadline: _dt.datetime,
+        now: Callable[[], _dt.datetime],
+        log_sink: Callable[[str], None] | None,
+    ) -> LambdaContext:
+        """The context of one invoker attempt: the same attributes as ``__init__`` gives,
+        with every value already known (built once per attempt, so without its defaulting)."""
+        context = cls.__new__(cls)
+        context.__dict__.update(
+            function_name=function_name, function_version=_aws.LATEST, invoked_function_arn=invoked_function_arn,
+            memory_limit_in_mb=memory_limit_in_mb, aws_request_id=aws_request_id,
+            log_group_name=f"/aws/lambda/{function_name}", _now=now, log_stream_name=log_stream_name,
+            identity=CognitoIdentity(), client_context=None, tenant_id=None, _deadline=deadline, _log_sink=log_sink)
+        return context
+
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds until the attempt times out, never below 0."""
         left = (self._deadline - self._now()).total_seconds()

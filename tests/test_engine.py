@@ -713,3 +713,16 @@ def test_records_are_fresh_copies(inv: LambdaInvoker) -> None:
     inv.records(SQS_OK)[0]["requestPayload"]["k"].append(2)
     assert inv.records(SQS_OK)[0]["requestPayload"] == {"k": [1]}
     assert json.loads(inv.deliveries(SQS_OK)[0].wire_body)["version"] == "1.0"
+
+
+def test_records_built_on_the_hot_path_have_every_field(inv: LambdaInvoker) -> None:
+    """Attempt, TerminalOutcome and a 202 InvokeResult are built without their __init__ (speed):
+    each must still carry exactly its declared fields, and compare equal to a normal one."""
+    from dataclasses import fields, replace
+
+    inv.register("w", ok)
+    accepted = inv.invoke("w", {}, invocation_type="Event")
+    inv.run()
+    for record in (accepted, inv.attempts[0], inv.outcomes[0]):
+        assert set(vars(record)) == {f.name for f in fields(record)}  # type: ignore[arg-type]
+        assert replace(record) == record  # type: ignore[type-var]
