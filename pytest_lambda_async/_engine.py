@@ -412,6 +412,7 @@ class LambdaInvoker:
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._lineage_keys: dict[str, str] = {}
+        self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
 
     # -- lifecycle -------------------------------------------------------------
@@ -818,7 +819,10 @@ class LambdaInvoker:
         fn = d.function
         d.attempts += 1
         start = self._clock.now
-        deadline = start + _dt.timedelta(seconds=fn.timeout)
+        timeout = self._timeouts.get(fn.timeout)
+        if timeout is None:
+            timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
+        deadline = start + timeout
         context = LambdaContext.for_attempt(
             function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
@@ -840,15 +844,16 @@ class LambdaInvoker:
                 return loop.run_until_complete(fn.handler(event, context))
         elif CURRENT_LOOP_ON_MAIN_THREAD:
             loop = self._loop_for(fn)
+            policy = asyncio.get_event_loop_policy()
 
             def call() -> Any:
                 # Lambda calls handlers on its main thread, where asyncio.get_event_loop()
                 # gives one loop per environment, kept across requests (PY-4).
-                asyncio.set_event_loop(loop)
+                policy.set_event_loop(loop)
                 try:
                     return fn.handler(event, context)
                 finally:
-                    asyncio.set_event_loop(None)
+                    policy.set_event_loop(None)
         else:
 
             def call() -> Any:
@@ -1117,7 +1122,7 @@ class LambdaInvoker:
 
     def _log(self, at: _dt.datetime, kind: str, function: str, request_id: str, text: str,
              logs: tuple[str, ...] = ()) -> None:
-        self._timeline.append(TimelineEntry(at, kind, function, request_id, text, logs))
+        self._timeline.append(_new_tuple(TimelineEntry, (at, kind, function, request_id, text, logs)))
 
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
                         duplicate: bool, invocation_type: _aws.InvocationType = "Event", count: bool = True,
@@ -1183,6 +1188,7 @@ def _check_client_context(value: str) -> None:
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
 _T = TypeVar("_T")
+_new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per timeline line)
 
 
 def _frozen(cls: type[_T], values: dict[str, Any]) -> _T:
