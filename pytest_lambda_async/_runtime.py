@@ -163,7 +163,14 @@ class _Tee(io.TextIOBase):
         return self._original.write(s)  # type: ignore[no-any-return]
 
     def flush(self) -> None:
-        self._original.flush()
+        if not getattr(self._original, "closed", False):
+            self._original.flush()
+
+    def close(self) -> None:
+        # io.IOBase closes (and so flushes) an object when it is garbage collected. The stream
+        # this tee wraps belongs to whoever set sys.stdout (pytest's capture may have closed it
+        # since): leave it alone, or the flush raises in __del__ as an unraisable exception.
+        pass
 
     def isatty(self) -> bool:
         return False

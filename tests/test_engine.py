@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import freezegun
@@ -724,5 +725,19 @@ def test_records_built_on_the_hot_path_have_every_field(inv: LambdaInvoker) -> N
     accepted = inv.invoke("w", {}, invocation_type="Event")
     inv.run()
     for record in (accepted, inv.attempts[0], inv.outcomes[0]):
-        assert set(vars(record)) == {f.name for f in fields(record)}  # type: ignore[arg-type]
-        assert replace(record) == record  # type: ignore[type-var]
+        assert set(vars(record)) == {f.name for f in fields(record)}
+        assert replace(record) == record
+
+
+def test_stdout_tee_leaves_the_stream_it_wraps_alone(tmp_path: Path) -> None:
+    """The tee an attempt prints through may be garbage collected after pytest's capture closed the
+    stream it wraps: io.IOBase then calls close(), which must not flush (or close) that stream, or
+    the ValueError lands as an unraisable exception (an error under -W error -X dev, as tox runs)."""
+    from pytest_lambda_async._runtime import _LogCapture, _Tee
+
+    with open(tmp_path / "out.txt", "w") as stream:
+        tee = _Tee(stream, _LogCapture())
+        tee.close()
+        assert not stream.closed
+    tee.flush()  # the wrapped stream is closed now: nothing to flush
+    tee.close()
