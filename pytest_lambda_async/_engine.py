@@ -141,6 +141,7 @@ class _Delivery:
     # invocations per function along the chain, this one included (LOOP-1); None: the chain's first
     lineage: dict[str, int] | None = None
     trace_header: str | None = None  # what its attempts see as _X_AMZN_TRACE_ID
+    invoked_arn: str | None = None  # context.invoked_function_arn when not the function's own ARN (PY-3)
     fresh: Any = _UNSET  # a decoded copy no handler has seen yet (saves one decode)
 
     def take_event(self) -> Any:
@@ -408,7 +409,9 @@ class LambdaInvoker:
         self._lock = threading.RLock()
         self._capture: Any = None
         self._closed = False
-        self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
+        # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
+        # function is registered, the only change that can alter a resolution (no versions or aliases here)
+        self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._lineage_keys: dict[str, str] = {}
@@ -479,6 +482,7 @@ class LambdaInvoker:
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
                      timeout=timeout, memory_size=memory_size, reserved_concurrency=reserved_concurrency)
         self._functions[name] = fn
+        self._routes.clear()
         return fn
 
     def function(self, name: str) -> LambdaFunction:
@@ -516,13 +520,16 @@ class LambdaInvoker:
         duplicates: int = 0,
         _parent: str | None = None,
         _trace: str | None = None,
+        _region: str | None = None,
     ) -> InvokeResult:
         """Invoke a function as the Invoke API does (INV-1..INV-24).
 
         ``payload`` is any JSON-serialisable value, or ``bytes``/``str`` taken
         as the raw request body.  ``Event`` queues the event (plus
         ``duplicates`` extra deliveries with the same request id) and answers
-        202; ``RequestResponse`` runs it now; ``DryRun`` only validates (204)."""
+        202; ``RequestResponse`` runs it now; ``DryRun`` only validates (204).
+        ``_region`` is the region of the endpoint the call was made to (a boto3 client's), which an
+        ARN must name; by default the invoker's own."""
         if invocation_type not in _aws.INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
@@ -532,16 +539,7 @@ class LambdaInvoker:
             raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
         if duplicates and invocation_type != "Event":
             raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
-        ref = self._parsed_names.get((function_name, qualifier)) if isinstance(function_name, str) else None
-        if ref is None:
-            ref = _aws.parse_function_name(function_name, qualifier)
-            if len(self._parsed_names) < 1024:
-                self._parsed_names[(function_name, qualifier)] = ref
-        fn = self._functions.get(ref.name)
-        if fn is None:
-            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
-        if ref.qualifier not in (None, _aws.LATEST):
-            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
+        fn, invoked = self._resolve(function_name, qualifier, _region)
         body = _encode_body(payload)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         limit = self.async_payload_limit if invocation_type == "Event" else _aws.SYNC_PAYLOAD_LIMIT
@@ -567,10 +565,60 @@ class LambdaInvoker:
             if known is not None:
                 _parent, parent_function = known.request_id, known.function.name
         if invocation_type == "Event":
-            return self._enqueue(fn, body, duplicates=duplicates, parent=_parent, parent_function=parent_function,
-                                 chain=chain)
+            return _accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
+                                           parent_function=parent_function, chain=chain, invoked=invoked))
         return self._invoke_sync(fn, body, fresh, log_type=log_type, parent=_parent, parent_function=parent_function,
-                                 chain=chain)
+                                 chain=chain, invoked=invoked)
+
+    def _resolve(self, function_name: str, qualifier: str | None,
+                 region: str | None) -> tuple[LambdaFunction, str | None]:
+        """The function a FunctionName (and Qualifier) names, called through an endpoint of ``region``
+        (None: the invoker's), and the ARN its context shows as invoked if not its own (INV-1, INV-5,
+        INV-22, PY-3).  Resolutions are cached until a function is registered."""
+        key = (function_name, qualifier, region)
+        try:
+            hit = self._routes.get(key)
+        except TypeError:  # an unhashable FunctionName: parse_function_name refuses it
+            hit = None
+        if hit is not None:
+            return hit
+        ref = _aws.parse_function_name(function_name, qualifier)
+        here = region or self.region
+        if ref.region is not None and ref.region != here:
+            raise _aws.region_unreachable(ref.region, here)
+        account = ref.account or self.account
+        fn = self._functions.get(ref.name)
+        if fn is None or account != self.account or ref.qualifier not in (None, _aws.LATEST):
+            raise _aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
+        # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
+        invoked = None if ref.qualifier is None and here == self.region else \
+            _aws.function_arn(fn.name, region=here, account=self.account, qualifier=ref.qualifier)
+        hit = (fn, invoked)
+        if len(self._routes) < 1024:
+            self._routes[key] = hit
+        return hit
+
+    def _routed_event(self, function_name: str, qualifier: str | None, body: bytes | str,
+                      trace: str | None, region: str | None) -> str:
+        """An ``Event`` invoke from a boto3 client (``_botocore``'s short path): the request id.
+
+        botocore has already validated the parameters against the service model, so only what the
+        service itself checks is checked here, in ``invoke``'s order: the function (INV-22), the
+        payload size (INV-18, INV-21) and that the body is JSON (INV-20)."""
+        fn, invoked = self._resolve(function_name, qualifier, region)
+        size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
+        if size > self.async_payload_limit:
+            raise RequestEntityTooLargeException(_aws.async_payload_too_large_message(size, self.async_payload_limit))
+        _check_json(body)
+        chain: _Chain | None = None
+        parent = parent_function = None
+        if trace is not None:  # made from inside an attempt (LOOP-4)
+            root, segment, lineage = _aws.parse_trace_header(trace)
+            chain = (root, segment, lineage)
+            known = self._attempt_in_segment(segment)
+            if known is not None:
+                parent, parent_function = known.request_id, known.function.name
+        return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
 
     def _attempt_in_segment(self, segment: str | None) -> _Delivery | None:
         """The running attempt whose trace a call carries: the environment holds the current
@@ -605,7 +653,8 @@ class LambdaInvoker:
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: _Chain | None = None) -> InvokeResult:
+                 chain: _Chain | None = None, invoked: str | None = None) -> str:
+        """Queue an event (INV-11): its request id."""
         with self._lock:
             request_id = self._new_request_id()
             now = self._clock.now
@@ -614,9 +663,10 @@ class LambdaInvoker:
                 self._count_recursion(fn, request_id, "Event  -> 202, then stopped: recursive loop"
                                       + self._from(parent, parent_function))
                 d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
-                              parent_function=parent_function, trace_root=root, lineage=lineage)
+                              parent_function=parent_function, trace_root=root, lineage=lineage,
+                              invoked_arn=invoked)
                 self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
-                return _accepted(request_id)
+                return request_id
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
@@ -625,8 +675,9 @@ class LambdaInvoker:
                       + (self._from(parent, parent_function) if parent else ""))
             for copy in range(1 + extra):
                 self._push(now, _Delivery(request_id, fn, body, now, duplicate=copy > 0, parent=parent,
-                                          parent_function=parent_function, trace_root=root, lineage=lineage))
-            return _accepted(request_id)
+                                          parent_function=parent_function, trace_root=root, lineage=lineage,
+                                          invoked_arn=invoked))
+            return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
         metric = _aws.RECURSIVE_LOOP_METRIC
@@ -636,7 +687,7 @@ class LambdaInvoker:
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
-                     chain: _Chain | None = None) -> InvokeResult:
+                     chain: _Chain | None = None, invoked: str | None = None) -> InvokeResult:
         request_id = self._new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
@@ -655,7 +706,8 @@ class LambdaInvoker:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
         self._log(now, "invoke", fn.name, request_id, "RequestResponse" + self._from(parent, parent_function))
         delivery = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
-                             parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh)
+                             parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
+                             invoked_arn=invoked)
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
@@ -824,7 +876,7 @@ class LambdaInvoker:
             timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
         deadline = start + timeout
         context = LambdaContext.for_attempt(
-            function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=str(fn.memory_size),
+            function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
             log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
@@ -1163,6 +1215,27 @@ def _encode_body(payload: Any) -> bytes | str:
         raise InvalidRequestContentException(
             f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
             "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
+
+
+_DECODER = json.JSONDecoder()  # json.loads without its per-call keyword handling
+
+
+def _check_json(body: bytes | str) -> None:
+    """INV-20, on the hot path: the body must be JSON (or empty); ``_decode_body``'s checks and errors."""
+    if isinstance(body, bytes):
+        if not body.strip():
+            return
+        try:
+            body = body.decode(json.detect_encoding(body), "surrogatepass")
+        except UnicodeDecodeError:
+            _decode_body(body)  # raises the INV-20 error
+            return
+    elif not body.strip():
+        return
+    try:
+        _DECODER.decode(body)
+    except json.JSONDecodeError:
+        _decode_body(body)  # raises the INV-20 error
 
 
 def _decode_body(body: bytes | str) -> Any:
