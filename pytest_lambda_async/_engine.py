@@ -674,9 +674,11 @@ class LambdaInvoker:
                       + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
                       + (self._from(parent, parent_function) if parent else ""))
             for copy in range(1 + extra):
-                self._push(now, _Delivery(request_id, fn, body, now, duplicate=copy > 0, parent=parent,
-                                          parent_function=parent_function, trace_root=root, lineage=lineage,
-                                          invoked_arn=invoked))
+                # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
+                # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
+                # lineage, trace_header, invoked_arn
+                self._push(now, _Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
+                                          parent_function, root, lineage, None, invoked))
             return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
@@ -1164,7 +1166,7 @@ class LambdaInvoker:
 
     def _new_request_id(self) -> str:
         # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
-        n = (self._rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+        n = (self._rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET
         h = f"{n:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
@@ -1217,25 +1219,35 @@ def _encode_body(payload: Any) -> bytes | str:
             "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
 
 
-_DECODER = json.JSONDecoder()  # json.loads without its per-call keyword handling
+# json.loads's own scanner and whitespace matcher, without its per-call wrapping (_check_json)
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_JSON_SPACE: Any = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
 
 
 def _check_json(body: bytes | str) -> None:
-    """INV-20, on the hot path: the body must be JSON (or empty); ``_decode_body``'s checks and errors."""
+    """INV-20 on the hot path: what ``_decode_body`` accepts (an empty body, or JSON: the steps of
+    ``json.loads``, inlined), else its error, raised by ``_decode_body`` itself."""
+    if not body or body.isspace():  # isspace() is True for exactly what strip() empties
+        return
     if isinstance(body, bytes):
-        if not body.strip():
+        first = body[0]
+        if not (0 < first < 0x80 and (len(body) == 1 or body[1])):
+            _decode_body(body)  # a BOM or UTF-16/32 (json.detect_encoding): the general path
             return
         try:
-            body = body.decode(json.detect_encoding(body), "surrogatepass")
+            text = body.decode("utf-8", "surrogatepass")  # what json.detect_encoding picks for it
         except UnicodeDecodeError:
-            _decode_body(body)  # raises the INV-20 error
+            _decode_body(body)
             return
-    elif not body.strip():
-        return
+    else:
+        text = body
     try:
-        _DECODER.decode(body)
-    except json.JSONDecodeError:
-        _decode_body(body)  # raises the INV-20 error
+        end = _SCAN(text, _JSON_SPACE(text, 0).end())[1]  # JSONDecoder.decode's steps
+    except (StopIteration, json.JSONDecodeError):
+        _decode_body(body)
+        return
+    if _JSON_SPACE(text, end).end() != len(text):  # extra data
+        _decode_body(body)
 
 
 def _decode_body(body: bytes | str) -> Any:
@@ -1260,6 +1272,9 @@ def _check_client_context(value: str) -> None:
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+# UUID version 4 and variant bits, over 128 random bits (_new_request_id)
+_UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _T = TypeVar("_T")
 _new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per timeline line)
 

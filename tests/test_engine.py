@@ -741,3 +741,36 @@ def test_stdout_tee_leaves_the_stream_it_wraps_alone(tmp_path: Path) -> None:
         assert not stream.closed
     tee.flush()  # the wrapped stream is closed now: nothing to flush
     tee.close()
+
+
+# -- the hot path's shortcuts agree with the general code ----------------------------------
+@pytest.mark.parametrize("body", [
+    b"", b"   ", b"\x0c\n", "", " \t", "\u2003", b'{"k": 1}', b" [1, 2] \n", b"null", b"7", b'"s"', '{"k": "\u00e9"}',
+    "{\"k\": 1}", b"{not json", b"{} x", b"[1,", b"\xff\xfe{\x00}\x00", b"\xef\xbb\xbf{}", "\ufeff{}",
+    '{"k": 1}'.encode("utf-16-le"), '{"k": 1}'.encode("utf-32"), b"\xc3(", b'"\xed\xa0\x80"', b"\x00{}", b"{\x00}",
+    b"NaN", b"1e999", b"\n" * 3 + b"{}", "[]\u2003",
+], ids=repr)
+def test_hot_path_json_check_accepts_and_refuses_as_the_decoder_INV_20(body: bytes | str) -> None:
+    """_check_json (the Event short path) inlines json.loads: it must accept exactly the bodies the
+    general decoder accepts, and refuse the others with the same InvalidRequestContentException."""
+    from pytest_lambda_async._engine import _check_json, _decode_body
+
+    try:
+        _decode_body(body)
+    except InvalidRequestContentException as exc:
+        with pytest.raises(InvalidRequestContentException) as fast:
+            _check_json(body)
+        assert str(fast.value) == str(exc)
+    else:
+        _check_json(body)
+
+
+def test_queued_deliveries_are_built_positionally_in_field_order() -> None:
+    """_enqueue builds each _Delivery positionally (the hot path): this pins the field order it relies on."""
+    import dataclasses
+
+    from pytest_lambda_async._engine import _Delivery
+
+    assert [f.name for f in dataclasses.fields(_Delivery)][:15] == [
+        "request_id", "function", "body", "enqueued_at", "duplicate", "parent", "function_errors", "throttles",
+        "attempts", "last", "parent_function", "trace_root", "lineage", "trace_header", "invoked_arn"]
