@@ -177,67 +177,72 @@ def _answer_event(invoker: LambdaInvoker, model: Any, params: dict[str, Any], co
     (every check the service makes, none that botocore's validation already made) with the reply
     ``_empty_invoke_response`` assembles (the same as the general path's, tests/test_boto3.py)."""
     payload: Any = api_params.get("Payload", b"")
-    if hasattr(payload, "read"):  # a file-like Payload is the request body, read once
-        payload = payload.read()
-    if payload is None:
-        payload = b""
+    if payload.__class__ is not bytes:
+        if hasattr(payload, "read"):  # a file-like Payload is the request body, read once
+            payload = payload.read()
+        if payload is None:
+            payload = b""
+        elif not isinstance(payload, (bytes, str)):
+            payload = bytes(payload)
     headers = params.get("headers")
     try:
         request_id = invoker._routed_event(
-            api_params["FunctionName"], api_params.get("Qualifier"),
-            payload if isinstance(payload, (bytes, str)) else bytes(payload),
+            api_params["FunctionName"], api_params.get("Qualifier"), payload,
             headers.get("X-Amzn-Trace-Id") if headers else None, context.get("client_region"))
     except LambdaServiceError as exc:
         return _parse(model, params.get("url", ""), _error_reply(exc, invoker))
-    return _empty_invoke_response(params.get("url", ""), _Reply(202, request_id))
+    return _empty_reply(params.get("url", ""), 202, request_id)
 
 
 def _empty_invoke_response(url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
     """An empty 202/204 Invoke reply: exactly what ``_parse`` builds for it, assembled directly
-    (tests/test_boto3.py checks the two agree); the HTTP response's headers are built on first use."""
-    _, _, StreamingBody = _botocore_classes()
-    headers = {"x-amzn-requestid": reply.request_id, "content-type": "application/json", "content-length": "0"}
-    return _lazy_response_class()(url, reply.status, headers), {
-        "ResponseMetadata": {"RequestId": reply.request_id, "HTTPStatusCode": reply.status,
+    (tests/test_boto3.py checks the two agree)."""
+    return _empty_reply(url, reply.status, reply.request_id)
+
+
+def _empty_reply(url: str, status: int, request_id: str) -> tuple[Any, dict[str, Any]]:
+    response_class, streaming_body = _EMPTY_REPLY_CLASSES or _empty_reply_classes()
+    headers = {"x-amzn-requestid": request_id, "content-type": "application/json", "content-length": "0"}
+    return response_class(url, status, headers), {
+        "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": status,
                              "HTTPHeaders": headers, "RetryAttempts": 0},
-        "StatusCode": reply.status,
-        "Payload": StreamingBody(io.BytesIO(b""), 0),
+        "StatusCode": status,
+        "Payload": streaming_body(io.BytesIO(), 0),
     }
 
 
-_lazy_response: Any = None
+_EMPTY_REPLY_CLASSES: tuple[Any, Any] | None = None
 
 
-def _lazy_response_class() -> Any:
-    """An ``AWSResponse`` with an empty body whose ``HeadersDict`` is built when first read
-    (botocore itself reads only ``status_code`` of a reply a ``before-call`` handler gives)."""
-    global _lazy_response
-    cls = _lazy_response
-    if cls is None:
-        AWSResponse, HeadersDict, _ = _botocore_classes()
+def _empty_reply_classes() -> tuple[Any, Any]:
+    """(an ``AWSResponse`` with an empty body whose ``HeadersDict`` is built when first read,
+    ``StreamingBody``): botocore itself reads only the ``status_code`` of a reply that a
+    ``before-call`` handler gives, so most replies never need their headers dict."""
+    global _EMPTY_REPLY_CLASSES
+    AWSResponse, HeadersDict, StreamingBody = _botocore_classes()
 
-        class _EmptyResponse(AWSResponse):  # type: ignore[misc,valid-type]
-            def __init__(self, url: str, status_code: int, headers: dict[str, str]) -> None:
-                # AWSResponse.__init__'s attributes, but the headers kept as given for now
-                self.url = url
-                self.status_code = status_code
-                self._given_headers = headers
-                self.raw = _EMPTY_RAW
-                self._content = None
+    class _EmptyResponse(AWSResponse):  # type: ignore[misc,valid-type]
+        def __init__(self, url: str, status_code: int, headers: dict[str, str]) -> None:
+            # AWSResponse.__init__'s attributes, with the headers kept as given for now
+            self.url = url
+            self.status_code = status_code
+            self._given_headers = headers
+            self.raw = _EMPTY_RAW
+            self._content = None
 
-            @property
-            def headers(self) -> Any:
-                built = self.__dict__.get("_headers")
-                if built is None:
-                    built = self._headers = HeadersDict(self._given_headers)
-                return built
+        @property
+        def headers(self) -> Any:
+            built = self.__dict__.get("_headers")
+            if built is None:
+                built = self._headers = HeadersDict(self._given_headers)
+            return built
 
-            @headers.setter
-            def headers(self, value: Any) -> None:
-                self._headers = value
+        @headers.setter
+        def headers(self, value: Any) -> None:
+            self._headers = value
 
-        cls = _lazy_response = _EmptyResponse
-    return cls
+    _EMPTY_REPLY_CLASSES = (_EmptyResponse, StreamingBody)
+    return _EMPTY_REPLY_CLASSES
 
 
 def _snake(name: str) -> str:

@@ -670,9 +670,12 @@ class LambdaInvoker:
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # at-least-once, even without errors
-            self._log(now, "invoke", fn.name, request_id, "Event  -> 202, queued"
-                      + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
-                      + (self._from(parent, parent_function) if parent else ""))
+            text = "Event  -> 202, queued"
+            if extra:
+                text += f" (+{extra} duplicate{'s' if extra > 1 else ''})"
+            if parent:
+                text += self._from(parent, parent_function)
+            self._timeline.append(_new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, text, ())))  # _log
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
@@ -1167,7 +1170,7 @@ class LambdaInvoker:
     def _new_request_id(self) -> str:
         # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
         n = (self._rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET
-        h = f"{n:032x}"
+        h = n.to_bytes(16, "big").hex()  # f"{n:032x}", faster
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
