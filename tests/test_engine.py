@@ -476,6 +476,57 @@ def test_context_attributes_PY_3(inv: LambdaInvoker) -> None:
     assert (seen["remaining"], seen["remaining_later"]) == (5000, 3500)
 
 
+W_ARN = "arn:aws:lambda:us-east-1:123456789012:function:w"
+
+
+def invoked_as(event: Any, context: Any) -> str:
+    return str(context.invoked_function_arn)
+
+
+@pytest.mark.parametrize("invocation_type", ["Event", "RequestResponse"])
+@pytest.mark.parametrize("name, qualifier, seen", [
+    ("w", None, W_ARN), ("w", "$LATEST", W_ARN + ":$LATEST"), ("w:$LATEST", None, W_ARN + ":$LATEST"),
+    ("123456789012:function:w", None, W_ARN), (W_ARN, None, W_ARN), (W_ARN + ":$LATEST", None, W_ARN + ":$LATEST"),
+    (W_ARN, "$LATEST", W_ARN + ":$LATEST"),
+])
+def test_invoked_function_arn_is_qualified_only_when_the_caller_qualified_PY_3(
+        inv: LambdaInvoker, name: str, qualifier: str | None, seen: str, invocation_type: str) -> None:
+    """PY-3: ``context.invoked_function_arn`` is the ARN as invoked: ``...:function:w:$LATEST``
+    when the caller gave a qualifier (``qualifier=``, ``name:qualifier`` or a qualified ARN)."""
+    inv.register("w", invoked_as)
+    result = inv.invoke(name, {}, qualifier=qualifier, invocation_type=invocation_type)  # type: ignore[arg-type]
+    if invocation_type == "Event":
+        [attempt] = inv.run()
+        assert attempt.response == seen
+    else:
+        assert result.payload == seen
+
+
+def test_an_arn_of_another_region_or_account_is_not_found_INV_22(inv: LambdaInvoker) -> None:
+    """INV-22: the invoker is the Lambda of its region and account; AWS's wording for a region."""
+    inv.register("w", ok)
+    with pytest.raises(ResourceNotFoundException) as exc:
+        inv.invoke(W_ARN.replace("us-east-1", "eu-west-1"), {}, invocation_type="Event")
+    assert exc.value.message == "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"
+    with pytest.raises(ResourceNotFoundException, match="Function not found: arn:aws:lambda:us-east-1:999999999999:"):
+        inv.invoke("999999999999:function:w", {})
+    with LambdaInvoker(region="eu-west-1", account="999999999999") as eu:
+        eu.register("w", invoked_as)
+        assert eu.invoke("arn:aws:lambda:eu-west-1:999999999999:function:w").payload == \
+            "arn:aws:lambda:eu-west-1:999999999999:function:w"
+    assert inv.pending == 0
+
+
+def test_a_name_resolves_once_the_function_is_registered_INV_22(inv: LambdaInvoker) -> None:
+    """Resolutions are cached: a miss is not, so registering afterwards makes the name work."""
+    with pytest.raises(ResourceNotFoundException):
+        inv.invoke("w", {}, invocation_type="Event")
+    inv.register("w", invoked_as)
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.invoke("w", {}, qualifier="$LATEST", invocation_type="Event")
+    assert [a.response for a in inv.run()] == [W_ARN, W_ARN + ":$LATEST"]
+
+
 def test_handlers_see_the_virtual_clock(inv: LambdaInvoker) -> None:
     seen: list[tuple[dt.datetime, float]] = []
     inv.register("w", lambda e, c: seen.append((dt.datetime.now(dt.timezone.utc), time.time())) or 1 / 0)
