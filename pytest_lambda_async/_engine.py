@@ -605,7 +605,8 @@ class LambdaInvoker:
         botocore has already validated the parameters against the service model, so only what the
         service itself checks is checked here, in ``invoke``'s order: the function (INV-22), the
         payload size (INV-18, INV-21) and that the body is JSON (INV-20)."""
-        fn, invoked = self._resolve(function_name, qualifier, region)
+        hit = self._routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
+        fn, invoked = hit if hit is not None else self._resolve(function_name, qualifier, region)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         if size > self.async_payload_limit:
             raise RequestEntityTooLargeException(_aws.async_payload_too_large_message(size, self.async_payload_limit))
