@@ -558,12 +558,8 @@ class LambdaInvoker:
             return InvokeResult(204, self._new_request_id())
         chain: _Chain | None = None
         parent_function = None
-        if _trace is not None:  # a call made from inside an attempt: botocore copied its trace (LOOP-4)
-            root, segment, lineage = _aws.parse_trace_header(_trace)
-            chain = (root, segment, lineage)
-            known = self._attempt_in_segment(segment)
-            if known is not None:
-                _parent, parent_function = known.request_id, known.function.name
+        if _trace is not None:
+            chain, _parent, parent_function = self._traced_caller(_trace, _parent)
         if invocation_type == "Event":
             return _accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
                                            parent_function=parent_function, chain=chain, invoked=invoked))
@@ -611,15 +607,19 @@ class LambdaInvoker:
         if size > self.async_payload_limit:
             raise RequestEntityTooLargeException(_aws.async_payload_too_large_message(size, self.async_payload_limit))
         _check_json(body)
-        chain: _Chain | None = None
-        parent = parent_function = None
-        if trace is not None:  # made from inside an attempt (LOOP-4)
-            root, segment, lineage = _aws.parse_trace_header(trace)
-            chain = (root, segment, lineage)
-            known = self._attempt_in_segment(segment)
-            if known is not None:
-                parent, parent_function = known.request_id, known.function.name
+        if trace is None:
+            return self._enqueue(fn, body, invoked=invoked)
+        chain, parent, parent_function = self._traced_caller(trace, None)
         return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
+
+    def _traced_caller(self, trace: str, parent: str | None) -> tuple[_Chain, str | None, str | None]:
+        """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
+        calling attempt's request id and function name, when that attempt is this invoker's)."""
+        root, segment, lineage = _aws.parse_trace_header(trace)
+        known = self._attempt_in_segment(segment)
+        if known is not None:
+            return (root, segment, lineage), known.request_id, known.function.name
+        return (root, segment, lineage), parent, None
 
     def _attempt_in_segment(self, segment: str | None) -> _Delivery | None:
         """The running attempt whose trace a call carries: the environment holds the current
