@@ -151,6 +151,8 @@ class FunctionRef:
     name: str
     qualifier: str | None
     as_given: str
+    region: str | None = None  # from a full ARN
+    account: str | None = None  # from a full or partial ARN
 
 
 def parse_function_name(value: object, qualifier: str | None = None) -> FunctionRef:
@@ -181,7 +183,8 @@ def parse_function_name(value: object, qualifier: str | None = None) -> Function
     q = qualifier if qualifier is not None else in_name
     if q is not None and not QUALIFIER_RE.match(q):
         raise InvalidParameterValueException(f"Qualifier {q!r} is not a version, an alias or $LATEST (INV-5)")
-    return FunctionRef(m.group("name"), q, value)
+    groups = m.groupdict()
+    return FunctionRef(m.group("name"), q, value, groups.get("region"), groups.get("account"))
 
 
 def check_function_name(name: object) -> str:
@@ -190,6 +193,11 @@ def check_function_name(name: object) -> str:
             f"Function name {name!r} is invalid: use 1 to 64 letters, digits, hyphens or underscores (INV-1)"
         )
     return name
+
+
+def region_unreachable(arn_region: str, here: str) -> ResourceNotFoundException:
+    """INV-22: an ARN naming another region than the endpoint's (observed AWS wording)."""
+    return ResourceNotFoundException(f"Functions from '{arn_region}' are not reachable in this region ('{here}')")
 
 
 def function_not_found(name: str, qualifier: str | None = None, *, region: str = DEFAULT_REGION,

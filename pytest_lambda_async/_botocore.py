@@ -148,13 +148,15 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
     if api_params is None or not _ACTIVE:
         return None  # another service, or no invoker: botocore goes on as usual
     invoker = _ACTIVE[-1]
+    if model.name == "Invoke" and api_params.get("InvocationType") == "Event" and _EVENT_PARAMS.issuperset(api_params):
+        return _answer_event(invoker, model, params, context, api_params)
     operation = _OPERATIONS.get(model.name)
     if operation is None:
         raise UnsupportedOperation(
             f"lambda.{_snake(model.name)} is not modelled by the invoker, and while it is active Lambda calls "
             f"never go to AWS or moto. Modelled: {', '.join(sorted(_snake(n) for n in _OPERATIONS))}. "
             "See docs/how-to/boto3-and-moto.md")
-    request = _Request(api_params, params.get("headers", {}), params.get("url", ""))
+    request = _Request(api_params, params.get("headers", {}), params.get("url", ""), context.get("client_region"))
     try:
         reply = operation(invoker, request)
     except LambdaServiceError as exc:
@@ -164,18 +166,83 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
     return _parse(model, request.url, reply)
 
 
+# An Event invoke with only these parameters takes the short path (LogType and ClientContext,
+# which the service also checks for Event, go the general way).
+_EVENT_PARAMS = frozenset({"FunctionName", "InvocationType", "Qualifier", "Payload"})
+
+
+def _answer_event(invoker: LambdaInvoker, model: Any, params: dict[str, Any], context: dict[str, Any],
+                  api_params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The hot path: ``invoke(InvocationType="Event")``, answered by ``LambdaInvoker._routed_event``
+    (every check the service makes, none that botocore's validation already made) with the reply
+    ``_empty_invoke_response`` assembles (the same as the general path's, tests/test_boto3.py)."""
+    payload: Any = api_params.get("Payload", b"")
+    if payload.__class__ is not bytes:
+        if hasattr(payload, "read"):  # a file-like Payload is the request body, read once
+            payload = payload.read()
+        if payload is None:
+            payload = b""
+        elif not isinstance(payload, (bytes, str)):
+            payload = bytes(payload)
+    headers = params.get("headers")
+    try:
+        request_id = invoker._routed_event(
+            api_params["FunctionName"], api_params.get("Qualifier"), payload,
+            headers.get("X-Amzn-Trace-Id") if headers else None, context.get("client_region"))
+    except LambdaServiceError as exc:
+        return _parse(model, params.get("url", ""), _error_reply(exc, invoker))
+    return _empty_reply(params.get("url", ""), 202, request_id)
+
+
 def _empty_invoke_response(url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
-    """The hot path (an Event invoke): exactly what ``_parse`` builds for an empty 202/204 Invoke
-    reply, assembled directly (tests/test_boto3.py checks the two agree)."""
-    AWSResponse, _, StreamingBody = _botocore_classes()
-    headers = {"x-amzn-requestid": reply.request_id, "content-type": "application/json", "content-length": "0"}
-    http = AWSResponse(url, reply.status, headers, _Raw(b""))
-    return http, {
-        "ResponseMetadata": {"RequestId": reply.request_id, "HTTPStatusCode": reply.status,
+    """An empty 202/204 Invoke reply: exactly what ``_parse`` builds for it, assembled directly
+    (tests/test_boto3.py checks the two agree)."""
+    return _empty_reply(url, reply.status, reply.request_id)
+
+
+def _empty_reply(url: str, status: int, request_id: str) -> tuple[Any, dict[str, Any]]:
+    response_class, streaming_body = _EMPTY_REPLY_CLASSES or _empty_reply_classes()
+    headers = {"x-amzn-requestid": request_id, "content-type": "application/json", "content-length": "0"}
+    return response_class(url, status, headers), {
+        "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": status,
                              "HTTPHeaders": headers, "RetryAttempts": 0},
-        "StatusCode": reply.status,
-        "Payload": StreamingBody(io.BytesIO(b""), 0),
+        "StatusCode": status,
+        "Payload": streaming_body(io.BytesIO(), 0),
     }
+
+
+_EMPTY_REPLY_CLASSES: tuple[Any, Any] | None = None
+
+
+def _empty_reply_classes() -> tuple[Any, Any]:
+    """(an ``AWSResponse`` with an empty body whose ``HeadersDict`` is built when first read,
+    ``StreamingBody``): botocore itself reads only the ``status_code`` of a reply that a
+    ``before-call`` handler gives, so most replies never need their headers dict."""
+    global _EMPTY_REPLY_CLASSES
+    AWSResponse, HeadersDict, StreamingBody = _botocore_classes()
+
+    class _EmptyResponse(AWSResponse):  # type: ignore[misc,valid-type]
+        def __init__(self, url: str, status_code: int, headers: dict[str, str]) -> None:
+            # AWSResponse.__init__'s attributes, with the headers kept as given for now
+            self.url = url
+            self.status_code = status_code
+            self._given_headers = headers
+            self.raw = _EMPTY_RAW
+            self._content = None
+
+        @property
+        def headers(self) -> Any:
+            built = self.__dict__.get("_headers")
+            if built is None:
+                built = self._headers = HeadersDict(self._given_headers)
+            return built
+
+        @headers.setter
+        def headers(self, value: Any) -> None:
+            self._headers = value
+
+    _EMPTY_REPLY_CLASSES = (_EmptyResponse, StreamingBody)
+    return _EMPTY_REPLY_CLASSES
 
 
 def _snake(name: str) -> str:
@@ -187,6 +254,7 @@ class _Request:
     params: dict[str, Any]  # as the caller gave them (validated by botocore)
     headers: Any  # the serialised request's headers (X-Amzn-Trace-Id, LOOP-4)
     url: str
+    region: str | None = None  # the client's: an ARN must name it (INV-22)
 
 
 @dataclass(slots=True)
@@ -206,6 +274,9 @@ class _Raw:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
+
+
+_EMPTY_RAW = _Raw(b"")
 
 
 _parsers: dict[str, Any] = {}
@@ -282,7 +353,7 @@ def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
     result = invoker.invoke(
         p["FunctionName"], payload if isinstance(payload, (bytes, str)) else bytes(payload),
         invocation_type=invocation_type, qualifier=p.get("Qualifier"), log_type=p.get("LogType", "None"),
-        client_context=p.get("ClientContext"), **_trace_kwargs(invoker, request))
+        client_context=p.get("ClientContext"), _region=request.region, **_trace_kwargs(invoker, request))
     if invocation_type != "RequestResponse":  # INV-11, INV-12: empty body
         return _Reply(result.status_code, result.request_id)
     headers = {"X-Amz-Executed-Version": result.executed_version or _aws.LATEST}  # INV-15
@@ -310,7 +381,7 @@ def _invoke_async(invoker: LambdaInvoker, request: _Request) -> _Reply:
     if hasattr(body, "read"):
         body = body.read()
     result = invoker.invoke(p["FunctionName"], body if isinstance(body, (bytes, str)) else bytes(body),
-                            invocation_type="Event")
+                            invocation_type="Event", _region=request.region)
     return _Reply(202, result.request_id, body=json.dumps({"Status": 202}).encode())
 
 
@@ -330,11 +401,7 @@ _configs: weakref.WeakKeyDictionary[LambdaFunction, _ConfigRecord] = weakref.Wea
 def _function(invoker: LambdaInvoker, request: _Request) -> LambdaFunction:
     """The function a config call names; only ``$LATEST`` exists here (no versions or aliases)."""
     p = request.params
-    ref = _aws.parse_function_name(p["FunctionName"], p.get("Qualifier"))
-    fn = invoker.functions.get(ref.name)
-    if fn is None or ref.qualifier not in (None, _aws.LATEST):
-        raise _aws.function_not_found(ref.name, ref.qualifier, region=invoker.region, account=invoker.account)
-    return fn
+    return invoker._resolve(p["FunctionName"], p.get("Qualifier"), request.region)[0]
 
 
 def _set_fields(fn: LambdaFunction) -> set[str]:

@@ -141,6 +141,7 @@ class _Delivery:
     # invocations per function along the chain, this one included (LOOP-1); None: the chain's first
     lineage: dict[str, int] | None = None
     trace_header: str | None = None  # what its attempts see as _X_AMZN_TRACE_ID
+    invoked_arn: str | None = None  # context.invoked_function_arn when not the function's own ARN (PY-3)
     fresh: Any = _UNSET  # a decoded copy no handler has seen yet (saves one decode)
 
     def take_event(self) -> Any:
@@ -408,7 +409,9 @@ class LambdaInvoker:
         self._lock = threading.RLock()
         self._capture: Any = None
         self._closed = False
-        self._parsed_names: dict[tuple[str, str | None], _aws.FunctionRef] = {}
+        # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
+        # function is registered, the only change that can alter a resolution (no versions or aliases here)
+        self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
         self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._lineage_keys: dict[str, str] = {}
@@ -479,6 +482,7 @@ class LambdaInvoker:
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
                      timeout=timeout, memory_size=memory_size, reserved_concurrency=reserved_concurrency)
         self._functions[name] = fn
+        self._routes.clear()
         return fn
 
     def function(self, name: str) -> LambdaFunction:
@@ -516,13 +520,16 @@ class LambdaInvoker:
         duplicates: int = 0,
         _parent: str | None = None,
         _trace: str | None = None,
+        _region: str | None = None,
     ) -> InvokeResult:
         """Invoke a function as the Invoke API does (INV-1..INV-24).
 
         ``payload`` is any JSON-serialisable value, or ``bytes``/``str`` taken
         as the raw request body.  ``Event`` queues the event (plus
         ``duplicates`` extra deliveries with the same request id) and answers
-        202; ``RequestResponse`` runs it now; ``DryRun`` only validates (204)."""
+        202; ``RequestResponse`` runs it now; ``DryRun`` only validates (204).
+        ``_region`` is the region of the endpoint the call was made to (a boto3 client's), which an
+        ARN must name; by default the invoker's own."""
         if invocation_type not in _aws.INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
@@ -532,16 +539,7 @@ class LambdaInvoker:
             raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
         if duplicates and invocation_type != "Event":
             raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
-        ref = self._parsed_names.get((function_name, qualifier)) if isinstance(function_name, str) else None
-        if ref is None:
-            ref = _aws.parse_function_name(function_name, qualifier)
-            if len(self._parsed_names) < 1024:
-                self._parsed_names[(function_name, qualifier)] = ref
-        fn = self._functions.get(ref.name)
-        if fn is None:
-            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
-        if ref.qualifier not in (None, _aws.LATEST):
-            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
+        fn, invoked = self._resolve(function_name, qualifier, _region)
         body = _encode_body(payload)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         limit = self.async_payload_limit if invocation_type == "Event" else _aws.SYNC_PAYLOAD_LIMIT
@@ -560,17 +558,68 @@ class LambdaInvoker:
             return InvokeResult(204, self._new_request_id())
         chain: _Chain | None = None
         parent_function = None
-        if _trace is not None:  # a call made from inside an attempt: botocore copied its trace (LOOP-4)
-            root, segment, lineage = _aws.parse_trace_header(_trace)
-            chain = (root, segment, lineage)
-            known = self._attempt_in_segment(segment)
-            if known is not None:
-                _parent, parent_function = known.request_id, known.function.name
+        if _trace is not None:
+            chain, _parent, parent_function = self._traced_caller(_trace, _parent)
         if invocation_type == "Event":
-            return self._enqueue(fn, body, duplicates=duplicates, parent=_parent, parent_function=parent_function,
-                                 chain=chain)
+            return _accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
+                                           parent_function=parent_function, chain=chain, invoked=invoked))
         return self._invoke_sync(fn, body, fresh, log_type=log_type, parent=_parent, parent_function=parent_function,
-                                 chain=chain)
+                                 chain=chain, invoked=invoked)
+
+    def _resolve(self, function_name: str, qualifier: str | None,
+                 region: str | None) -> tuple[LambdaFunction, str | None]:
+        """The function a FunctionName (and Qualifier) names, called through an endpoint of ``region``
+        (None: the invoker's), and the ARN its context shows as invoked if not its own (INV-1, INV-5,
+        INV-22, PY-3).  Resolutions are cached until a function is registered."""
+        key = (function_name, qualifier, region)
+        try:
+            hit = self._routes.get(key)
+        except TypeError:  # an unhashable FunctionName: parse_function_name refuses it
+            hit = None
+        if hit is not None:
+            return hit
+        ref = _aws.parse_function_name(function_name, qualifier)
+        here = region or self.region
+        if ref.region is not None and ref.region != here:
+            raise _aws.region_unreachable(ref.region, here)
+        account = ref.account or self.account
+        fn = self._functions.get(ref.name)
+        if fn is None or account != self.account or ref.qualifier not in (None, _aws.LATEST):
+            raise _aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
+        # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
+        invoked = None if ref.qualifier is None and here == self.region else \
+            _aws.function_arn(fn.name, region=here, account=self.account, qualifier=ref.qualifier)
+        hit = (fn, invoked)
+        if len(self._routes) < 1024:
+            self._routes[key] = hit
+        return hit
+
+    def _routed_event(self, function_name: str, qualifier: str | None, body: bytes | str,
+                      trace: str | None, region: str | None) -> str:
+        """An ``Event`` invoke from a boto3 client (``_botocore``'s short path): the request id.
+
+        botocore has already validated the parameters against the service model, so only what the
+        service itself checks is checked here, in ``invoke``'s order: the function (INV-22), the
+        payload size (INV-18, INV-21) and that the body is JSON (INV-20)."""
+        hit = self._routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
+        fn, invoked = hit if hit is not None else self._resolve(function_name, qualifier, region)
+        size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
+        if size > self.async_payload_limit:
+            raise RequestEntityTooLargeException(_aws.async_payload_too_large_message(size, self.async_payload_limit))
+        _check_json(body)
+        if trace is None:
+            return self._enqueue(fn, body, invoked=invoked)
+        chain, parent, parent_function = self._traced_caller(trace, None)
+        return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
+
+    def _traced_caller(self, trace: str, parent: str | None) -> tuple[_Chain, str | None, str | None]:
+        """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
+        calling attempt's request id and function name, when that attempt is this invoker's)."""
+        root, segment, lineage = _aws.parse_trace_header(trace)
+        known = self._attempt_in_segment(segment)
+        if known is not None:
+            return (root, segment, lineage), known.request_id, known.function.name
+        return (root, segment, lineage), parent, None
 
     def _attempt_in_segment(self, segment: str | None) -> _Delivery | None:
         """The running attempt whose trace a call carries: the environment holds the current
@@ -605,7 +654,8 @@ class LambdaInvoker:
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: _Chain | None = None) -> InvokeResult:
+                 chain: _Chain | None = None, invoked: str | None = None) -> str:
+        """Queue an event (INV-11): its request id."""
         with self._lock:
             request_id = self._new_request_id()
             now = self._clock.now
@@ -614,19 +664,26 @@ class LambdaInvoker:
                 self._count_recursion(fn, request_id, "Event  -> 202, then stopped: recursive loop"
                                       + self._from(parent, parent_function))
                 d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
-                              parent_function=parent_function, trace_root=root, lineage=lineage)
+                              parent_function=parent_function, trace_root=root, lineage=lineage,
+                              invoked_arn=invoked)
                 self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
-                return _accepted(request_id)
+                return request_id
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
-            self._log(now, "invoke", fn.name, request_id, "Event  -> 202, queued"
-                      + (f" (+{extra} duplicate{'s' if extra > 1 else ''})" if extra else "")
-                      + (self._from(parent, parent_function) if parent else ""))
+            text = "Event  -> 202, queued"
+            if extra:
+                text += f" (+{extra} duplicate{'s' if extra > 1 else ''})"
+            if parent:
+                text += self._from(parent, parent_function)
+            self._timeline.append(_new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, text, ())))  # _log
             for copy in range(1 + extra):
-                self._push(now, _Delivery(request_id, fn, body, now, duplicate=copy > 0, parent=parent,
-                                          parent_function=parent_function, trace_root=root, lineage=lineage))
-            return _accepted(request_id)
+                # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
+                # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
+                # lineage, trace_header, invoked_arn
+                self._push(now, _Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
+                                          parent_function, root, lineage, None, invoked))
+            return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
         metric = _aws.RECURSIVE_LOOP_METRIC
@@ -636,7 +693,7 @@ class LambdaInvoker:
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
-                     chain: _Chain | None = None) -> InvokeResult:
+                     chain: _Chain | None = None, invoked: str | None = None) -> InvokeResult:
         request_id = self._new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
@@ -655,7 +712,8 @@ class LambdaInvoker:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
         self._log(now, "invoke", fn.name, request_id, "RequestResponse" + self._from(parent, parent_function))
         delivery = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
-                             parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh)
+                             parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
+                             invoked_arn=invoked)
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
@@ -824,7 +882,7 @@ class LambdaInvoker:
             timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
         deadline = start + timeout
         context = LambdaContext.for_attempt(
-            function_name=fn.name, invoked_function_arn=fn.arn, memory_limit_in_mb=str(fn.memory_size),
+            function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
             log_stream_name=self._log_stream(fn, start),
             log_sink=self._context_log,
@@ -1112,8 +1170,8 @@ class LambdaInvoker:
 
     def _new_request_id(self) -> str:
         # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
-        n = (self._rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
-        h = f"{n:032x}"
+        n = (self._rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET
+        h = n.to_bytes(16, "big").hex()  # f"{n:032x}", faster
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -1165,6 +1223,37 @@ def _encode_body(payload: Any) -> bytes | str:
             "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
 
 
+# json.loads's own scanner and whitespace matcher, without its per-call wrapping (_check_json)
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_JSON_SPACE: Any = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+
+
+def _check_json(body: bytes | str) -> None:
+    """INV-20 on the hot path: what ``_decode_body`` accepts (an empty body, or JSON: the steps of
+    ``json.loads``, inlined), else its error, raised by ``_decode_body`` itself."""
+    if not body or body.isspace():  # isspace() is True for exactly what strip() empties
+        return
+    if isinstance(body, bytes):
+        first = body[0]
+        if not (0 < first < 0x80 and (len(body) == 1 or body[1])):
+            _decode_body(body)  # a BOM or UTF-16/32 (json.detect_encoding): the general path
+            return
+        try:
+            text = body.decode("utf-8", "surrogatepass")  # what json.detect_encoding picks for it
+        except UnicodeDecodeError:
+            _decode_body(body)
+            return
+    else:
+        text = body
+    try:
+        end = _SCAN(text, _JSON_SPACE(text, 0).end())[1]  # JSONDecoder.decode's steps
+    except (StopIteration, json.JSONDecodeError):
+        _decode_body(body)
+        return
+    if _JSON_SPACE(text, end).end() != len(text):  # extra data
+        _decode_body(body)
+
+
 def _decode_body(body: bytes | str) -> Any:
     if not body.strip():
         return {}  # INV-6: an empty body is accepted; the handler sees {}
@@ -1187,6 +1276,9 @@ def _check_client_context(value: str) -> None:
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+# UUID version 4 and variant bits, over 128 random bits (_new_request_id)
+_UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _T = TypeVar("_T")
 _new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per timeline line)
 

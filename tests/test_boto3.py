@@ -150,6 +150,29 @@ def test_payload_forms(lambda_invoker: LambdaInvoker, payload: Any) -> None:
     assert payload_of(lambda_client.invoke(FunctionName="worker", Payload=payload))["echo"] == {"n": 1}
 
 
+@pytest.mark.parametrize("payload", [b'{"n": 1}', '{"n": 1}', bytearray(b'{"n": 1}'), io.BytesIO(b'{"n": 1}'),
+                                     io.StringIO('{"n": 1}'), b'  {"n": 1}\n', '\ufeff{"n": 1}'.encode("utf-8")],
+                         ids=["bytes", "str", "bytearray", "binary file", "text file", "whitespace", "UTF-8 BOM"])
+def test_event_payload_forms(lambda_invoker: LambdaInvoker, payload: Any) -> None:
+    """INV-6, INV-11: an Event invoke (the short path) queues the body however botocore was given it."""
+    lambda_invoker.register("worker", echo)
+    assert lambda_client.invoke(FunctionName="worker", InvocationType="Event", Payload=payload)["StatusCode"] == 202
+    [attempt] = lambda_invoker.run()
+    assert attempt.response["echo"] == {"n": 1}
+
+
+def test_oversized_event_counts_utf8_bytes(lambda_invoker: LambdaInvoker) -> None:
+    """INV-18: the limit is on the request body's bytes, so a str payload counts in UTF-8."""
+    lambda_invoker.register("worker", echo)
+    body = json.dumps({"x": "\u00e9" * (512 * 1024)}, ensure_ascii=False)  # 1 MB + 10 bytes in UTF-8
+    assert len(body) < 1024 * 1024 < len(body.encode())
+    with pytest.raises(ClientError) as exc:
+        lambda_client.invoke(FunctionName="worker", InvocationType="Event", Payload=body)
+    assert error_of(exc) == ("RequestEntityTooLargeException", 413)
+    assert f"{len(body.encode())} byte payload is too large" in str(exc.value)
+    assert lambda_invoker.pending == 0
+
+
 def test_no_payload_is_an_empty_object(lambda_invoker: LambdaInvoker) -> None:
     """INV-6: an empty body is accepted."""
     lambda_invoker.register("worker", echo)

@@ -476,6 +476,57 @@ def test_context_attributes_PY_3(inv: LambdaInvoker) -> None:
     assert (seen["remaining"], seen["remaining_later"]) == (5000, 3500)
 
 
+W_ARN = "arn:aws:lambda:us-east-1:123456789012:function:w"
+
+
+def invoked_as(event: Any, context: Any) -> str:
+    return str(context.invoked_function_arn)
+
+
+@pytest.mark.parametrize("invocation_type", ["Event", "RequestResponse"])
+@pytest.mark.parametrize("name, qualifier, seen", [
+    ("w", None, W_ARN), ("w", "$LATEST", W_ARN + ":$LATEST"), ("w:$LATEST", None, W_ARN + ":$LATEST"),
+    ("123456789012:function:w", None, W_ARN), (W_ARN, None, W_ARN), (W_ARN + ":$LATEST", None, W_ARN + ":$LATEST"),
+    (W_ARN, "$LATEST", W_ARN + ":$LATEST"),
+])
+def test_invoked_function_arn_is_qualified_only_when_the_caller_qualified_PY_3(
+        inv: LambdaInvoker, name: str, qualifier: str | None, seen: str, invocation_type: str) -> None:
+    """PY-3: ``context.invoked_function_arn`` is the ARN as invoked: ``...:function:w:$LATEST``
+    when the caller gave a qualifier (``qualifier=``, ``name:qualifier`` or a qualified ARN)."""
+    inv.register("w", invoked_as)
+    result = inv.invoke(name, {}, qualifier=qualifier, invocation_type=invocation_type)  # type: ignore[arg-type]
+    if invocation_type == "Event":
+        [attempt] = inv.run()
+        assert attempt.response == seen
+    else:
+        assert result.payload == seen
+
+
+def test_an_arn_of_another_region_or_account_is_not_found_INV_22(inv: LambdaInvoker) -> None:
+    """INV-22: the invoker is the Lambda of its region and account; AWS's wording for a region."""
+    inv.register("w", ok)
+    with pytest.raises(ResourceNotFoundException) as exc:
+        inv.invoke(W_ARN.replace("us-east-1", "eu-west-1"), {}, invocation_type="Event")
+    assert exc.value.message == "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"
+    with pytest.raises(ResourceNotFoundException, match="Function not found: arn:aws:lambda:us-east-1:999999999999:"):
+        inv.invoke("999999999999:function:w", {})
+    with LambdaInvoker(region="eu-west-1", account="999999999999") as eu:
+        eu.register("w", invoked_as)
+        assert eu.invoke("arn:aws:lambda:eu-west-1:999999999999:function:w").payload == \
+            "arn:aws:lambda:eu-west-1:999999999999:function:w"
+    assert inv.pending == 0
+
+
+def test_a_name_resolves_once_the_function_is_registered_INV_22(inv: LambdaInvoker) -> None:
+    """Resolutions are cached: a miss is not, so registering afterwards makes the name work."""
+    with pytest.raises(ResourceNotFoundException):
+        inv.invoke("w", {}, invocation_type="Event")
+    inv.register("w", invoked_as)
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.invoke("w", {}, qualifier="$LATEST", invocation_type="Event")
+    assert [a.response for a in inv.run()] == [W_ARN, W_ARN + ":$LATEST"]
+
+
 def test_handlers_see_the_virtual_clock(inv: LambdaInvoker) -> None:
     seen: list[tuple[dt.datetime, float]] = []
     inv.register("w", lambda e, c: seen.append((dt.datetime.now(dt.timezone.utc), time.time())) or 1 / 0)
@@ -741,3 +792,36 @@ def test_stdout_tee_leaves_the_stream_it_wraps_alone(tmp_path: Path) -> None:
         assert not stream.closed
     tee.flush()  # the wrapped stream is closed now: nothing to flush
     tee.close()
+
+
+# -- the hot path's shortcuts agree with the general code ----------------------------------
+@pytest.mark.parametrize("body", [
+    b"", b"   ", b"\x0c\n", "", " \t", "\u2003", b'{"k": 1}', b" [1, 2] \n", b"null", b"7", b'"s"', '{"k": "\u00e9"}',
+    "{\"k\": 1}", b"{not json", b"{} x", b"[1,", b"\xff\xfe{\x00}\x00", b"\xef\xbb\xbf{}", "\ufeff{}",
+    '{"k": 1}'.encode("utf-16-le"), '{"k": 1}'.encode("utf-32"), b"\xc3(", b'"\xed\xa0\x80"', b"\x00{}", b"{\x00}",
+    b"NaN", b"1e999", b"\n" * 3 + b"{}", "[]\u2003",
+], ids=repr)
+def test_hot_path_json_check_accepts_and_refuses_as_the_decoder_INV_20(body: bytes | str) -> None:
+    """_check_json (the Event short path) inlines json.loads: it must accept exactly the bodies the
+    general decoder accepts, and refuse the others with the same InvalidRequestContentException."""
+    from pytest_lambda_async._engine import _check_json, _decode_body
+
+    try:
+        _decode_body(body)
+    except InvalidRequestContentException as exc:
+        with pytest.raises(InvalidRequestContentException) as fast:
+            _check_json(body)
+        assert str(fast.value) == str(exc)
+    else:
+        _check_json(body)
+
+
+def test_queued_deliveries_are_built_positionally_in_field_order() -> None:
+    """_enqueue builds each _Delivery positionally (the hot path): this pins the field order it relies on."""
+    import dataclasses
+
+    from pytest_lambda_async._engine import _Delivery
+
+    assert [f.name for f in dataclasses.fields(_Delivery)][:15] == [
+        "request_id", "function", "body", "enqueued_at", "duplicate", "parent", "function_errors", "throttles",
+        "attempts", "last", "parent_function", "trace_root", "lineage", "trace_header", "invoked_arn"]
