@@ -750,15 +750,18 @@ class LambdaInvoker:
 
         def loop() -> None:
             made = 0
-            while self._queue:
-                due = self._queue[0][0]
-                if until is not None and due > until:
-                    return
-                if made >= max_attempts:
-                    raise RuntimeError(
-                        f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
-                        "do destinations invoke each other in a cycle?")
-                _, _, delivery = heapq.heappop(self._queue)
+            while True:
+                with self._lock:  # a thread the handler started may be invoking meanwhile
+                    if not self._queue:
+                        return
+                    due = self._queue[0][0]
+                    if until is not None and due > until:
+                        return
+                    if made >= max_attempts:
+                        raise RuntimeError(
+                            f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
+                            "do destinations invoke each other in a cycle?")
+                    _, _, delivery = heapq.heappop(self._queue)
                 if due > self._clock.now:
                     self._clock.advance_to(due)
                 self._deliver(delivery)
@@ -1165,8 +1168,11 @@ class LambdaInvoker:
 
     # -- internals -------------------------------------------------------------------
     def _push(self, due: _dt.datetime, d: _Delivery) -> None:
-        self._seq += 1
-        heapq.heappush(self._queue, (due, self._seq, d))
+        # Under the lock: a thread the handler started may invoke while a retry is pushed, and two
+        # equal sequence numbers would make the heap compare the deliveries themselves.
+        with self._lock:
+            self._seq += 1
+            heapq.heappush(self._queue, (due, self._seq, d))
 
     def _new_request_id(self) -> str:
         # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).

@@ -825,3 +825,46 @@ def test_queued_deliveries_are_built_positionally_in_field_order() -> None:
     assert [f.name for f in dataclasses.fields(_Delivery)][:15] == [
         "request_id", "function", "body", "enqueued_at", "duplicate", "parent", "function_errors", "throttles",
         "attempts", "last", "parent_function", "trace_root", "lineage", "trace_header", "invoked_arn"]
+
+
+def test_threads_a_handler_left_running_can_invoke_while_retries_are_queued_Q_1() -> None:
+    """A handler's un-joined thread invokes while the drain pops and pushes retries: every
+    accepted event still ends in exactly one outcome.  (The engine takes one lock for every
+    push and pop; the collision it guards against is too rare to provoke on demand here.)"""
+    workers: list[threading.Thread] = []
+    per_thread = 300
+
+    def sink(event: object, context: object) -> None:
+        return None
+
+    def spawner(event: object, context: object) -> None:
+        def fire() -> None:
+            for i in range(per_thread):
+                inv.invoke("sink", {"i": i}, invocation_type="Event")
+
+        t = threading.Thread(target=fire)
+        workers.append(t)
+        t.start()
+        raise RuntimeError("fail so that a retry is pushed while the thread invokes")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race needs interleaving
+    try:
+        with LambdaInvoker(await_check="off") as inv:
+            inv.register("sink", sink)
+            inv.register("spawner", spawner, max_retry_attempts=2)
+            for _ in range(4):
+                inv.invoke("spawner", {}, invocation_type="Event")
+            inv.run()
+            for t in workers:
+                t.join()
+            inv.run()
+            by_request: dict[str, int] = {}
+            for outcome in inv.outcomes:
+                by_request[outcome.request_id] = by_request.get(outcome.request_id, 0) + 1
+            assert len(workers) == 4 * 3
+            assert len(by_request) == 4 + 4 * 3 * per_thread
+            assert set(by_request.values()) == {1}
+            assert inv.pending == 0
+    finally:
+        sys.setswitchinterval(interval)
