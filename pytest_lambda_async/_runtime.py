@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import _aws
 from ._clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
+from .awaits import USER_CODE, file_kind
 
 if TYPE_CHECKING:
     from .awaits import AwaitWindow
@@ -137,9 +138,20 @@ def _user_frames(tb: Any) -> list[traceback.FrameSummary]:
     return frames
 
 
-def describe_exception(exc: BaseException) -> str:
+def _blamed(exc: BaseException) -> traceback.FrameSummary | None:
+    """The frame a person should look at: the innermost one in the user's own code, not in
+    botocore or the standard library (an SDK error is raised deep inside botocore); failing
+    that, the innermost frame outside this package."""
     frames = _user_frames(exc.__traceback__)
-    where = f" ({os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    for frame in reversed(frames):
+        if file_kind(frame.filename) == USER_CODE:
+            return frame
+    return frames[-1] if frames else None
+
+
+def describe_exception(exc: BaseException) -> str:
+    frame = _blamed(exc)
+    where = f" ({os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 
@@ -323,8 +335,8 @@ def execute(
 
 
 def _where(exc: BaseException) -> str:
-    frames = _user_frames(exc.__traceback__)
-    return f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    frame = _blamed(exc)
+    return f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
 
 
 def _close_awaitable(result: Any) -> None:

@@ -140,6 +140,9 @@ def _file_kind(filename: str) -> int:
     return kind
 
 
+file_kind, USER_CODE = _file_kind, _USER  # for _runtime: which frame an error line names
+
+
 _STARTER: dict[str, str] = {}
 
 

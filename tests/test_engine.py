@@ -758,6 +758,21 @@ def test_timeline_layout(inv: LambdaInvoker) -> None:
     ]
 
 
+def test_an_error_raised_inside_a_library_names_the_handler_line_that_called_it(inv: LambdaInvoker) -> None:
+    """json (the standard library) raises, but the timeline points at the user's call, and the
+    error object's stackTrace still holds every frame (PY-8)."""
+    def parse(event: Any, context: Any) -> Any:
+        return json.loads(event["body"])
+
+    inv.register("parse", parse)
+    inv.invoke("parse", {"body": "not json"}, invocation_type="Event")
+    attempt = inv.run()[0]
+    line = parse.__code__.co_firstlineno + 1
+    assert attempt.error is not None and attempt.error.endswith(f"(test_engine.py:{line})")
+    error_object = inv.invoke("parse", {"body": "not json"}).payload
+    assert any("decoder.py" in frame for frame in error_object["stackTrace"])
+
+
 def test_records_are_fresh_copies(inv: LambdaInvoker) -> None:
     inv.register("w", ok, on_success=SQS_OK)
     inv.invoke("w", {"k": [1]}, invocation_type="Event")
