@@ -14,7 +14,11 @@ handles, sent/modified timestamps, ETags and version ids.
 EventBridge ``PutEvents`` keeps nothing in moto unless a rule routes it, so
 its events show up where the rule sends them (an SQS queue, say).
 
-``reset`` puts each of those back as it was when the check started.
+``reset`` puts each of those back as it was when the check started: DynamoDB
+tables found by region, account and name (moto replaces a table object with a
+copy when it rolls back a cancelled ``TransactWriteItems``), re-created if the
+run deleted them and dropped if the run created them; S3 objects the run
+deleted or overwrote put back.
 """
 
 from __future__ import annotations
@@ -53,8 +57,13 @@ class MotoState:
     """Snapshot and restore of moto's DynamoDB, S3, SQS and SNS data."""
 
     def __init__(self) -> None:
-        self._tables = {id(t): (t, copy.deepcopy(t.items)) for t in self._each_table()}
-        self._objects = {id(b): (b, self._bucket_objects(b)) for b in self._each_bucket()}
+        # DynamoDB tables by (backend, name), i.e. by ARN, not by object: moto swaps a table
+        # object for a copy when a TransactWriteItems is cancelled (its rollback), so a kept
+        # reference would be reset while the table moto serves kept the run's writes.
+        self._tables = [(backend, name, copy.deepcopy(table), copy.deepcopy(table.items))
+                        for backend in _regional("moto.dynamodb.models", "dynamodb_backends")
+                        for name, table in list(backend.tables.items())]
+        self._objects = {id(b): (b, self._saved_objects(b)) for b in self._each_bucket()}
         self._queues = {id(q): (q, list(q._messages)) for q in self._each_queue()}
         self._topics = {id(t): (t, list(t.sent_notifications)) for t in self._each_topic()}
 
@@ -83,6 +92,15 @@ class MotoState:
     def _bucket_objects(bucket: Any) -> dict[str, bytes]:
         return {name: bucket.keys[name].value for name in list(bucket.keys.keys())}
 
+    @staticmethod
+    def _saved_objects(bucket: Any) -> dict[str, tuple[Any, bytes, Any]]:
+        """Per key: the object moto holds, its body, and a spare copy to put back if it is deleted."""
+        saved = {}
+        for name in list(bucket.keys.keys()):
+            key = bucket.keys[name]
+            saved[name] = (key, key.value, copy.deepcopy(key))  # FakeKey copies itself (its pickle support)
+        return saved
+
     # -- the snapshot
     def snapshot(self, invoker: Any = None) -> dict[str, Any]:
         state: dict[str, Any] = {}
@@ -109,14 +127,31 @@ class MotoState:
         return state
 
     def reset(self, invoker: Any = None) -> None:
-        for table, items in self._tables.values():
+        known: set[tuple[int, str]] = set()
+        for backend, name, template, items in self._tables:
+            known.add((id(backend), name))
+            table = backend.tables.get(name)
+            if table is None:  # deleted by the run: re-created as it was
+                table = backend.tables[name] = copy.deepcopy(template)
             table.items = copy.deepcopy(items)
+        for backend in _regional("moto.dynamodb.models", "dynamodb_backends"):
+            for name in [n for n in backend.tables if (id(backend), n) not in known]:
+                del backend.tables[name]  # created by the run
         for bucket, objects in self._objects.values():
             for name in list(bucket.keys.keys()):
                 if name not in objects:
                     bucket.keys.pop(name)
-                elif bucket.keys[name].value != objects[name]:
-                    bucket.keys[name].value = objects[name]
+            for name, (key, body, spare) in objects.items():
+                current = bucket.keys.get(name)
+                if current is key:
+                    if key.value != body:
+                        key.value = body
+                    continue
+                if current is not None:  # overwritten by the run
+                    bucket.keys.pop(name)
+                restored = copy.deepcopy(spare)
+                bucket.keys[name] = restored
+                objects[name] = (restored, body, spare)
         for queue, messages in self._queues.values():
             queue._messages = list(messages)
         for topic, notifications in self._topics.values():

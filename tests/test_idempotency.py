@@ -452,3 +452,62 @@ def test_the_report_stays_under_40_lines_for_the_longest_history() -> None:
     assert any(line.strip().startswith("… ") and "more differences" in line for line in lines)
     assert any("more lines" in line for line in lines)  # the timeline was cut, not the verdict
     assert lines[-1].endswith("idempotency.md") or "idempotency.md" in lines[-2]
+
+
+# -- resetting moto between runs ------------------------------------------------------------
+def test_a_transaction_cancelled_by_its_condition_does_not_leak_into_later_runs(aws: dict[str, Any]) -> None:
+    """moto rolls a cancelled TransactWriteItems back by swapping in a copy of the table object; the
+    reset must find tables by name (ARN), or every later run starts from the previous run's writes and
+    a correct handler is reported as nondeterministic."""
+    ddb = aws["ddb"]
+
+    def award(event: Any, context: Any) -> None:
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "markers", "Item": {"id": {"S": str(event["order"])}},
+                         "ConditionExpression": "attribute_not_exists(id)"}},
+                {"Update": {"TableName": "orders", "Key": {"id": {"S": "total"}},
+                            "UpdateExpression": "ADD points :p", "ExpressionAttributeValues": {":p": {"N": "10"}}}},
+            ])
+        except ddb.exceptions.TransactionCanceledException:
+            pass  # the marker exists: an earlier delivery did it
+
+    check_idempotent(award, ORDERS, max_examples=40)
+    # Two transactions' worth of points per delivery: a duplicate adds them again.
+    def award_twice(event: Any, context: Any) -> None:
+        award(event, context)
+        ddb.update_item(TableName="orders", Key={"id": {"S": "total"}}, UpdateExpression="ADD points :p",
+                        ExpressionAttributeValues={":p": {"N": "1"}})
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(award_twice, ORDERS, max_examples=40)
+    assert "state['dynamodb']['orders']" in str(info.value)
+
+
+def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws: dict[str, Any]) -> None:
+    s3 = aws["s3"]
+    for n in range(3):
+        s3.put_object(Bucket="receipts", Key=f"incoming/{n}.txt", Body=f"order {n}".encode())
+
+    def move(event: Any, context: Any) -> None:  # copy to processed/, then delete the original
+        source = f"incoming/{event['n']}.txt"
+        try:
+            s3.copy_object(Bucket="receipts", Key=f"processed/{event['n']}.txt",
+                           CopySource={"Bucket": "receipts", "Key": source})
+        except s3.exceptions.NoSuchKey:
+            return  # already moved
+        s3.put_object(Bucket="receipts", Key=f"incoming/{(event['n'] + 1) % 3}.txt", Body=b"overwritten")
+        s3.put_object(Bucket="receipts", Key=f"incoming/{(event['n'] + 1) % 3}.txt",
+                      Body=f"order {(event['n'] + 1) % 3}".encode())
+        s3.delete_object(Bucket="receipts", Key=source)
+
+    check_idempotent(move, st.fixed_dictionaries({"n": st.integers(0, 2)}), max_examples=40)
+    from pytest_lambda_async._state import MotoState
+
+    start = MotoState()
+    before = start.snapshot()
+    move({"n": 0}, None)
+    assert start.snapshot() != before
+    start.reset()
+    assert start.snapshot() == before
+    assert s3.get_object(Bucket="receipts", Key="incoming/0.txt")["Body"].read() == b"order 0"
