@@ -201,11 +201,13 @@ class _Runner:
         self._concurrent = 0  # duplicates that run alongside attempt #1 (async handlers)
         self._schedule: tuple[int, ...] = ()
         self._notes: list[_AttemptNotes] = []
+        self._clean_calls: CallLog | None = None
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
         self.invoker.register(name, wrapper, asyncio=self.is_async)
         # check_idempotent runs its whole search inside one frozen window: no hold needed.
         self.hold = True
-        self.baselines: dict[str, Any] = {}
+        self.baselines: dict[str, tuple[Any, int]] = {}  # event -> (state, SDK calls its clean attempt made)
+        self._count_calls = False
 
     # -- lifecycle
     def __enter__(self) -> _Runner:
@@ -215,6 +217,8 @@ class _Runner:
 
     def __exit__(self, *exc: object) -> None:
         self.environment.cold_start()  # leave the handler's module as the check found it
+        if self.reset is None and self._default_state is not None:
+            self._default_state.reset(self.invoker)  # and moto
         if self._owns_invoker:
             self.invoker.close()
 
@@ -236,10 +240,11 @@ class _Runner:
         if index > 0 and self._new_environment:
             self.environment.cold_start()
             notes.lines.append("on a second execution environment (module state as after a cold start)")
-        if isinstance(step, SdkFailure):
+        if isinstance(step, SdkFailure) or (self._count_calls and index == 0):
             from . import _faults
 
-            with _faults.armed(_faults.CallLog(step.call_index, step.kind)) as log:
+            log = _faults.CallLog(step.call_index, step.kind) if isinstance(step, SdkFailure) else _faults.CallLog()
+            with _faults.armed(log):
                 notes.calls = log
                 yield step, notes
         else:
@@ -247,8 +252,8 @@ class _Runner:
 
     @staticmethod
     def _note_calls(notes: _AttemptNotes) -> None:
-        if notes.calls is None:
-            return
+        if notes.calls is None or notes.calls.fail_at is None:
+            return  # no failure planned (a clean run counting its calls)
         injected = notes.calls.injected
         if injected is None:
             notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
@@ -343,32 +348,47 @@ class _Runner:
                 if "success" not in e.text and failed is None:
                     failed = e.text
             annotated.append(e)
+        self._clean_calls = self._notes[0].calls if self._notes else None
         self._plan, self._concurrent = [], 0
         return _Run(self.state(), annotated, t0, failed)
 
-    def baseline(self, event: Any) -> Any:
-        """The state one clean delivery of ``event`` ends in (cached per event)."""
+    def baseline(self, event: Any) -> tuple[Any, int]:
+        """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
         from .strategies import DeliveryHistory
 
         key = _event_key(event)
-        if key is not None and key in self.baselines:
-            return self.baselines[key]
-        clean = self.run(event, DeliveryHistory())
+        if key is not None:
+            known = self.baselines.get(key)
+            if known is not None:
+                return known
+        self._count_calls = True
+        try:
+            clean = self.run(event, DeliveryHistory())
+        finally:
+            self._count_calls = False
         if clean.failed is not None:
             raise AssertionError(
                 f"{self.qualname} failed on one clean delivery of this event, so there is no state to compare "
                 f"histories with: {clean.failed}\nEvent: {_event_text(event)}\n"
                 "Fix the handler, or narrow `events` to events it accepts.")
+        log = self._clean_calls
+        result = (clean.state, 0 if log is None else len(log.calls))
         if key is not None:
-            self.baselines[key] = clean.state
-        return clean.state
+            self.baselines[key] = result
+        return result
 
     def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
-               schedule: tuple[int, ...] = (), *, tried: int | None = None, reproduce: str = "") -> None:
-        """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery."""
-        expected = self.baseline(event)
+               schedule: tuple[int, ...] = (), *, tried: int | None = None, wrap_calls: bool = False) -> None:
+        """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery.
+
+        ``wrap_calls`` (the search): an SDK failure at call k of an attempt is moved to
+        call k mod n, n being the calls one clean delivery's attempt makes, so no drawn
+        failure misses the calls the handler really makes."""
+        expected, calls = self.baseline(event)
         if history.is_clean:
             return  # one clean delivery is the baseline; a second environment changes nothing in it
+        if wrap_calls and calls:
+            history = _wrap_call_indexes(history, calls)
         got = self.run(event, history, new_environment, schedule)
         if got.state == expected:
             return
@@ -390,12 +410,21 @@ class _Runner:
         error = NotIdempotentError(idempotency_report(
             qualname=self.qualname, event=event, history=history, new_environment=new_environment,
             entries=got.entries, t0=got.t0, seed=self.invoker.seed, expected=expected, got=got.state,
-            tried=tried, reproduce=reproduce, module_state=module_state,
+            tried=tried, reproduce=_reproduce(self, history, new_environment, schedule), module_state=module_state,
             shrunk=tried is not None))
         error.event, error.history, error.new_environment = event, history, new_environment
         error.schedule = tuple(schedule)
         error.expected, error.actual = expected, got.state
         raise error
+
+
+def _wrap_call_indexes(history: DeliveryHistory, calls: int) -> DeliveryHistory:
+    from .strategies import DeliveryHistory, SdkFailure
+
+    if all(not isinstance(s, SdkFailure) or s.call_index < calls for s in history.steps):
+        return history
+    return DeliveryHistory(tuple(SdkFailure(s.call_index % calls, s.kind) if isinstance(s, SdkFailure) else s
+                                 for s in history.steps))
 
 
 def _event_key(event: Any) -> str | None:
@@ -509,9 +538,7 @@ def assert_idempotent(
     elif not isinstance(history, DeliveryHistory):
         raise TypeError(f"history must be a DeliveryHistory (from strategies.delivery_histories()), got {history!r}")
     with _Runner(handler, state=state, reset=reset) as runner:
-        sched = tuple(schedule)
-        runner.verify(event, history, new_environment, sched,
-                      reproduce=_reproduce(runner, history, new_environment, sched))
+        runner.verify(event, history, new_environment, tuple(schedule))
 
 
 def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 2, sdk_failures: bool = True,
@@ -614,8 +641,7 @@ def check_idempotent(
         def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool, tuple[int, ...]]) -> None:
             history, new_environment, schedule = plan
             tried[0] += 1
-            runner.verify(event, history, new_environment, schedule, tried=tried[0],
-                          reproduce=_reproduce(runner, history, new_environment, schedule))
+            runner.verify(event, history, new_environment, schedule, tried=tried[0], wrap_calls=True)
 
         if seed is not None:
             from hypothesis import seed as hseed

@@ -205,7 +205,7 @@ def test_send_then_crash_before_marking_is_found_at_the_right_call(aws: dict[str
     assert err.history.duplicates == 0 and err.history.function_errors == 0
     assert err.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
     text = str(err)
-    assert "state['sqs']['emails']:  2 items  !=  3 items" in text  # "order 1" was there before
+    assert "state['sqs']['emails']:  1 item  !=  2 items" in text  # each check leaves moto as it found it
     assert "SDK call [0] DynamoDB.GetItem" in text
 
 
@@ -502,6 +502,9 @@ def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws
         s3.delete_object(Bucket="receipts", Key=source)
 
     check_idempotent(move, st.fixed_dictionaries({"n": st.integers(0, 2)}), max_examples=40)
+    # The check leaves moto as it found it: nothing moved.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="receipts")["Contents"]] == [
+        f"incoming/{n}.txt" for n in range(3)]
     from pytest_lambda_async._state import MotoState
 
     start = MotoState()
@@ -511,3 +514,56 @@ def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws
     start.reset()
     assert start.snapshot() == before
     assert s3.get_object(Bucket="receipts", Key="incoming/0.txt")["Body"].read() == b"order 0"
+
+
+# -- SDK failures land on calls the handler makes ---------------------------------------------
+def test_an_sdk_failure_index_beyond_the_calls_made_wraps_around(aws: dict[str, Any],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search draws call indexes 0..20; a handler making 2 calls gets every drawn failure on one
+    of them (index mod 2), so no example is spent on a failure that never happens."""
+    from pytest_lambda_async import _faults
+
+    ddb = aws["ddb"]
+    logs: list[_faults.CallLog] = []
+    real_armed = _faults.armed
+
+    def spy(log: _faults.CallLog) -> Any:
+        logs.append(log)
+        return real_armed(log)
+
+    monkeypatch.setattr(_faults, "armed", spy)
+
+    def two_calls(event: Any, context: Any) -> None:  # idempotent: a deterministic key, then a conditional put
+        ddb.get_item(TableName="markers", Key={"id": {"S": str(event["order"])}})  # [0]
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}})  # [1]
+
+    check_idempotent(two_calls, ORDERS, max_examples=60, new_environments=False, max_duplicates=0)
+    planned = [log for log in logs if log.fail_at is not None]
+    assert len(planned) >= 10  # the search drew SDK failures ...
+    first_attempts = [log for log in planned if log.calls and log.calls[0].index == 0]
+    assert all(log.injected is not None for log in first_attempts), \
+        [(log.fail_at, len(log.calls)) for log in first_attempts if log.injected is None]  # ... and each hit
+    assert {log.fail_at for log in planned} <= {0, 1}
+
+
+def test_assert_idempotent_keeps_the_index_it_is_given() -> None:
+    from botocore.exceptions import ClientError
+
+    class Box:
+        errors = 0
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+
+        def one_call(event: Any, context: Any) -> None:
+            try:
+                sqs.get_queue_attributes(QueueUrl=url)
+            except ClientError:
+                Box.errors += 1
+                raise
+
+        assert_idempotent(one_call, {}, history=DeliveryHistory((SdkFailure(3, "before"),)))
+        assert Box.errors == 0  # no call [3] to fail: a replayed history means what it says
+        assert_idempotent(one_call, {}, history=DeliveryHistory((SdkFailure(0, "before"),)))
+        assert Box.errors == 1
