@@ -11,8 +11,16 @@ handles, sent/modified timestamps, ETags and version ids.
 - SQS: the bodies (and message group ids) of messages in each queue, sorted;
 - SNS: each topic's published messages (message, subject), in order.
 
-EventBridge ``PutEvents`` keeps nothing in moto unless a rule routes it, so
-its events show up where the rule sends them (an SQS queue, say).
+Under ``"sent"``, what the run sent that moto keeps no readable record of
+(kept by the SDK hooks of ``_faults`` while the run plays; each list sorted):
+
+- ``sent["events"][bus]``: the ``PutEvents`` entries EventBridge accepted
+  (``Source``, ``DetailType``, ``Detail`` decoded, ``Resources``; not the
+  ``Time`` or trace header, nor the ``EventId`` the service assigns);
+- ``sent["lambda"][function]``: the decoded payloads of ``Event`` invocations
+  (answered by a routed :class:`LambdaInvoker`, or by moto's Lambda);
+- ``sent["destinations"][target]``: records the checker's own invoker
+  delivered, without their timestamps and request ids.
 
 ``reset`` puts each of those back as it was when the check started: DynamoDB
 tables found by region, account and name (moto replaces a table object with a
@@ -26,7 +34,10 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._faults import SentLog
 
 
 def moto_active() -> bool:
@@ -41,7 +52,8 @@ def default_state() -> MotoState:
         raise TypeError(
             "state= is required outside moto: pass a function returning a ==-comparable snapshot of what "
             "the handler changes (and reset= to restore the starting point). Inside `moto.mock_aws()` it "
-            "defaults to a snapshot of DynamoDB, S3, SQS and SNS.")
+            "defaults to a snapshot of DynamoDB, S3, SQS and SNS, plus what the handler sent "
+            "(EventBridge entries, Event invocations).")
     return MotoState()
 
 
@@ -102,7 +114,7 @@ class MotoState:
         return saved
 
     # -- the snapshot
-    def snapshot(self, invoker: Any = None) -> dict[str, Any]:
+    def snapshot(self, invoker: Any = None, sent: SentLog | None = None) -> dict[str, Any]:
         state: dict[str, Any] = {}
         tables = {t.name: sorted((json.dumps(i.to_json()["Attributes"], sort_keys=True) for i in t.all_items()))
                   for t in self._each_table()}
@@ -120,10 +132,9 @@ class MotoState:
                   for t in self._each_topic()}
         if topics:
             state["sns"] = topics
-        if invoker is not None:
-            sent = {target: [d.body for d in found] for target, found in invoker.sinks.by_target.items() if found}
-            if sent:
-                state["invoker"] = sent
+        messages = sent_state(sent, invoker)
+        if messages:
+            state["sent"] = messages
         return state
 
     def reset(self, invoker: Any = None) -> None:
@@ -158,3 +169,51 @@ class MotoState:
             topic.sent_notifications = list(notifications)
         if invoker is not None:
             invoker.sinks.by_target.clear()
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def sent_state(log: SentLog | None, invoker: Any = None) -> dict[str, dict[str, list[Any]]]:
+    """What a run sent (module docstring), as ``{kind: {target: sorted bodies}}``."""
+    out: dict[str, dict[str, list[Any]]] = {}
+    for message in log.sent if log is not None else ():
+        out.setdefault(message.kind, {}).setdefault(message.target, []).append(message.body)
+    if invoker is not None:
+        for target, found in invoker.sinks.by_target.items():
+            for delivered in found:
+                out.setdefault("destinations", {}).setdefault(target, []).append(_without_service_fields(delivered.body))
+    for targets in out.values():
+        for bodies in targets.values():
+            bodies.sort(key=_sort_key)
+    return out
+
+
+def _without_service_fields(record: Any) -> Any:
+    """A destination record without what Lambda assigns per delivery (its timestamp and request id)."""
+    if not isinstance(record, dict):
+        return record
+    record = {k: v for k, v in record.items() if k != "timestamp"}
+    context = record.get("requestContext")
+    if isinstance(context, dict):
+        record["requestContext"] = {k: v for k, v in context.items() if k != "requestId"}
+    return record
+
+
+def forget_sent(log: SentLog) -> None:
+    """Take the Event invocations a run queued on a routed invoker back out of its queue and timeline.
+
+    They were sent by a run of the check, not by the test: left queued, a later
+    ``run()`` of the test's invoker would deliver hundreds of them."""
+    import heapq
+
+    by_invoker: dict[int, tuple[Any, set[str]]] = {}
+    for message in log.sent:
+        if message.kind == "lambda" and message.invoker is not None and message.request_id:
+            by_invoker.setdefault(id(message.invoker), (message.invoker, set()))[1].add(message.request_id)
+    for invoker, ids in by_invoker.values():
+        with invoker._lock:
+            invoker._queue[:] = [entry for entry in invoker._queue if entry[2].request_id not in ids]
+            heapq.heapify(invoker._queue)
+            invoker._timeline[:] = [entry for entry in invoker._timeline if entry.request_id not in ids]

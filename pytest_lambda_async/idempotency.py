@@ -202,6 +202,7 @@ class _Runner:
         self._schedule: tuple[int, ...] = ()
         self._notes: list[_AttemptNotes] = []
         self._clean_calls: CallLog | None = None
+        self._sent = _faults.SentLog()  # what the current run sent (EventBridge entries, Event invocations)
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
         self.invoker.register(name, wrapper, asyncio=self.is_async)
         # check_idempotent runs its whole search inside one frozen window: no hold needed.
@@ -226,7 +227,7 @@ class _Runner:
         if self._user_state is not None:
             return self._user_state()
         assert self._default_state is not None
-        return self._default_state.snapshot(self.invoker)
+        return self._default_state.snapshot(self.invoker, self._sent)
 
     # -- the wrapper the invoker calls
     @contextmanager
@@ -333,8 +334,12 @@ class _Runner:
         t0 = inv.now
         if history.throttles:
             fn.throttle_next(history.throttles)
-        inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
-        inv.run()
+        from ._faults import SentLog, recording
+
+        self._sent = SentLog()
+        with recording(self._sent):
+            inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
+            inv.run()
         entries = timeline[first:]
         annotated: list[TimelineEntry] = []
         attempt = 0
@@ -350,7 +355,12 @@ class _Runner:
             annotated.append(e)
         self._clean_calls = self._notes[0].calls if self._notes else None
         self._plan, self._concurrent = [], 0
-        return _Run(self.state(), annotated, t0, failed)
+        state = self.state()
+        if self._sent.sent:
+            from ._state import forget_sent
+
+            forget_sent(self._sent)
+        return _Run(state, annotated, t0, failed)
 
     def baseline(self, event: Any) -> tuple[Any, int]:
         """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""

@@ -7,6 +7,7 @@ function error is retried after 60 s, then 120 s more).
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -567,3 +568,80 @@ def test_assert_idempotent_keeps_the_index_it_is_given() -> None:
         assert Box.errors == 0  # no call [3] to fail: a replayed history means what it says
         assert_idempotent(one_call, {}, history=DeliveryHistory((SdkFailure(0, "before"),)))
         assert Box.errors == 1
+
+
+# -- the default state includes what the handler sent ------------------------------------------
+def test_eventbridge_entries_are_in_the_default_state(aws: dict[str, Any]) -> None:
+    """moto keeps nothing for PutEvents on a bus without rules: the snapshot's "sent" part does."""
+    events = boto3.client("events", region_name="us-east-1")
+    events.create_event_bus(Name="orders")
+    ddb = aws["ddb"]
+
+    def announce(event: Any, context: Any) -> None:
+        events.put_events(Entries=[{"EventBusName": "orders", "Source": "shop", "DetailType": "OrderPlaced",
+                                    "Detail": json.dumps({"order": event["order"]})}])
+
+    def announce_once(event: Any, context: Any) -> None:
+        key = {"id": {"S": str(event["order"])}}
+        if "Item" in ddb.get_item(TableName="markers", Key=key):  # [0]
+            return
+        announce(event, context)  # [1]
+        ddb.put_item(TableName="markers", Item=key)  # [2]
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(announce, ORDERS, max_examples=20)
+    assert info.value.history == DeliveryHistory((Duplicate(),))
+    text = str(info.value)
+    assert "state['sent']['events']['orders']:  1 item  !=  2 items" in text
+    assert info.value.expected["sent"] == {"events": {"orders": [
+        {"Source": "shop", "DetailType": "OrderPlaced", "Detail": {"order": 0}}]}}  # no EventId, no Time
+    check_idempotent(announce_once, ORDERS, sdk_failures=False, max_examples=30)
+    # With SDK failures the gap between sending and marking is found: a lost PutEvents response.
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(announce_once, ORDERS, max_examples=50)
+    assert info.value.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
+
+
+def test_a_refused_or_failed_put_events_sent_nothing(aws: dict[str, Any]) -> None:
+    events = boto3.client("events", region_name="us-east-1")
+
+    def refused_entry(event: Any, context: Any) -> None:  # no DetailType: EventBridge refuses the entry
+        answer = events.put_events(Entries=[{"Source": "shop", "DetailType": "", "Detail": "{}"}])
+        assert answer["FailedEntryCount"] == 1
+
+    def once_per_attempt_after_a_failure(event: Any, context: Any) -> None:
+        events.put_events(Entries=[{"Source": "shop", "DetailType": "X", "Detail": "{}"}])
+
+    assert_idempotent(refused_entry, {}, deliveries=3)  # refused entries were not sent
+    # A "before" failure of the only call takes no effect, and the retry sends once: idempotent.
+    assert_idempotent(once_per_attempt_after_a_failure, {}, history=DeliveryHistory((SdkFailure(0, "before"),)))
+    with pytest.raises(NotIdempotentError):  # a lost response did send
+        assert_idempotent(once_per_attempt_after_a_failure, {},
+                          history=DeliveryHistory((SdkFailure(0, "response_lost"),)))
+
+
+def test_event_invocations_through_the_invoker_are_in_the_default_state(
+        aws: dict[str, Any], lambda_invoker: Any) -> None:
+    lambda_invoker.register("worker", lambda event, context: None)
+    client = boto3.client("lambda", region_name="us-east-1")
+    ddb = aws["ddb"]
+
+    def fan_out(event: Any, context: Any) -> None:
+        client.invoke(FunctionName="worker", InvocationType="Event", Payload=json.dumps({"order": event["order"]}))
+
+    def fan_out_once(event: Any, context: Any) -> None:
+        try:  # mark, then invoke: a duplicate finds the mark
+            ddb.put_item(TableName="markers", Item={"id": {"S": str(event["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            return
+        fan_out(event, context)
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(fan_out, ORDERS, max_examples=20)
+    assert "state['sent']['lambda']['worker']:  1 item  !=  2 items" in str(info.value)
+    assert info.value.expected["sent"] == {"lambda": {"worker": [{"order": 0}]}}
+    check_idempotent(fan_out_once, ORDERS, sdk_failures=False, max_examples=30)
+    # The checks' runs took their invocations back: the test's invoker has nothing queued.
+    assert lambda_invoker.pending == 0
+    assert "worker" not in lambda_invoker.timeline()
