@@ -307,7 +307,8 @@ def powertools(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str
             for item in ddb.scan(TableName=table)["Items"]:
                 ddb.delete_item(TableName=table, Key={"id": item["id"]})
 
-    return {"handler": handler, "state": count, "reset": reset}
+    return {"handler": handler, "state": count, "reset": reset, "ddb": ddb, "persistence": persistence,
+            "config": config}
 
 
 def test_powertools_idempotent_on_moto_dynamodb_passes(powertools: dict[str, Any]) -> None:
@@ -327,6 +328,84 @@ def test_powertools_does_not_cover_a_failure_after_the_side_effect(powertools: d
     assert history.duplicates == 0 and history.function_errors == 0 and len(history.sdk_failures) == 1
     # SDK calls: [0] Powertools' in-progress PutItem, [1] the handler's PutItem, [2] Powertools' UpdateItem.
     assert history.sdk_failures[0] in (SdkFailure(1, "response_lost"), SdkFailure(2, "before"))
+
+
+def _orders_only(ddb: Any) -> Any:
+    def state() -> list[dict[str, Any]]:  # Powertools' records hold expiry times: compare the orders
+        return sorted((item for item in ddb.scan(TableName="orders")["Items"]), key=lambda i: i["id"]["S"])
+
+    return state
+
+
+def test_powertools_with_a_conditional_own_write_passes_with_sdk_failures(
+        powertools: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Powertools' record plus a side effect keyed on the event: every failure point is covered (a lost
+    response of the handler's put makes the retry's put fail its condition; a failed "COMPLETED" update
+    leaves an in-progress record that expires, and the rerun's put fails its condition)."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent
+
+    ddb = powertools["ddb"]
+
+    @idempotent(persistence_store=powertools["persistence"], config=powertools["config"])
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        try:
+            ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+        return {"ok": True}
+
+    from pytest_lambda_async import _faults
+
+    logs: list[_faults.CallLog] = []
+    real_armed = _faults.armed
+    monkeypatch.setattr(_faults, "armed", lambda log: (logs.append(log), real_armed(log))[1])
+    check_idempotent(handler, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], max_examples=80)
+    # Failures were injected at each of its calls: [0] Powertools' PutItem, [1] the handler's, [2] UpdateItem.
+    hit = {(c.index, c.injected) for log in logs for c in log.calls if c.injected}
+    assert {0, 1, 2} <= {index for index, _ in hit} and {kind for _, kind in hit} == {"before", "response_lost"}
+
+
+def test_powertools_in_an_async_core_passes_concurrent_duplicates(powertools: dict[str, Any]) -> None:
+    """Powertools has no async support: an async core calls a function guarded by
+    ``@idempotent_function``.  Concurrent duplicates interleave at the core's awaits; the guarded step
+    runs whole, so the second delivery finds the record (in progress or completed)."""
+    import asyncio
+
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    ddb = powertools["ddb"]
+
+    @idempotent_function(data_keyword_argument="order", persistence_store=powertools["persistence"],
+                         config=powertools["config"])
+    def record(order: dict[str, Any]) -> dict[str, Any]:
+        try:
+            ddb.put_item(TableName="orders", Item={"id": {"S": str(order["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+        return {"ok": True}
+
+    async def core(event: Any, context: Any) -> dict[str, Any]:
+        powertools["config"].register_lambda_context(context)
+        await asyncio.sleep(0)  # an async read first, say
+        result = record(order=event)
+        await asyncio.sleep(0)
+        return result
+
+    async def racy(event: Any, context: Any) -> None:  # the same work unguarded: check, await, write
+        key = {"id": {"S": str(event["order"])}}
+        found = "Item" in ddb.get_item(TableName="orders", Key=key)
+        await asyncio.sleep(0)
+        if not found:
+            ddb.update_item(TableName="orders", Key=key, UpdateExpression="ADD deliveries :one",
+                            ExpressionAttributeValues={":one": {"N": "1"}})
+
+    check_idempotent(core, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], max_examples=60)
+    with pytest.raises(NotIdempotentError) as info:  # the schedule search is on for this handler
+        check_idempotent(racy, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], new_environments=False,
+                         sdk_failures=False)
+    assert info.value.history.steps == (Duplicate(concurrent=True),)
 
 
 def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) -> None:
