@@ -123,6 +123,18 @@ def recording(log: SentLog) -> Iterator[SentLog]:
         _recording = previous
 
 
+def start_recording(log: SentLog) -> SentLog | None:
+    """:func:`recording` without a context manager (once per run of a check); returns what to restore."""
+    global _recording
+    previous, _recording = _recording, log
+    return previous
+
+
+def stop_recording(previous: SentLog | None) -> None:
+    global _recording
+    _recording = previous
+
+
 def install() -> None:
     """Register the hooks for every botocore session and client, present and future (once).
 

@@ -175,12 +175,36 @@ class _AttemptNotes:
     lines: list[str] = field(default_factory=list)
 
 
-@dataclass
 class _Run:
-    state: Any
-    entries: list[TimelineEntry]
-    t0: _dt.datetime
-    failed: str | None  # the error of the clean run's attempt, when it did not succeed
+    """What one run ended in; its timeline is annotated only when a report needs it."""
+
+    __slots__ = ("state", "_entries", "_notes", "t0")
+
+    def __init__(self, state: Any, entries: list[TimelineEntry], notes: list[_AttemptNotes],
+                 t0: _dt.datetime) -> None:
+        self.state, self._entries, self._notes, self.t0 = state, entries, notes, t0
+
+    @property
+    def failed(self) -> str | None:
+        """The error of the first attempt that did not succeed, if one did not."""
+        for e in self._entries:
+            if e.kind == "attempt" and "success" not in e.text:
+                return e.text[:_MAX_ATTEMPT_TEXT]
+        return None
+
+    @property
+    def entries(self) -> list[TimelineEntry]:
+        """The run's timeline, each attempt with the checker's notes (SDK calls, environment, ...)."""
+        annotated: list[TimelineEntry] = []
+        attempt = 0
+        for e in self._entries:
+            if e.kind == "attempt":
+                notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
+                attempt += 1
+                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
+                e = e._replace(text=text, logs=tuple(notes.lines))
+            annotated.append(e)
+        return annotated
 
 
 class _Runner:
@@ -218,9 +242,10 @@ class _Runner:
         self._schedule: tuple[int, ...] = ()
         self._notes: list[_AttemptNotes] = []
         self._clean_calls: CallLog | None = None
+        self._faults = _faults
         self._sent = _faults.SentLog()  # what the current run sent (EventBridge entries, Event invocations)
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
-        self.invoker.register(name, wrapper, asyncio=self.is_async)
+        self._fn = self.invoker.register(name, wrapper, asyncio=self.is_async)
         # check_idempotent runs its whole search inside one frozen window: no hold needed.
         self.hold = True
         self.baselines: dict[str, tuple[Any, int]] = {}  # event -> (state, SDK calls its clean attempt made)
@@ -332,7 +357,6 @@ class _Runner:
         elif self._default_state is not None:
             self._default_state.reset(self.invoker)
         inv = self.invoker
-        fn = inv.function(self.function)
         self._plan = [s for s in history.steps if isinstance(s, (_S.FunctionError, _S.SdkFailure))]
         self._new_environment = new_environment
         # Only async handlers have await points to interleave at; for sync ones a
@@ -344,34 +368,25 @@ class _Runner:
         first = len(timeline)
         t0 = inv.now
         if history.throttles:
-            fn.throttle_next(history.throttles)
-        from ._faults import SentLog, recording
-
-        self._sent = SentLog()
-        with recording(self._sent):
+            self._fn.throttle_next(history.throttles)
+        sent = self._sent
+        sent.sent.clear()
+        faults = self._faults
+        previous = faults.start_recording(sent)
+        try:
             inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
             inv.run()
-        entries = timeline[first:]
-        annotated: list[TimelineEntry] = []
-        attempt = 0
-        failed = None
-        for e in entries:
-            if e.kind == "attempt":
-                notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
-                attempt += 1
-                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
-                e = e._replace(text=text, logs=tuple(notes.lines))
-                if "success" not in e.text and failed is None:
-                    failed = e.text
-            annotated.append(e)
+        finally:
+            faults.stop_recording(previous)
+        notes = self._notes
         self._clean_calls = self._notes[0].calls if self._notes else None
         self._plan, self._concurrent = [], 0
         state = self.state()
-        if self._sent.sent:
+        if sent.sent:
             from ._state import forget_sent
 
-            forget_sent(self._sent)
-        return _Run(state, annotated, t0, failed)
+            forget_sent(sent)
+        return _Run(state, timeline[first:], notes, t0)
 
     def baseline(self, event: Any) -> tuple[Any, int]:
         """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
@@ -501,7 +516,7 @@ def _hypothesis_random_sharer() -> Callable[[], None]:
     try:
         from hypothesis.core import threadlocal
 
-        mine = threadlocal._hypothesis_global_random
+        mine = threadlocal._hypothesis_global_random or _registered_random()
     except (ImportError, AttributeError):
         return lambda: None
 
@@ -510,6 +525,23 @@ def _hypothesis_random_sharer() -> Callable[[], None]:
             threadlocal._hypothesis_global_random = mine
 
     return share
+
+
+_REGISTERED: list[Any] = []
+
+
+def _registered_random() -> Any:
+    """A Random registered with Hypothesis once per process, as Hypothesis registers a thread's own
+    (when the calling thread never ran a Hypothesis test, there is none to share)."""
+    if not _REGISTERED:
+        import random
+
+        from hypothesis import register_random
+
+        rng = random.Random()
+        _REGISTERED.append(rng)  # a strong reference: Hypothesis keeps a weak one
+        register_random(rng)
+    return _REGISTERED[0]
 
 
 def _real_time_for_hypothesis(search: Callable[[], None], share: Callable[[], None] = lambda: None) -> None:

@@ -724,3 +724,31 @@ def test_event_invocations_through_the_invoker_are_in_the_default_state(
     # The checks' runs took their invocations back: the test's invoker has nothing queued.
     assert lambda_invoker.pending == 0
     assert "worker" not in lambda_invoker.timeline()
+
+
+def test_hypothesis_registers_no_new_random_per_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check runs on a fresh runtime thread; Hypothesis registers a new Random for a new thread
+    with a full gc.collect() (tens of ms). The checker shares one, even from a thread that never ran
+    a Hypothesis test."""
+    import gc
+    import threading
+
+    collections: list[int] = []
+    real_collect = gc.collect
+    errors: list[BaseException] = []
+
+    def in_a_fresh_thread() -> None:
+        try:
+            check_idempotent(appends_once, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=5)
+            monkeypatch.setattr(gc, "collect", lambda *a: collections.append(1) or real_collect(*a))
+            for _ in range(3):
+                check_idempotent(appends_once, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=5)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=in_a_fresh_thread)
+    thread.start()
+    thread.join()
+    monkeypatch.undo()
+    assert not errors, errors
+    assert collections == []
