@@ -388,10 +388,10 @@ class _Runner:
             forget_sent(sent)
         return _Run(state, timeline[first:], notes, t0)
 
-    def baseline(self, event: Any) -> tuple[Any, int]:
+    def baseline(self, event: Any, key: str | None = None) -> tuple[Any, int]:
         """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
-
-        key = _event_key(event)
+        if key is None:
+            key = _event_key(event)
         if key is not None:
             known = self.baselines.get(key)
             if known is not None:
@@ -419,7 +419,8 @@ class _Runner:
         ``wrap_calls`` (the search): an SDK failure at call k of an attempt is moved to
         call k mod n, n being the calls one clean delivery's attempt makes, so no drawn
         failure misses the calls the handler really makes."""
-        expected, calls = self.baseline(event)
+        event_key = _event_key(event)
+        expected, calls = self.baseline(event, event_key)
         if history.is_clean:
             return  # one clean delivery is the baseline; a second environment changes nothing in it
         key: tuple[Any, ...] = (None,)
@@ -427,7 +428,7 @@ class _Runner:
             history = _wrap_call_indexes(history, calls)
             if history.is_clean:
                 return
-            key = (_event_key(event), history, new_environment, tuple(schedule))
+            key = (event_key, history, new_environment, tuple(schedule))
             if key[0] is not None and key in self.passed:
                 return  # played already (histories drawn apart can be the same once wrapped)
         got = self.run(event, history, new_environment, schedule)
