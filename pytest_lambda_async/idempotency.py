@@ -746,9 +746,12 @@ def check_idempotent(
     failed attempts each retried (the handler's work done, then a function
     error; or, with ``sdk_failures``, an AWS SDK call failing before it takes
     effect or after, with its response lost), and with ``new_environments``
-    redeliveries on a second execution environment.  Raises
-    :class:`NotIdempotentError` for the smallest failing example Hypothesis
-    finds; its message is built for that example.  Runs its own Hypothesis
+    redeliveries on a second execution environment.  An SDK failure's call
+    index is taken modulo the calls one clean delivery of the event makes.
+    Raises :class:`NotIdempotentError` for the smallest failing example
+    Hypothesis finds, its history then simplified one step at a time while it
+    still fails; the message is built for that example.  With the default
+    (moto) state, moto is left as the check found it.  Runs its own Hypothesis
     search: inside your own ``@given`` test, use :func:`idempotency_histories`
     with :func:`assert_idempotent` instead.
     """
