@@ -630,11 +630,15 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     # it lowers each.  One draw instead of a list of steps: Hypothesis's cost per drawn
     # choice was most of the search's cost.  Shrinking one number can stop at a local
     # minimum: check_idempotent then simplifies the history step by step (_simpler).
-    numbers = st.integers(0, len(plans) - 1)
+    # sampled_from(range(...)), not integers(): Hypothesis's mutator copies values between
+    # spans of the same label, and integers() share one with the event's integers, so
+    # each example would be followed by runs of those copies (a sixth of the search's time).
+    numbers = st.sampled_from(range(len(plans)))
     if not concurrent:
         return numbers.map(plans.decode)
-    schedules = st.lists(st.integers(0, 1), max_size=24)
-    return st.tuples(numbers, schedules).map(lambda drawn: (*plans.decode(drawn[0])[:2], tuple(drawn[1])))
+    schedules = st.lists(st.booleans(), max_size=24)  # True: switch (1)
+    return st.tuples(numbers, schedules).map(
+        lambda drawn: (*plans.decode(drawn[0])[:2], tuple(int(b) for b in drawn[1])))
 
 
 _CALL_INDICES = 21  # SDK calls [0]..[20] of an attempt are drawn (then taken mod the calls made)
