@@ -752,3 +752,17 @@ def test_hypothesis_registers_no_new_random_per_check(monkeypatch: pytest.Monkey
     monkeypatch.undo()
     assert not errors, errors
     assert collections == []
+
+
+def test_a_failing_history_is_simplified_one_step_at_a_time() -> None:
+    """After Hypothesis's shrink (of one number), check_idempotent simplifies the history itself."""
+    from pytest_lambda_async.idempotency import _Runner, _simplest
+    from pytest_lambda_async.strategies import FunctionError
+
+    history = DeliveryHistory((FunctionError(1), SdkFailure(3, "response_lost"), Duplicate(), Duplicate()))
+    with _Runner(appends, state=ledger, reset=LEDGER.clear) as runner:
+        with pytest.raises(NotIdempotentError) as info:
+            runner.verify({"order": 1}, history, True, tried=1, wrap_calls=True)
+        simplest = _simplest(runner, info.value, 1, max_duplicates=2)
+    assert simplest.history == DeliveryHistory((Duplicate(),)) and not simplest.new_environment
+    assert "history=DeliveryHistory(steps=(Duplicate(concurrent=False),))" in str(simplest)
