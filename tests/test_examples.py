@@ -81,7 +81,7 @@ def test_idempotency_reports_name_the_history_that_breaks_each_handler(examples:
     ])
     result.stdout.fnmatch_lines([
         "E   *NotIdempotentError: test_idempotency_example.mark_then_add is not idempotent: a failure at SDK "
-        "call ?1? before it took effect then a retry *",
-        "E   *| SDK call ?1? DynamoDB.UpdateItem: failed before taking effect *",
+        "call ?0? after it took effect (response lost) then a retry *",
+        "E   *| SDK call ?0? DynamoDB.PutItem: took effect, response lost (ReadTimeoutError)",
         "E   *state?'dynamodb'??'loyalty'?:  1 item  !=  0 items",
     ])
