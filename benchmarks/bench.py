@@ -208,11 +208,19 @@ def idempotency_cost() -> None:
         check_idempotent(handler, orders, max_examples=100, **kwargs)  # type: ignore[arg-type]
         return real_monotonic() - start
 
+    def ratios(handler: object, rounds: int, **kwargs: object) -> str:
+        plain, check = [], []
+        for _ in range(rounds):  # alternating, so both see the same machine
+            plain.append(plain_loop(handler))
+            check.append(checked(handler, **kwargs))
+        best, median = min(check) / min(plain), statistics.median(check) / statistics.median(plain)
+        return (f"{min(check) * 1e3:.0f} ms (median {statistics.median(check) * 1e3:.0f}) vs plain @given calling it "
+                f"twice: {min(plain) * 1e3:.0f} ms (median {statistics.median(plain) * 1e3:.0f}); ratio best "
+                f"{best:.2f}x, median {median:.2f}x (best/median of {rounds} alternating rounds)")
+
     checked(idempotent, state=state, reset=seen.clear)  # warm-up: imports, hooks
-    plain = min(plain_loop(idempotent) for _ in range(3))
-    check = min(checked(idempotent, state=state, reset=seen.clear) for _ in range(3))
-    print(f"check_idempotent, 100 examples, trivial in-memory handler: {check * 1e3:.0f} ms vs plain @given "
-          f"calling it twice: {plain * 1e3:.0f} ms ({check / plain:.2f}x); target <= 2x")
+    print("check_idempotent, 100 examples, trivial in-memory handler: "
+          f"{ratios(idempotent, 15, state=state, reset=seen.clear)}; target <= 2x")
 
     with moto.mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
@@ -227,10 +235,9 @@ def idempotency_cost() -> None:
             except ddb.exceptions.ConditionalCheckFailedException:
                 pass
 
-        plain = min(plain_loop(conditional_put) for _ in range(2))
-        check = min(checked(conditional_put) for _ in range(2))  # default state: moto snapshot and reset
-        print(f"check_idempotent, 100 examples, DynamoDB conditional put on moto: {check * 1e3:.0f} ms vs plain "
-              f"@given calling it twice: {plain * 1e3:.0f} ms ({check / plain:.2f}x)")
+        checked(conditional_put)  # warm-up
+        # default state: moto snapshot and reset
+        print(f"check_idempotent, 100 examples, DynamoDB conditional put on moto: {ratios(conditional_put, 5)}")
 
 
 def moto_delivery_cost(repeats: int = 300) -> None:

@@ -16,11 +16,21 @@ per SDK call otherwise.
   ``"response_lost"`` failure raises botocore's ``ReadTimeoutError``, so the
   call took effect and the caller never learns it.
 
+A third hook, ``before-parameter-build``, and ``after-call`` also keep a
+:class:`SentLog` while a check's run is *recording*: what was sent that leaves
+no readable trace in moto (EventBridge ``PutEvents`` entries: moto keeps
+nothing for a bus without rules) or lives outside it (``Event`` invocations
+answered by a routed :class:`LambdaInvoker`, or by moto's Lambda).  Only calls
+that succeeded count: an injected ``before`` failure or a refusal sent nothing,
+a lost response did send.
+
 Imported lazily (it imports botocore); only the idempotency checks use it.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +43,7 @@ FaultKind = Literal["before", "response_lost"]
 
 _UNIQUE_BEFORE = "pytest-lambda-async-faults-before-call"
 _UNIQUE_AFTER = "pytest-lambda-async-faults-after-call"
+_UNIQUE_PARAMS = "pytest-lambda-async-faults-before-parameter-build"
 
 
 @dataclass
@@ -66,7 +77,24 @@ class CallLog:
         return next((c for c in self.calls if c.injected), None)
 
 
+@dataclass
+class Sent:
+    """One message a run sent: ``kind`` "events" (one PutEvents entry) or "lambda" (an Event invocation)."""
+
+    kind: str
+    target: str  # the bus name, or the function name
+    body: Any  # the entry without its time and trace header, or the decoded payload
+    request_id: str | None = None  # Lambda: the invocation's request id
+    invoker: Any = None  # Lambda: the routed LambdaInvoker that queued it, if any
+
+
+@dataclass
+class SentLog:
+    sent: list[Sent] = field(default_factory=list)
+
+
 _armed: CallLog | None = None
+_recording: SentLog | None = None
 _lock = threading.Lock()  # handlers may call the SDK from threads (to_thread, executors)
 _installed = False
 
@@ -81,6 +109,30 @@ def armed(log: CallLog) -> Iterator[CallLog]:
         yield log
     finally:
         _armed = previous
+
+
+@contextmanager
+def recording(log: SentLog) -> Iterator[SentLog]:
+    """Keep what successful SDK calls send (see the module's docstring) while the block runs."""
+    global _recording
+    install()
+    previous, _recording = _recording, log
+    try:
+        yield log
+    finally:
+        _recording = previous
+
+
+def start_recording(log: SentLog) -> SentLog | None:
+    """:func:`recording` without a context manager (once per run of a check); returns what to restore."""
+    global _recording
+    previous, _recording = _recording, log
+    return previous
+
+
+def stop_recording(previous: SentLog | None) -> None:
+    global _recording
+    _recording = previous
 
 
 def install() -> None:
@@ -104,6 +156,7 @@ def install() -> None:
         _installed = True
         return
 
+    BUILTIN_HANDLERS.append(("before-parameter-build", _remember_sent))
     BUILTIN_HANDLERS.append(("before-call", _before_call))
     BUILTIN_HANDLERS.append(("after-call", _after_call))
     for obj in gc.get_objects():
@@ -115,6 +168,7 @@ def install() -> None:
 
 
 def _register(events: Any) -> None:
+    events.register("before-parameter-build", _remember_sent, unique_id=_UNIQUE_PARAMS)
     events.register("before-call", _before_call, unique_id=_UNIQUE_BEFORE)
     events.register("after-call", _after_call, unique_id=_UNIQUE_AFTER)
 
@@ -125,6 +179,50 @@ def _operation(model: Any) -> str:
 
 
 _CONTEXT_KEY = "pytest_lambda_async_sdk_call"
+_SENT_KEY = "pytest_lambda_async_sent"
+_SENDS = {("EventBridge", "PutEvents"), ("Lambda", "Invoke"), ("Lambda", "InvokeAsync")}
+
+
+def _remember_sent(params: Any = None, model: Any = None, context: Any = None, **_: Any) -> None:
+    """``before-parameter-build``: the caller's own parameters of a send, while recording."""
+    if _recording is None or model is None or not isinstance(context, dict):
+        return
+    if (model.service_model.service_id, model.name) in _SENDS:
+        context[_SENT_KEY] = (model.name, dict(params or {}))
+
+
+def _record_sent(log: SentLog, name: str, params: dict[str, Any], parsed: Any) -> None:
+    if name == "PutEvents":
+        answers = parsed.get("Entries", []) if isinstance(parsed, dict) else []
+        for entry, answer in zip(params.get("Entries", []), answers):
+            if not isinstance(answer, dict) or "EventId" not in answer:
+                continue  # refused: nothing was put on the bus
+            body = {k: v for k, v in entry.items() if k not in ("Time", "TraceHeader", "EventBusName")}
+            if isinstance(body.get("Detail"), str):
+                try:
+                    body["Detail"] = json.loads(body["Detail"])
+                except ValueError:
+                    pass
+            bus = str(entry.get("EventBusName") or "default").rsplit("/", 1)[-1]
+            log.sent.append(Sent("events", bus, body))
+        return
+    if name == "Invoke" and params.get("InvocationType", "RequestResponse") != "Event":
+        return  # a synchronous call: its effects are the called function's, not a queued message
+    payload = params.get("Payload", params.get("InvokeArgs", b""))
+    if hasattr(payload, "getvalue"):
+        payload = payload.getvalue()
+    if isinstance(payload, (bytes, bytearray, str)):
+        try:
+            payload = json.loads(payload or b"null")
+        except ValueError:
+            payload = payload.decode("utf-8", "replace") if isinstance(payload, (bytes, bytearray)) else payload
+    else:
+        payload = f"<{type(payload).__name__} payload>"
+    function = str(params.get("FunctionName", "")).split(":function:")[-1].split(":")[0]
+    metadata = parsed.get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
+    routing = sys.modules.get("pytest_lambda_async._botocore")
+    active = getattr(routing, "_ACTIVE", None) or [None]
+    log.sent.append(Sent("lambda", function, payload, metadata.get("RequestId"), active[-1]))
 
 
 def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
@@ -147,7 +245,14 @@ def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
     return _error_response(code, status, message)
 
 
-def _after_call(model: Any = None, http_response: Any = None, context: Any = None, **_: Any) -> None:
+def _after_call(model: Any = None, http_response: Any = None, parsed: Any = None, context: Any = None,
+                **_: Any) -> None:
+    log = _recording
+    if log is not None and isinstance(context, dict):
+        sent = context.pop(_SENT_KEY, None)
+        if sent is not None and getattr(http_response, "status_code", 500) < 300:
+            with _lock:
+                _record_sent(log, sent[0], sent[1], parsed)
     call = context.get(_CONTEXT_KEY) if isinstance(context, dict) else None
     if call is None or call.injected != "response_lost" or call.error is not None:
         return

@@ -11,10 +11,22 @@ handles, sent/modified timestamps, ETags and version ids.
 - SQS: the bodies (and message group ids) of messages in each queue, sorted;
 - SNS: each topic's published messages (message, subject), in order.
 
-EventBridge ``PutEvents`` keeps nothing in moto unless a rule routes it, so
-its events show up where the rule sends them (an SQS queue, say).
+Under ``"sent"``, what the run sent that moto keeps no readable record of
+(kept by the SDK hooks of ``_faults`` while the run plays; each list sorted):
 
-``reset`` puts each of those back as it was when the check started.
+- ``sent["events"][bus]``: the ``PutEvents`` entries EventBridge accepted
+  (``Source``, ``DetailType``, ``Detail`` decoded, ``Resources``; not the
+  ``Time`` or trace header, nor the ``EventId`` the service assigns);
+- ``sent["lambda"][function]``: the decoded payloads of ``Event`` invocations
+  (answered by a routed :class:`LambdaInvoker`, or by moto's Lambda);
+- ``sent["destinations"][target]``: records the checker's own invoker
+  delivered, without their timestamps and request ids.
+
+``reset`` puts each of those back as it was when the check started: DynamoDB
+tables found by region, account and name (moto replaces a table object with a
+copy when it rolls back a cancelled ``TransactWriteItems``), re-created if the
+run deleted them and dropped if the run created them; S3 objects the run
+deleted or overwrote put back.
 """
 
 from __future__ import annotations
@@ -22,7 +34,10 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._faults import SentLog
 
 
 def moto_active() -> bool:
@@ -37,7 +52,8 @@ def default_state() -> MotoState:
         raise TypeError(
             "state= is required outside moto: pass a function returning a ==-comparable snapshot of what "
             "the handler changes (and reset= to restore the starting point). Inside `moto.mock_aws()` it "
-            "defaults to a snapshot of DynamoDB, S3, SQS and SNS.")
+            "defaults to a snapshot of DynamoDB, S3, SQS and SNS, plus what the handler sent "
+            "(EventBridge entries, Event invocations).")
     return MotoState()
 
 
@@ -53,8 +69,13 @@ class MotoState:
     """Snapshot and restore of moto's DynamoDB, S3, SQS and SNS data."""
 
     def __init__(self) -> None:
-        self._tables = {id(t): (t, copy.deepcopy(t.items)) for t in self._each_table()}
-        self._objects = {id(b): (b, self._bucket_objects(b)) for b in self._each_bucket()}
+        # DynamoDB tables by (backend, name), i.e. by ARN, not by object: moto swaps a table
+        # object for a copy when a TransactWriteItems is cancelled (its rollback), so a kept
+        # reference would be reset while the table moto serves kept the run's writes.
+        self._tables = [(backend, name, copy.deepcopy(table), copy.deepcopy(table.items))
+                        for backend in _regional("moto.dynamodb.models", "dynamodb_backends")
+                        for name, table in list(backend.tables.items())]
+        self._objects = {id(b): (b, self._saved_objects(b)) for b in self._each_bucket()}
         self._queues = {id(q): (q, list(q._messages)) for q in self._each_queue()}
         self._topics = {id(t): (t, list(t.sent_notifications)) for t in self._each_topic()}
 
@@ -83,8 +104,17 @@ class MotoState:
     def _bucket_objects(bucket: Any) -> dict[str, bytes]:
         return {name: bucket.keys[name].value for name in list(bucket.keys.keys())}
 
+    @staticmethod
+    def _saved_objects(bucket: Any) -> dict[str, tuple[Any, bytes, Any]]:
+        """Per key: the object moto holds, its body, and a spare copy to put back if it is deleted."""
+        saved = {}
+        for name in list(bucket.keys.keys()):
+            key = bucket.keys[name]
+            saved[name] = (key, key.value, copy.deepcopy(key))  # FakeKey copies itself (its pickle support)
+        return saved
+
     # -- the snapshot
-    def snapshot(self, invoker: Any = None) -> dict[str, Any]:
+    def snapshot(self, invoker: Any = None, sent: SentLog | None = None) -> dict[str, Any]:
         state: dict[str, Any] = {}
         tables = {t.name: sorted((json.dumps(i.to_json()["Attributes"], sort_keys=True) for i in t.all_items()))
                   for t in self._each_table()}
@@ -102,24 +132,88 @@ class MotoState:
                   for t in self._each_topic()}
         if topics:
             state["sns"] = topics
-        if invoker is not None:
-            sent = {target: [d.body for d in found] for target, found in invoker.sinks.by_target.items() if found}
-            if sent:
-                state["invoker"] = sent
+        messages = sent_state(sent, invoker)
+        if messages:
+            state["sent"] = messages
         return state
 
     def reset(self, invoker: Any = None) -> None:
-        for table, items in self._tables.values():
+        known: set[tuple[int, str]] = set()
+        for backend, name, template, items in self._tables:
+            known.add((id(backend), name))
+            table = backend.tables.get(name)
+            if table is None:  # deleted by the run: re-created as it was
+                table = backend.tables[name] = copy.deepcopy(template)
             table.items = copy.deepcopy(items)
+        for backend in _regional("moto.dynamodb.models", "dynamodb_backends"):
+            for name in [n for n in backend.tables if (id(backend), n) not in known]:
+                del backend.tables[name]  # created by the run
         for bucket, objects in self._objects.values():
             for name in list(bucket.keys.keys()):
                 if name not in objects:
                     bucket.keys.pop(name)
-                elif bucket.keys[name].value != objects[name]:
-                    bucket.keys[name].value = objects[name]
+            for name, (key, body, spare) in objects.items():
+                current = bucket.keys.get(name)
+                if current is key:
+                    if key.value != body:
+                        key.value = body
+                    continue
+                if current is not None:  # overwritten by the run
+                    bucket.keys.pop(name)
+                restored = copy.deepcopy(spare)
+                bucket.keys[name] = restored
+                objects[name] = (restored, body, spare)
         for queue, messages in self._queues.values():
             queue._messages = list(messages)
         for topic, notifications in self._topics.values():
             topic.sent_notifications = list(notifications)
         if invoker is not None:
             invoker.sinks.by_target.clear()
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def sent_state(log: SentLog | None, invoker: Any = None) -> dict[str, dict[str, list[Any]]]:
+    """What a run sent (module docstring), as ``{kind: {target: sorted bodies}}``."""
+    out: dict[str, dict[str, list[Any]]] = {}
+    for message in log.sent if log is not None else ():
+        out.setdefault(message.kind, {}).setdefault(message.target, []).append(message.body)
+    if invoker is not None:
+        for target, found in invoker.sinks.by_target.items():
+            for delivered in found:
+                out.setdefault("destinations", {}).setdefault(target, []).append(_without_service_fields(delivered.body))
+    for targets in out.values():
+        for bodies in targets.values():
+            bodies.sort(key=_sort_key)
+    return out
+
+
+def _without_service_fields(record: Any) -> Any:
+    """A destination record without what Lambda assigns per delivery (its timestamp and request id)."""
+    if not isinstance(record, dict):
+        return record
+    record = {k: v for k, v in record.items() if k != "timestamp"}
+    context = record.get("requestContext")
+    if isinstance(context, dict):
+        record["requestContext"] = {k: v for k, v in context.items() if k != "requestId"}
+    return record
+
+
+def forget_sent(log: SentLog) -> None:
+    """Take the Event invocations a run queued on a routed invoker back out of its queue and timeline.
+
+    They were sent by a run of the check, not by the test: left queued, a later
+    ``run()`` of the test's invoker would deliver hundreds of them."""
+    import heapq
+
+    by_invoker: dict[int, tuple[Any, set[str]]] = {}
+    for message in log.sent:
+        if message.kind == "lambda" and message.invoker is not None and message.request_id:
+            by_invoker.setdefault(id(message.invoker), (message.invoker, set()))[1].add(message.request_id)
+    for invoker, ids in by_invoker.values():
+        with invoker._lock:
+            invoker._queue[:] = [entry for entry in invoker._queue if entry[2].request_id not in ids]
+            heapq.heapify(invoker._queue)
+            invoker._timeline[:] = [entry for entry in invoker._timeline if entry.request_id not in ids]

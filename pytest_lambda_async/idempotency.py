@@ -23,6 +23,7 @@ Hypothesis and botocore are imported only when a check needs them.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import json
 import re
@@ -50,6 +51,21 @@ __all__ = ["assert_idempotent", "check_idempotent", "idempotency_histories", "No
 Handler = Callable[[Any, Any], Any]
 _NAME = re.compile(r"[^a-zA-Z0-9_-]")
 _MAX_ATTEMPT_TEXT = 150  # an attempt's error in the report's timeline (the full text is in the invoker's)
+
+
+class _Strategies:
+    """``pytest_lambda_async.strategies``, imported on first use (it imports Hypothesis), then
+    read as attributes: cheaper than an import statement in each run."""
+
+    def __getattr__(self, name: str) -> Any:
+        from . import strategies
+
+        value = getattr(strategies, name)
+        setattr(self, name, value)  # found on the instance from now on: __getattr__ runs on a miss only
+        return value
+
+
+_S = _Strategies()
 
 
 # -- module state: what a second execution environment would not share (part 4) --------
@@ -159,12 +175,36 @@ class _AttemptNotes:
     lines: list[str] = field(default_factory=list)
 
 
-@dataclass
 class _Run:
-    state: Any
-    entries: list[TimelineEntry]
-    t0: _dt.datetime
-    failed: str | None  # the error of the clean run's attempt, when it did not succeed
+    """What one run ended in; its timeline is annotated only when a report needs it."""
+
+    __slots__ = ("state", "_entries", "_notes", "t0")
+
+    def __init__(self, state: Any, entries: list[TimelineEntry], notes: list[_AttemptNotes],
+                 t0: _dt.datetime) -> None:
+        self.state, self._entries, self._notes, self.t0 = state, entries, notes, t0
+
+    @property
+    def failed(self) -> str | None:
+        """The error of the first attempt that did not succeed, if one did not."""
+        for e in self._entries:
+            if e.kind == "attempt" and "success" not in e.text:
+                return e.text[:_MAX_ATTEMPT_TEXT]
+        return None
+
+    @property
+    def entries(self) -> list[TimelineEntry]:
+        """The run's timeline, each attempt with the checker's notes (SDK calls, environment, ...)."""
+        annotated: list[TimelineEntry] = []
+        attempt = 0
+        for e in self._entries:
+            if e.kind == "attempt":
+                notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
+                attempt += 1
+                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
+                e = e._replace(text=text, logs=tuple(notes.lines))
+            annotated.append(e)
+        return annotated
 
 
 class _Runner:
@@ -201,11 +241,16 @@ class _Runner:
         self._concurrent = 0  # duplicates that run alongside attempt #1 (async handlers)
         self._schedule: tuple[int, ...] = ()
         self._notes: list[_AttemptNotes] = []
+        self._clean_calls: CallLog | None = None
+        self._faults = _faults
+        self._sent = _faults.SentLog()  # what the current run sent (EventBridge entries, Event invocations)
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
-        self.invoker.register(name, wrapper, asyncio=self.is_async)
+        self._fn = self.invoker.register(name, wrapper, asyncio=self.is_async)
         # check_idempotent runs its whole search inside one frozen window: no hold needed.
         self.hold = True
-        self.baselines: dict[str, Any] = {}
+        self.baselines: dict[str, tuple[Any, int]] = {}  # event -> (state, SDK calls its clean attempt made)
+        self._count_calls = False
+        self.passed: set[tuple[Any, ...]] = set()  # (event, history, environment, schedule) the search passed
 
     # -- lifecycle
     def __enter__(self) -> _Runner:
@@ -215,6 +260,8 @@ class _Runner:
 
     def __exit__(self, *exc: object) -> None:
         self.environment.cold_start()  # leave the handler's module as the check found it
+        if self.reset is None and self._default_state is not None:
+            self._default_state.reset(self.invoker)  # and moto
         if self._owns_invoker:
             self.invoker.close()
 
@@ -222,13 +269,11 @@ class _Runner:
         if self._user_state is not None:
             return self._user_state()
         assert self._default_state is not None
-        return self._default_state.snapshot(self.invoker)
+        return self._default_state.snapshot(self.invoker, self._sent)
 
     # -- the wrapper the invoker calls
     @contextmanager
     def _attempt(self) -> Iterator[tuple[Any, _AttemptNotes]]:
-        from .strategies import SdkFailure
-
         index = len(self._notes)
         step = self._plan[index] if index < len(self._plan) else None
         notes = _AttemptNotes(None)
@@ -236,10 +281,11 @@ class _Runner:
         if index > 0 and self._new_environment:
             self.environment.cold_start()
             notes.lines.append("on a second execution environment (module state as after a cold start)")
-        if isinstance(step, SdkFailure):
+        if isinstance(step, _S.SdkFailure) or (self._count_calls and index == 0):
             from . import _faults
 
-            with _faults.armed(_faults.CallLog(step.call_index, step.kind)) as log:
+            log = _faults.CallLog(step.call_index, step.kind) if isinstance(step, _S.SdkFailure) else _faults.CallLog()
+            with _faults.armed(log):
                 notes.calls = log
                 yield step, notes
         else:
@@ -247,8 +293,8 @@ class _Runner:
 
     @staticmethod
     def _note_calls(notes: _AttemptNotes) -> None:
-        if notes.calls is None:
-            return
+        if notes.calls is None or notes.calls.fail_at is None:
+            return  # no failure planned (a clean run counting its calls)
         injected = notes.calls.injected
         if injected is None:
             notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
@@ -258,9 +304,7 @@ class _Runner:
 
     @staticmethod
     def _finish(step: Any, notes: _AttemptNotes) -> None:
-        from .strategies import FunctionError
-
-        if isinstance(step, FunctionError):
+        if isinstance(step, _S.FunctionError):
             notes.lines.append("the handler finished its work, then the attempt failed (injected)")
             raise InjectedFunctionError("the attempt failed after the handler's work (injected)")
 
@@ -307,16 +351,13 @@ class _Runner:
     def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
             schedule: tuple[int, ...] = ()) -> _Run:
         """reset(), cold start, play ``history`` of ``event``, snapshot the state."""
-        from .strategies import FunctionError, SdkFailure
-
         self.environment.cold_start()
         if self.reset is not None:
             self.reset()
         elif self._default_state is not None:
             self._default_state.reset(self.invoker)
         inv = self.invoker
-        fn = inv.function(self.function)
-        self._plan = [s for s in history.steps if isinstance(s, (FunctionError, SdkFailure))]
+        self._plan = [s for s in history.steps if isinstance(s, (_S.FunctionError, _S.SdkFailure))]
         self._new_environment = new_environment
         # Only async handlers have await points to interleave at; for sync ones a
         # concurrent duplicate is an ordinary one.
@@ -327,55 +368,76 @@ class _Runner:
         first = len(timeline)
         t0 = inv.now
         if history.throttles:
-            fn.throttle_next(history.throttles)
-        inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
-        inv.run()
-        entries = timeline[first:]
-        annotated: list[TimelineEntry] = []
-        attempt = 0
-        failed = None
-        for e in entries:
-            if e.kind == "attempt":
-                notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
-                attempt += 1
-                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
-                e = e._replace(text=text, logs=tuple(notes.lines))
-                if "success" not in e.text and failed is None:
-                    failed = e.text
-            annotated.append(e)
+            self._fn.throttle_next(history.throttles)
+        sent = self._sent
+        sent.sent.clear()
+        faults = self._faults
+        previous = faults.start_recording(sent)
+        try:
+            inv.invoke(self.function, event, invocation_type="Event", duplicates=history.duplicates - self._concurrent)
+            inv.run()
+        finally:
+            faults.stop_recording(previous)
+        notes = self._notes
+        self._clean_calls = self._notes[0].calls if self._notes else None
         self._plan, self._concurrent = [], 0
-        return _Run(self.state(), annotated, t0, failed)
+        state = self.state()
+        if sent.sent:
+            from ._state import forget_sent
 
-    def baseline(self, event: Any) -> Any:
-        """The state one clean delivery of ``event`` ends in (cached per event)."""
-        from .strategies import DeliveryHistory
+            forget_sent(sent)
+        return _Run(state, timeline[first:], notes, t0)
 
-        key = _event_key(event)
-        if key is not None and key in self.baselines:
-            return self.baselines[key]
-        clean = self.run(event, DeliveryHistory())
+    def baseline(self, event: Any, key: str | None = None) -> tuple[Any, int]:
+        """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
+        if key is None:
+            key = _event_key(event)
+        if key is not None:
+            known = self.baselines.get(key)
+            if known is not None:
+                return known
+        self._count_calls = True
+        try:
+            clean = self.run(event, _S.DeliveryHistory())
+        finally:
+            self._count_calls = False
         if clean.failed is not None:
             raise AssertionError(
                 f"{self.qualname} failed on one clean delivery of this event, so there is no state to compare "
                 f"histories with: {clean.failed}\nEvent: {_event_text(event)}\n"
                 "Fix the handler, or narrow `events` to events it accepts.")
+        log = self._clean_calls
+        result = (clean.state, 0 if log is None else len(log.calls))
         if key is not None:
-            self.baselines[key] = clean.state
-        return clean.state
+            self.baselines[key] = result
+        return result
 
     def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
-               schedule: tuple[int, ...] = (), *, tried: int | None = None, reproduce: str = "") -> None:
-        """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery."""
-        expected = self.baseline(event)
+               schedule: tuple[int, ...] = (), *, tried: int | None = None, wrap_calls: bool = False) -> None:
+        """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery.
+
+        ``wrap_calls`` (the search): an SDK failure at call k of an attempt is moved to
+        call k mod n, n being the calls one clean delivery's attempt makes, so no drawn
+        failure misses the calls the handler really makes."""
+        event_key = _event_key(event)
+        expected, calls = self.baseline(event, event_key)
         if history.is_clean:
             return  # one clean delivery is the baseline; a second environment changes nothing in it
+        key: tuple[Any, ...] = (None,)
+        if wrap_calls:
+            history = _wrap_call_indexes(history, calls)
+            if history.is_clean:
+                return
+            key = (event_key, history, new_environment, tuple(schedule))
+            if key[0] is not None and key in self.passed:
+                return  # played already (histories drawn apart can be the same once wrapped)
         got = self.run(event, history, new_environment, schedule)
         if got.state == expected:
+            if key[0] is not None and len(self.passed) < 100_000:
+                self.passed.add(key)
             return
         # A check that fails for two clean deliveries is a nondeterministic state(), not the handler.
-        from .strategies import DeliveryHistory
-
-        again = self.run(event, DeliveryHistory()).state
+        again = self.run(event, _S.DeliveryHistory()).state
         if again != expected:
             lines = state_differences(expected, again)
             raise AssertionError(
@@ -390,12 +452,29 @@ class _Runner:
         error = NotIdempotentError(idempotency_report(
             qualname=self.qualname, event=event, history=history, new_environment=new_environment,
             entries=got.entries, t0=got.t0, seed=self.invoker.seed, expected=expected, got=got.state,
-            tried=tried, reproduce=reproduce, module_state=module_state,
+            tried=tried, reproduce=_reproduce(self, history, new_environment, schedule), module_state=module_state,
             shrunk=tried is not None))
         error.event, error.history, error.new_environment = event, history, new_environment
         error.schedule = tuple(schedule)
         error.expected, error.actual = expected, got.state
         raise error
+
+
+def _wrap_call_indexes(history: DeliveryHistory, calls: int) -> DeliveryHistory:
+    """SDK failure k becomes k mod ``calls``; with no calls, an SDK failure of attempt #1 fails
+    nothing, so that attempt succeeds and no later failure happens: only the duplicates are left."""
+    if not calls:
+        steps = history.steps
+        first = next((s for s in steps if isinstance(s, (_S.FunctionError, _S.SdkFailure))), None)
+        if not isinstance(first, _S.SdkFailure):
+            return history
+        duplicates: DeliveryHistory = _S.DeliveryHistory(tuple(s for s in steps if isinstance(s, _S.Duplicate)))
+        return duplicates
+    if all(not isinstance(s, _S.SdkFailure) or s.call_index < calls for s in history.steps):
+        return history
+    wrapped: DeliveryHistory = _S.DeliveryHistory(tuple(
+        _S.SdkFailure(s.call_index % calls, s.kind) if isinstance(s, _S.SdkFailure) else s for s in history.steps))
+    return wrapped
 
 
 def _event_key(event: Any) -> str | None:
@@ -438,7 +517,7 @@ def _hypothesis_random_sharer() -> Callable[[], None]:
     try:
         from hypothesis.core import threadlocal
 
-        mine = threadlocal._hypothesis_global_random
+        mine = threadlocal._hypothesis_global_random or _registered_random()
     except (ImportError, AttributeError):
         return lambda: None
 
@@ -447,6 +526,23 @@ def _hypothesis_random_sharer() -> Callable[[], None]:
             threadlocal._hypothesis_global_random = mine
 
     return share
+
+
+_REGISTERED: list[Any] = []
+
+
+def _registered_random() -> Any:
+    """A Random registered with Hypothesis once per process, as Hypothesis registers a thread's own
+    (when the calling thread never ran a Hypothesis test, there is none to share)."""
+    if not _REGISTERED:
+        import random
+
+        from hypothesis import register_random
+
+        rng = random.Random()
+        _REGISTERED.append(rng)  # a strong reference: Hypothesis keeps a weak one
+        register_random(rng)
+    return _REGISTERED[0]
 
 
 def _real_time_for_hypothesis(search: Callable[[], None], share: Callable[[], None] = lambda: None) -> None:
@@ -500,18 +596,14 @@ def assert_idempotent(
     :class:`NotIdempotentError`.
     """
     __tracebackhide__ = True
-    from .strategies import DeliveryHistory, Duplicate
-
     if history is None:
         if isinstance(deliveries, bool) or not isinstance(deliveries, int) or deliveries < 1:
             raise ValueError(f"deliveries must be an int >= 1, got {deliveries!r}")
-        history = DeliveryHistory(tuple(Duplicate() for _ in range(deliveries - 1)))
-    elif not isinstance(history, DeliveryHistory):
+        history = _S.DeliveryHistory(tuple(_S.Duplicate() for _ in range(deliveries - 1)))
+    elif not isinstance(history, _S.DeliveryHistory):
         raise TypeError(f"history must be a DeliveryHistory (from strategies.delivery_histories()), got {history!r}")
     with _Runner(handler, state=state, reset=reset) as runner:
-        sched = tuple(schedule)
-        runner.verify(event, history, new_environment, sched,
-                      reproduce=_reproduce(runner, history, new_environment, sched))
+        runner.verify(event, history, new_environment, tuple(schedule))
 
 
 def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 2, sdk_failures: bool = True,
@@ -531,38 +623,111 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
 
     max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)
     max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)
-    # One list of steps, each one integer: kind * 21 + SDK call index (one draw per
-    # step, built once: strategies made inside a composite are rebuilt per example,
-    # which cost more than the check).  Kinds are ordered simplest first, so the
-    # shrinker, lowering the number, turns an SDK failure into a function error and
-    # that into a duplicate whenever the simpler step still fails.
-    kinds = ["duplicate", "error"] + (["before", "response_lost"] if sdk_failures else []) \
-        + (["concurrent"] if concurrent else [])
-    environments = st.booleans() if new_environments else st.just(False)
-    schedules = st.lists(st.integers(0, 1), max_size=24).map(tuple) if concurrent else st.just(())
-    steps = st.lists(st.integers(0, len(kinds) * _CALL_INDICES - 1), max_size=max_duplicates + max_retry_attempts)
-    return st.tuples(steps, environments, schedules).map(
-        lambda drawn: (*_plan([(kinds[n // _CALL_INDICES], n % _CALL_INDICES) for n in drawn[0]], drawn[1],
-                              max_duplicates, max_retry_attempts), drawn[2]))
+    plans = _Plans(_failure_plans(max_retry_attempts, sdk_failures), _duplicate_plans(max_duplicates, concurrent),
+                   2 if new_environments else 1)
+    # One integer per history, numbering the histories simplest first (failed attempts
+    # the most significant digit, then duplicates, then the environment), so shrinking
+    # it lowers each.  One draw instead of a list of steps: Hypothesis's cost per drawn
+    # choice was most of the search's cost.  Shrinking one number can stop at a local
+    # minimum: check_idempotent then simplifies the history step by step (_simpler).
+    # sampled_from(range(...)), not integers(): Hypothesis's mutator copies values between
+    # spans of the same label, and integers() share one with the event's integers, so
+    # each example would be followed by runs of those copies (a sixth of the search's time).
+    numbers = st.sampled_from(range(len(plans)))
+    if not concurrent:
+        return numbers.map(plans.decode)
+    schedules = st.lists(st.booleans(), max_size=24)  # True: switch (1)
+    return st.tuples(numbers, schedules).map(
+        lambda drawn: (*plans.decode(drawn[0])[:2], tuple(int(b) for b in drawn[1])))
 
 
-_CALL_INDICES = 21  # SDK calls [0]..[20] of an attempt can be failed
+_CALL_INDICES = 21  # SDK calls [0]..[20] of an attempt are drawn (then taken mod the calls made)
 
 
-def _plan(steps: list[tuple[str, int]], new_environment: bool, max_duplicates: int,
-          max_retry_attempts: int) -> tuple[DeliveryHistory, bool]:
-    from .strategies import DeliveryHistory, Duplicate, FunctionError, SdkFailure
+class _Plans:
+    """The numbered histories of one search: failures x duplicates x environments."""
 
-    failures: list[Any] = []
-    duplicates: list[Any] = []
-    for name, index in steps:
-        if name in ("duplicate", "concurrent"):
-            if len(duplicates) < max_duplicates:
-                duplicates.append(Duplicate(concurrent=name == "concurrent"))
-        elif len(failures) < max_retry_attempts:
-            failures.append(FunctionError(len(failures) + 1) if name == "error"
-                            else SdkFailure(index, name))  # type: ignore[arg-type]
-    return DeliveryHistory((*failures, *duplicates)), new_environment
+    def __init__(self, failures: tuple[tuple[Any, ...], ...], duplicates: tuple[tuple[Any, ...], ...],
+                 environments: int) -> None:
+        self.failures, self.duplicates, self.environments = failures, duplicates, environments
+        self._cache: dict[int, tuple[DeliveryHistory, bool, tuple[int, ...]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.failures) * len(self.duplicates) * self.environments
+
+    def decode(self, n: int) -> tuple[DeliveryHistory, bool, tuple[int, ...]]:
+        """History number ``n``: (history, new_environment, the empty schedule)."""
+        plan = self._cache.get(n)
+        if plan is None:
+            rest, environment = divmod(n, self.environments)
+            failures, duplicates = divmod(rest, len(self.duplicates))
+            plan = (_S.DeliveryHistory((*self.failures[failures], *self.duplicates[duplicates])), environment == 1, ())
+            if len(self._cache) < 4096:
+                self._cache[n] = plan
+        return plan
+
+
+@functools.lru_cache(maxsize=16)
+def _failure_plans(max_retry_attempts: int, sdk_failures: bool) -> tuple[tuple[Any, ...], ...]:
+    """Every sequence of up to ``max_retry_attempts`` failed attempts, simplest first."""
+    import itertools
+
+    kinds: list[Any] = ["error"]
+    if sdk_failures:
+        kinds += [(kind, index) for index in range(_CALL_INDICES) for kind in ("before", "response_lost")]
+    plans: list[tuple[Any, ...]] = []
+    for length in range(max_retry_attempts + 1):
+        for combo in sorted(itertools.product(range(len(kinds)), repeat=length), key=lambda c: (sum(c), c)):
+            plans.append(tuple(_S.FunctionError(n + 1) if kinds[k] == "error"
+                               else _S.SdkFailure(kinds[k][1], kinds[k][0]) for n, k in enumerate(combo)))
+    return tuple(plans)
+
+
+@functools.lru_cache(maxsize=16)
+def _duplicate_plans(max_duplicates: int, concurrent: bool) -> tuple[tuple[Any, ...], ...]:
+    """Every mix of up to ``max_duplicates`` duplicates (sequential, then concurrent), fewest first."""
+    plans: list[tuple[Any, ...]] = []
+    for total in range(max_duplicates + 1):
+        for together in range(total + 1) if concurrent else (0,):
+            plans.append((_S.Duplicate(),) * (total - together) + (_S.Duplicate(concurrent=True),) * together)
+    return tuple(plans)
+
+
+def _simpler(history: DeliveryHistory, new_environment: bool, max_duplicates: int
+             ) -> Iterator[tuple[DeliveryHistory, bool]]:
+    """Histories one step simpler than ``history``, simplest first (check_idempotent's last shrink).
+
+    Drop the second environment; drop a step; make a failure a duplicate, an
+    SDK failure a function error, a lost response a failure before the call,
+    an SDK failure an earlier call, a concurrent duplicate a sequential one."""
+    failures = [s for s in history.steps if isinstance(s, (_S.FunctionError, _S.SdkFailure))]
+    duplicates = [s for s in history.steps if isinstance(s, _S.Duplicate)]
+
+    def make(fails: list[Any], dups: list[Any]) -> DeliveryHistory:
+        renumbered = [_S.FunctionError(n + 1) if isinstance(f, _S.FunctionError) else f for n, f in enumerate(fails)]
+        simpler: DeliveryHistory = _S.DeliveryHistory((*renumbered, *dups))
+        return simpler
+
+    if new_environment:
+        yield history, False
+    for i in range(len(failures)):
+        yield make(failures[:i] + failures[i + 1:], duplicates), new_environment
+    for i in range(len(duplicates)):
+        yield make(failures, duplicates[:i] + duplicates[i + 1:]), new_environment
+    for i, step in enumerate(failures):
+        if len(duplicates) < max_duplicates:
+            yield make(failures[:i] + failures[i + 1:], [_S.Duplicate(), *duplicates]), new_environment
+        if isinstance(step, _S.SdkFailure):
+            yield make(failures[:i] + [_S.FunctionError(1)] + failures[i + 1:], duplicates), new_environment
+            if step.kind == "response_lost":
+                yield make(failures[:i] + [_S.SdkFailure(step.call_index, "before")] + failures[i + 1:],
+                           duplicates), new_environment
+            for index in range(step.call_index):
+                yield make(failures[:i] + [_S.SdkFailure(index, step.kind)] + failures[i + 1:],
+                           duplicates), new_environment
+    for i, step in enumerate(duplicates):
+        if step.concurrent:
+            yield make(failures, duplicates[:i] + [_S.Duplicate()] + duplicates[i + 1:]), new_environment
 
 
 def check_idempotent(
@@ -585,9 +750,12 @@ def check_idempotent(
     failed attempts each retried (the handler's work done, then a function
     error; or, with ``sdk_failures``, an AWS SDK call failing before it takes
     effect or after, with its response lost), and with ``new_environments``
-    redeliveries on a second execution environment.  Raises
-    :class:`NotIdempotentError` for the smallest failing example Hypothesis
-    finds; its message is built for that example.  Runs its own Hypothesis
+    redeliveries on a second execution environment.  An SDK failure's call
+    index is taken modulo the calls one clean delivery of the event makes.
+    Raises :class:`NotIdempotentError` for the smallest failing example
+    Hypothesis finds, its history then simplified one step at a time while it
+    still fails; the message is built for that example.  With the default
+    (moto) state, moto is left as the check found it.  Runs its own Hypothesis
     search: inside your own ``@given`` test, use :func:`idempotency_histories`
     with :func:`assert_idempotent` instead.
     """
@@ -614,8 +782,7 @@ def check_idempotent(
         def idempotency_search(event: Any, plan: tuple[DeliveryHistory, bool, tuple[int, ...]]) -> None:
             history, new_environment, schedule = plan
             tried[0] += 1
-            runner.verify(event, history, new_environment, schedule, tried=tried[0],
-                          reproduce=_reproduce(runner, history, new_environment, schedule))
+            runner.verify(event, history, new_environment, schedule, tried=tried[0], wrap_calls=True)
 
         if seed is not None:
             from hypothesis import seed as hseed
@@ -628,7 +795,28 @@ def check_idempotent(
             share = _hypothesis_random_sharer()
             runner.invoker._run_in_runtime(lambda: _real_time_for_hypothesis(idempotency_search, share))
         except NotIdempotentError as exc:
+            # Hypothesis shrank the number it drew; a history one step simpler may still fail.
+            simplest = runner.invoker._run_in_runtime(lambda: _simplest(runner, exc, tried[0], max_duplicates))
             # Hypothesis adds "Falsifying example: ..." as a note; the message already has it all.
-            exc.__notes__ = [n for n in getattr(exc, "__notes__", [])
-                             if not n.startswith(("Falsifying example", "Failing test case"))]
-            raise exc.with_traceback(None) from None
+            simplest.__notes__ = [n for n in getattr(exc, "__notes__", [])
+                                  if not n.startswith(("Falsifying example", "Failing test case"))]
+            raise simplest.with_traceback(None) from None
+
+
+def _simplest(runner: _Runner, error: NotIdempotentError, tried: int, max_duplicates: int) -> NotIdempotentError:
+    """The simplest history still failing for the shrunk event: one simpler step at a time (_simpler)."""
+    schedule = tuple(error.schedule)
+    for _ in range(100):
+        for history, environment in _simpler(error.history, error.new_environment, max_duplicates):
+            if history.is_clean and not environment:
+                continue
+            try:
+                runner.verify(error.event, history, environment, schedule, tried=tried, wrap_calls=True)
+            except NotIdempotentError as simpler:
+                error = simpler
+                break
+            except Exception:  # e.g. a nondeterministic state: keep the history Hypothesis found
+                continue
+        else:
+            return error
+    return error

@@ -19,7 +19,7 @@ def examples(lpytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_examples_pass_and_each_bug_is_caught(examples: pytest.Pytester) -> None:
     result = examples.runpytest_subprocess("-rx")
-    result.assert_outcomes(passed=20, xfailed=8)
+    result.assert_outcomes(passed=21, xfailed=10)
     result.stdout.fnmatch_lines_random([
         "XFAIL *thumbnail_keys* - keys arrive URL-encoded",
         "XFAIL *count_message* - a duplicate delivery counts twice",
@@ -27,6 +27,8 @@ def test_examples_pass_and_each_bug_is_caught(examples: pytest.Pytester) -> None
         "XFAIL *send_welcome* - a duplicate delivery emails twice",
         "XFAIL *record_order* - the audit task is dropped on return",
         "XFAIL *send_receipt* - a coroutine is never awaited",
+        "XFAIL *add_points* - a duplicate adds the points twice",
+        "XFAIL *mark_then_add* - a crash after the mark loses the points",
     ])
 
 
@@ -67,4 +69,19 @@ def test_await_reports_name_the_line_that_started_the_lost_work(examples: pytest
         "E   *Leaks:",
         "E   *  never awaited  coroutine write_audit()  test_awaits_example.py:41",
         'E   *Event: {"order_id": "o-1"}',
+    ])
+
+
+def test_idempotency_reports_name_the_history_that_breaks_each_handler(examples: pytest.Pytester) -> None:
+    result = examples.runpytest_subprocess("--runxfail", "test_idempotency_example.py")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines([
+        "E   *NotIdempotentError: test_idempotency_example.add_points is not idempotent: one duplicate delivery *",
+        "E   *state?'dynamodb'??'loyalty'??0??'points'??'N'?:  \"1\"  !=  \"2\"",  # ? for [ and ]
+    ])
+    result.stdout.fnmatch_lines([
+        "E   *NotIdempotentError: test_idempotency_example.mark_then_add is not idempotent: a failure at SDK "
+        "call ?0? after it took effect (response lost) then a retry *",
+        "E   *| SDK call ?0? DynamoDB.PutItem: took effect, response lost (ReadTimeoutError)",
+        "E   *state?'dynamodb'??'loyalty'?:  1 item  !=  0 items",
     ])

@@ -7,6 +7,7 @@ function error is retried after 60 s, then 120 s more).
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -205,7 +206,7 @@ def test_send_then_crash_before_marking_is_found_at_the_right_call(aws: dict[str
     assert err.history.duplicates == 0 and err.history.function_errors == 0
     assert err.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
     text = str(err)
-    assert "state['sqs']['emails']:  2 items  !=  3 items" in text  # "order 1" was there before
+    assert "state['sqs']['emails']:  1 item  !=  2 items" in text  # each check leaves moto as it found it
     assert "SDK call [0] DynamoDB.GetItem" in text
 
 
@@ -306,7 +307,8 @@ def powertools(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str
             for item in ddb.scan(TableName=table)["Items"]:
                 ddb.delete_item(TableName=table, Key={"id": item["id"]})
 
-    return {"handler": handler, "state": count, "reset": reset}
+    return {"handler": handler, "state": count, "reset": reset, "ddb": ddb, "persistence": persistence,
+            "config": config}
 
 
 def test_powertools_idempotent_on_moto_dynamodb_passes(powertools: dict[str, Any]) -> None:
@@ -326,6 +328,84 @@ def test_powertools_does_not_cover_a_failure_after_the_side_effect(powertools: d
     assert history.duplicates == 0 and history.function_errors == 0 and len(history.sdk_failures) == 1
     # SDK calls: [0] Powertools' in-progress PutItem, [1] the handler's PutItem, [2] Powertools' UpdateItem.
     assert history.sdk_failures[0] in (SdkFailure(1, "response_lost"), SdkFailure(2, "before"))
+
+
+def _orders_only(ddb: Any) -> Any:
+    def state() -> list[dict[str, Any]]:  # Powertools' records hold expiry times: compare the orders
+        return sorted((item for item in ddb.scan(TableName="orders")["Items"]), key=lambda i: i["id"]["S"])
+
+    return state
+
+
+def test_powertools_with_a_conditional_own_write_passes_with_sdk_failures(
+        powertools: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Powertools' record plus a side effect keyed on the event: every failure point is covered (a lost
+    response of the handler's put makes the retry's put fail its condition; a failed "COMPLETED" update
+    leaves an in-progress record that expires, and the rerun's put fails its condition)."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent
+
+    ddb = powertools["ddb"]
+
+    @idempotent(persistence_store=powertools["persistence"], config=powertools["config"])
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        try:
+            ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+        return {"ok": True}
+
+    from pytest_lambda_async import _faults
+
+    logs: list[_faults.CallLog] = []
+    real_armed = _faults.armed
+    monkeypatch.setattr(_faults, "armed", lambda log: (logs.append(log), real_armed(log))[1])
+    check_idempotent(handler, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], max_examples=80)
+    # Failures were injected at each of its calls: [0] Powertools' PutItem, [1] the handler's, [2] UpdateItem.
+    hit = {(c.index, c.injected) for log in logs for c in log.calls if c.injected}
+    assert {0, 1, 2} <= {index for index, _ in hit} and {kind for _, kind in hit} == {"before", "response_lost"}
+
+
+def test_powertools_in_an_async_core_passes_concurrent_duplicates(powertools: dict[str, Any]) -> None:
+    """Powertools has no async support: an async core calls a function guarded by
+    ``@idempotent_function``.  Concurrent duplicates interleave at the core's awaits; the guarded step
+    runs whole, so the second delivery finds the record (in progress or completed)."""
+    import asyncio
+
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    ddb = powertools["ddb"]
+
+    @idempotent_function(data_keyword_argument="order", persistence_store=powertools["persistence"],
+                         config=powertools["config"])
+    def record(order: dict[str, Any]) -> dict[str, Any]:
+        try:
+            ddb.put_item(TableName="orders", Item={"id": {"S": str(order["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+        return {"ok": True}
+
+    async def core(event: Any, context: Any) -> dict[str, Any]:
+        powertools["config"].register_lambda_context(context)
+        await asyncio.sleep(0)  # an async read first, say
+        result = record(order=event)
+        await asyncio.sleep(0)
+        return result
+
+    async def racy(event: Any, context: Any) -> None:  # the same work unguarded: check, await, write
+        key = {"id": {"S": str(event["order"])}}
+        found = "Item" in ddb.get_item(TableName="orders", Key=key)
+        await asyncio.sleep(0)
+        if not found:
+            ddb.update_item(TableName="orders", Key=key, UpdateExpression="ADD deliveries :one",
+                            ExpressionAttributeValues={":one": {"N": "1"}})
+
+    check_idempotent(core, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], max_examples=60)
+    with pytest.raises(NotIdempotentError) as info:  # the schedule search is on for this handler
+        check_idempotent(racy, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], new_environments=False,
+                         sdk_failures=False)
+    assert info.value.history.steps == (Duplicate(concurrent=True),)
 
 
 def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) -> None:
@@ -452,3 +532,237 @@ def test_the_report_stays_under_40_lines_for_the_longest_history() -> None:
     assert any(line.strip().startswith("… ") and "more differences" in line for line in lines)
     assert any("more lines" in line for line in lines)  # the timeline was cut, not the verdict
     assert lines[-1].endswith("idempotency.md") or "idempotency.md" in lines[-2]
+
+
+# -- resetting moto between runs ------------------------------------------------------------
+def test_a_transaction_cancelled_by_its_condition_does_not_leak_into_later_runs(aws: dict[str, Any]) -> None:
+    """moto rolls a cancelled TransactWriteItems back by swapping in a copy of the table object; the
+    reset must find tables by name (ARN), or every later run starts from the previous run's writes and
+    a correct handler is reported as nondeterministic."""
+    ddb = aws["ddb"]
+
+    def award(event: Any, context: Any) -> None:
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "markers", "Item": {"id": {"S": str(event["order"])}},
+                         "ConditionExpression": "attribute_not_exists(id)"}},
+                {"Update": {"TableName": "orders", "Key": {"id": {"S": "total"}},
+                            "UpdateExpression": "ADD points :p", "ExpressionAttributeValues": {":p": {"N": "10"}}}},
+            ])
+        except ddb.exceptions.TransactionCanceledException:
+            pass  # the marker exists: an earlier delivery did it
+
+    check_idempotent(award, ORDERS, max_examples=40)
+    # Two transactions' worth of points per delivery: a duplicate adds them again.
+    def award_twice(event: Any, context: Any) -> None:
+        award(event, context)
+        ddb.update_item(TableName="orders", Key={"id": {"S": "total"}}, UpdateExpression="ADD points :p",
+                        ExpressionAttributeValues={":p": {"N": "1"}})
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(award_twice, ORDERS, max_examples=40)
+    assert "state['dynamodb']['orders']" in str(info.value)
+
+
+def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws: dict[str, Any]) -> None:
+    s3 = aws["s3"]
+    for n in range(3):
+        s3.put_object(Bucket="receipts", Key=f"incoming/{n}.txt", Body=f"order {n}".encode())
+
+    def move(event: Any, context: Any) -> None:  # copy to processed/, then delete the original
+        source = f"incoming/{event['n']}.txt"
+        try:
+            s3.copy_object(Bucket="receipts", Key=f"processed/{event['n']}.txt",
+                           CopySource={"Bucket": "receipts", "Key": source})
+        except s3.exceptions.NoSuchKey:
+            return  # already moved
+        s3.put_object(Bucket="receipts", Key=f"incoming/{(event['n'] + 1) % 3}.txt", Body=b"overwritten")
+        s3.put_object(Bucket="receipts", Key=f"incoming/{(event['n'] + 1) % 3}.txt",
+                      Body=f"order {(event['n'] + 1) % 3}".encode())
+        s3.delete_object(Bucket="receipts", Key=source)
+
+    check_idempotent(move, st.fixed_dictionaries({"n": st.integers(0, 2)}), max_examples=40)
+    # The check leaves moto as it found it: nothing moved.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="receipts")["Contents"]] == [
+        f"incoming/{n}.txt" for n in range(3)]
+    from pytest_lambda_async._state import MotoState
+
+    start = MotoState()
+    before = start.snapshot()
+    move({"n": 0}, None)
+    assert start.snapshot() != before
+    start.reset()
+    assert start.snapshot() == before
+    assert s3.get_object(Bucket="receipts", Key="incoming/0.txt")["Body"].read() == b"order 0"
+
+
+# -- SDK failures land on calls the handler makes ---------------------------------------------
+def test_an_sdk_failure_index_beyond_the_calls_made_wraps_around(aws: dict[str, Any],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search draws call indexes 0..20; a handler making 2 calls gets every drawn failure on one
+    of them (index mod 2), so no example is spent on a failure that never happens."""
+    from pytest_lambda_async import _faults
+
+    ddb = aws["ddb"]
+    logs: list[_faults.CallLog] = []
+    real_armed = _faults.armed
+
+    def spy(log: _faults.CallLog) -> Any:
+        logs.append(log)
+        return real_armed(log)
+
+    monkeypatch.setattr(_faults, "armed", spy)
+
+    def two_calls(event: Any, context: Any) -> None:  # idempotent: a deterministic key, then a conditional put
+        ddb.get_item(TableName="markers", Key={"id": {"S": str(event["order"])}})  # [0]
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}})  # [1]
+
+    check_idempotent(two_calls, ORDERS, max_examples=60, new_environments=False, max_duplicates=0)
+    planned = [log for log in logs if log.fail_at is not None]
+    assert len(planned) >= 10  # the search drew SDK failures ...
+    first_attempts = [log for log in planned if log.calls and log.calls[0].index == 0]
+    assert all(log.injected is not None for log in first_attempts), \
+        [(log.fail_at, len(log.calls)) for log in first_attempts if log.injected is None]  # ... and each hit
+    assert {log.fail_at for log in planned} <= {0, 1}
+
+
+def test_assert_idempotent_keeps_the_index_it_is_given() -> None:
+    from botocore.exceptions import ClientError
+
+    class Box:
+        errors = 0
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+
+        def one_call(event: Any, context: Any) -> None:
+            try:
+                sqs.get_queue_attributes(QueueUrl=url)
+            except ClientError:
+                Box.errors += 1
+                raise
+
+        assert_idempotent(one_call, {}, history=DeliveryHistory((SdkFailure(3, "before"),)))
+        assert Box.errors == 0  # no call [3] to fail: a replayed history means what it says
+        assert_idempotent(one_call, {}, history=DeliveryHistory((SdkFailure(0, "before"),)))
+        assert Box.errors == 1
+
+
+# -- the default state includes what the handler sent ------------------------------------------
+def test_eventbridge_entries_are_in_the_default_state(aws: dict[str, Any]) -> None:
+    """moto keeps nothing for PutEvents on a bus without rules: the snapshot's "sent" part does."""
+    events = boto3.client("events", region_name="us-east-1")
+    events.create_event_bus(Name="orders")
+    ddb = aws["ddb"]
+
+    def announce(event: Any, context: Any) -> None:
+        events.put_events(Entries=[{"EventBusName": "orders", "Source": "shop", "DetailType": "OrderPlaced",
+                                    "Detail": json.dumps({"order": event["order"]})}])
+
+    def announce_once(event: Any, context: Any) -> None:
+        key = {"id": {"S": str(event["order"])}}
+        if "Item" in ddb.get_item(TableName="markers", Key=key):  # [0]
+            return
+        announce(event, context)  # [1]
+        ddb.put_item(TableName="markers", Item=key)  # [2]
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(announce, ORDERS, max_examples=20)
+    assert info.value.history == DeliveryHistory((Duplicate(),))
+    text = str(info.value)
+    assert "state['sent']['events']['orders']:  1 item  !=  2 items" in text
+    assert info.value.expected["sent"] == {"events": {"orders": [
+        {"Source": "shop", "DetailType": "OrderPlaced", "Detail": {"order": 0}}]}}  # no EventId, no Time
+    check_idempotent(announce_once, ORDERS, sdk_failures=False, max_examples=30)
+    # With SDK failures the gap between sending and marking is found: a lost PutEvents response.
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(announce_once, ORDERS, max_examples=50)
+    assert info.value.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
+
+
+def test_a_refused_or_failed_put_events_sent_nothing(aws: dict[str, Any]) -> None:
+    events = boto3.client("events", region_name="us-east-1")
+
+    def refused_entry(event: Any, context: Any) -> None:  # no DetailType: EventBridge refuses the entry
+        answer = events.put_events(Entries=[{"Source": "shop", "DetailType": "", "Detail": "{}"}])
+        assert answer["FailedEntryCount"] == 1
+
+    def once_per_attempt_after_a_failure(event: Any, context: Any) -> None:
+        events.put_events(Entries=[{"Source": "shop", "DetailType": "X", "Detail": "{}"}])
+
+    assert_idempotent(refused_entry, {}, deliveries=3)  # refused entries were not sent
+    # A "before" failure of the only call takes no effect, and the retry sends once: idempotent.
+    assert_idempotent(once_per_attempt_after_a_failure, {}, history=DeliveryHistory((SdkFailure(0, "before"),)))
+    with pytest.raises(NotIdempotentError):  # a lost response did send
+        assert_idempotent(once_per_attempt_after_a_failure, {},
+                          history=DeliveryHistory((SdkFailure(0, "response_lost"),)))
+
+
+def test_event_invocations_through_the_invoker_are_in_the_default_state(
+        aws: dict[str, Any], lambda_invoker: Any) -> None:
+    lambda_invoker.register("worker", lambda event, context: None)
+    client = boto3.client("lambda", region_name="us-east-1")
+    ddb = aws["ddb"]
+
+    def fan_out(event: Any, context: Any) -> None:
+        client.invoke(FunctionName="worker", InvocationType="Event", Payload=json.dumps({"order": event["order"]}))
+
+    def fan_out_once(event: Any, context: Any) -> None:
+        try:  # mark, then invoke: a duplicate finds the mark
+            ddb.put_item(TableName="markers", Item={"id": {"S": str(event["order"])}},
+                         ConditionExpression="attribute_not_exists(id)")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            return
+        fan_out(event, context)
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(fan_out, ORDERS, max_examples=20)
+    assert "state['sent']['lambda']['worker']:  1 item  !=  2 items" in str(info.value)
+    assert info.value.expected["sent"] == {"lambda": {"worker": [{"order": 0}]}}
+    check_idempotent(fan_out_once, ORDERS, sdk_failures=False, max_examples=30)
+    # The checks' runs took their invocations back: the test's invoker has nothing queued.
+    assert lambda_invoker.pending == 0
+    assert "worker" not in lambda_invoker.timeline()
+
+
+def test_hypothesis_registers_no_new_random_per_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check runs on a fresh runtime thread; Hypothesis registers a new Random for a new thread
+    with a full gc.collect() (tens of ms). The checker shares one, even from a thread that never ran
+    a Hypothesis test."""
+    import gc
+    import threading
+
+    collections: list[int] = []
+    real_collect = gc.collect
+    errors: list[BaseException] = []
+
+    def in_a_fresh_thread() -> None:
+        try:
+            check_idempotent(appends_once, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=5)
+            monkeypatch.setattr(gc, "collect", lambda *a: collections.append(1) or real_collect(*a))
+            for _ in range(3):
+                check_idempotent(appends_once, ORDERS, state=ledger, reset=LEDGER.clear, max_examples=5)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=in_a_fresh_thread)
+    thread.start()
+    thread.join()
+    monkeypatch.undo()
+    assert not errors, errors
+    assert collections == []
+
+
+def test_a_failing_history_is_simplified_one_step_at_a_time() -> None:
+    """After Hypothesis's shrink (of one number), check_idempotent simplifies the history itself."""
+    from pytest_lambda_async.idempotency import _Runner, _simplest
+    from pytest_lambda_async.strategies import FunctionError
+
+    history = DeliveryHistory((FunctionError(1), SdkFailure(3, "response_lost"), Duplicate(), Duplicate()))
+    with _Runner(appends, state=ledger, reset=LEDGER.clear) as runner:
+        with pytest.raises(NotIdempotentError) as info:
+            runner.verify({"order": 1}, history, True, tried=1, wrap_calls=True)
+        simplest = _simplest(runner, info.value, 1, max_duplicates=2)
+    assert simplest.history == DeliveryHistory((Duplicate(),)) and not simplest.new_environment
+    assert "history=DeliveryHistory(steps=(Duplicate(concurrent=False),))" in str(simplest)
