@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import types
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -96,6 +97,25 @@ def test_shrinks_a_duplicate_only_bug_to_exactly_one_duplicate_and_no_failures()
     assert err.history == DeliveryHistory((Duplicate(),))  # not a function error, though that fails too
     assert not err.new_environment
     assert "smallest failing of" in str(err) and "shrunk" in str(err)
+
+
+def test_the_search_is_the_same_every_run_unless_a_seed_is_given() -> None:
+    """Without ``seed`` two checks try the same examples in the same order (a CI failure
+    reproduces locally); a seed picks another search, which still finds the bug."""
+    def tries(seed: int | None) -> list[int]:
+        seen = types.SimpleNamespace(orders=[])  # not a container: the check leaves it alone
+
+        def counts(event: Any, context: Any) -> None:
+            seen.orders.append(event["order"])
+
+        check_idempotent(counts, ORDERS, state=lambda: 0, max_examples=30, seed=seed)
+        return list(seen.orders)
+
+    assert tries(None) == tries(None)
+    assert tries(1) == tries(1) != tries(None)
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(appends, ORDERS, state=ledger, reset=LEDGER.clear, new_environments=False, seed=7)
+    assert info.value.history == DeliveryHistory((Duplicate(),))
 
 
 def test_a_handler_broken_only_by_duplicates_shrinks_to_one_duplicate() -> None:
