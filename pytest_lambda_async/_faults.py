@@ -99,16 +99,28 @@ _lock = threading.Lock()  # handlers may call the SDK from threads (to_thread, e
 _installed = False
 
 
-@contextmanager
-def armed(log: CallLog) -> Iterator[CallLog]:
-    """Count (and maybe fail) the SDK calls made while the block runs."""
+def arm(log: CallLog) -> CallLog | None:
+    """Count (and maybe fail) the SDK calls made from now on: the log it replaces, for ``disarm``
+    (a pair of calls, not a ``with`` block, on the idempotency checker's per-attempt path)."""
     global _armed
     install()
     previous, _armed = _armed, log
+    return previous
+
+
+def disarm(previous: CallLog | None) -> None:
+    global _armed
+    _armed = previous
+
+
+@contextmanager
+def armed(log: CallLog) -> Iterator[CallLog]:
+    """Count (and maybe fail) the SDK calls made while the block runs."""
+    previous = arm(log)
     try:
         yield log
     finally:
-        _armed = previous
+        disarm(previous)
 
 
 @contextmanager

@@ -30,7 +30,6 @@ import re
 import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -272,8 +271,9 @@ class _Runner:
         return self._default_state.snapshot(self.invoker, self._sent)
 
     # -- the wrapper the invoker calls
-    @contextmanager
-    def _attempt(self) -> Iterator[tuple[Any, _AttemptNotes]]:
+    def _begin(self) -> tuple[Any, _AttemptNotes, Any]:
+        """(this attempt's planned step, its notes, what ``_end`` restores): a pair of calls rather
+        than a ``with`` block, as this runs for every attempt of every example."""
         index = len(self._notes)
         step = self._plan[index] if index < len(self._plan) else None
         notes = _AttemptNotes(None)
@@ -285,11 +285,16 @@ class _Runner:
             from . import _faults
 
             log = _faults.CallLog(step.call_index, step.kind) if isinstance(step, _S.SdkFailure) else _faults.CallLog()
-            with _faults.armed(log):
-                notes.calls = log
-                yield step, notes
-        else:
-            yield step, notes
+            notes.calls = log
+            return step, notes, _faults.arm(log)
+        return step, notes, _NOT_ARMED
+
+    @staticmethod
+    def _end(armed: Any) -> None:
+        if armed is not _NOT_ARMED:
+            from . import _faults
+
+            _faults.disarm(armed)
 
     @staticmethod
     def _note_calls(notes: _AttemptNotes) -> None:
@@ -309,17 +314,21 @@ class _Runner:
             raise InjectedFunctionError("the attempt failed after the handler's work (injected)")
 
     def _sync_wrapper(self, event: Any, context: Any) -> Any:
-        with self._attempt() as (step, notes):
+        step, notes, armed = self._begin()
+        try:
             try:
                 result = self.handler(event, context)
             finally:
                 self._note_calls(notes)
+        finally:
+            self._end(armed)
         self._finish(step, notes)
         return result
 
     async def _async_wrapper(self, event: Any, context: Any) -> Any:
         concurrent = self._concurrent if not self._notes else 0
-        with self._attempt() as (step, notes):
+        step, notes, armed = self._begin()
+        try:
             try:
                 if concurrent:
                     result = await self._interleaved(event, context, concurrent, notes)
@@ -327,6 +336,8 @@ class _Runner:
                     result = await self.handler(event, context)
             finally:
                 self._note_calls(notes)
+        finally:
+            self._end(armed)
         self._finish(step, notes)
         return result
 
@@ -529,6 +540,7 @@ def _hypothesis_random_sharer() -> Callable[[], None]:
 
 
 _REGISTERED: list[Any] = []
+_NOT_ARMED = object()  # _begin: no SDK-call log armed for this attempt
 _DEFAULT_SEED = 0x1DE4  # check_idempotent's search when no seed is given
 
 

@@ -378,8 +378,8 @@ def test_powertools_with_a_conditional_own_write_passes_with_sdk_failures(
     from pytest_lambda_async import _faults
 
     logs: list[_faults.CallLog] = []
-    real_armed = _faults.armed
-    monkeypatch.setattr(_faults, "armed", lambda log: (logs.append(log), real_armed(log))[1])
+    real_arm = _faults.arm
+    monkeypatch.setattr(_faults, "arm", lambda log: (logs.append(log), real_arm(log))[1])
     check_idempotent(handler, ORDERS, state=_orders_only(ddb), reset=powertools["reset"], max_examples=80)
     # Failures were injected at each of its calls: [0] Powertools' PutItem, [1] the handler's, [2] UpdateItem.
     hit = {(c.index, c.injected) for log in logs for c in log.calls if c.injected}
@@ -625,13 +625,13 @@ def test_an_sdk_failure_index_beyond_the_calls_made_wraps_around(aws: dict[str, 
 
     ddb = aws["ddb"]
     logs: list[_faults.CallLog] = []
-    real_armed = _faults.armed
+    real_arm = _faults.arm
 
     def spy(log: _faults.CallLog) -> Any:
         logs.append(log)
-        return real_armed(log)
+        return real_arm(log)
 
-    monkeypatch.setattr(_faults, "armed", spy)
+    monkeypatch.setattr(_faults, "arm", spy)
 
     def two_calls(event: Any, context: Any) -> None:  # idempotent: a deterministic key, then a conditional put
         ddb.get_item(TableName="markers", Key={"id": {"S": str(event["order"])}})  # [0]
