@@ -138,19 +138,20 @@ def _user_frames(tb: Any) -> list[traceback.FrameSummary]:
     return frames
 
 
-def _blamed(exc: BaseException) -> traceback.FrameSummary | None:
+def _blamed(exc: BaseException, frames: list[traceback.FrameSummary] | None = None) -> traceback.FrameSummary | None:
     """The frame a person should look at: the innermost one in the user's own code, not in
     botocore or the standard library (an SDK error is raised deep inside botocore); failing
     that, the innermost frame outside this package."""
-    frames = _user_frames(exc.__traceback__)
+    if frames is None:
+        frames = _user_frames(exc.__traceback__)
     for frame in reversed(frames):
         if file_kind(frame.filename) == USER_CODE:
             return frame
     return frames[-1] if frames else None
 
 
-def describe_exception(exc: BaseException) -> str:
-    frame = _blamed(exc)
+def describe_exception(exc: BaseException, frames: list[traceback.FrameSummary] | None = None) -> str:
+    frame = _blamed(exc, frames)
     where = f" ({os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
@@ -318,9 +319,9 @@ def execute(
         error = error_line(payload) + _where(exc)
     except Exception as exc:
         outcome, function_error = "error", _aws.FUNCTION_ERROR
-        stack = traceback.format_list(_user_frames(exc.__traceback__))
-        payload = _aws.exception_error(exc, request_id, stack)
-        error = describe_exception(exc)
+        frames = _user_frames(exc.__traceback__)  # once: extracting reads every frame's source line
+        payload = _aws.exception_error(exc, request_id, traceback.format_list(frames))
+        error = describe_exception(exc, frames)
     except BaseException as exc:  # KeyboardInterrupt, GeneratorExit...: the process dies
         outcome, crashed, function_error = "error", True, _aws.FUNCTION_ERROR
         payload = _aws.exit_error(request_id, "signal: killed")
