@@ -353,7 +353,8 @@ def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
     result = invoker.invoke(
         p["FunctionName"], payload if isinstance(payload, (bytes, str)) else bytes(payload),
         invocation_type=invocation_type, qualifier=p.get("Qualifier"), log_type=p.get("LogType", "None"),
-        client_context=p.get("ClientContext"), _region=request.region, **_trace_kwargs(invoker, request))
+        client_context=p.get("ClientContext"), tenant_id=p.get("TenantId"), _region=request.region,
+        **_trace_kwargs(invoker, request))
     if invocation_type != "RequestResponse":  # INV-11, INV-12: empty body
         return _Reply(result.status_code, result.request_id)
     headers = {"X-Amz-Executed-Version": result.executed_version or _aws.LATEST}  # INV-15

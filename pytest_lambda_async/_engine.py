@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import random
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -30,11 +31,13 @@ from ._moto import MotoBackend
 from ._render import leak_lines, unawaited_error, unawaited_summary
 from ._runtime import (
     CaptureScope,
+    ClientContext,
     Execution,
     HandlerHung,
     LambdaContext,
     Outcome,
     RuntimeThread,
+    client_context_object,
     error_line,
     execute,
 )
@@ -143,6 +146,8 @@ class _Delivery:
     trace_header: str | None = None  # what its attempts see as _X_AMZN_TRACE_ID
     invoked_arn: str | None = None  # context.invoked_function_arn when not the function's own ARN (PY-3)
     fresh: Any = _UNSET  # a decoded copy no handler has seen yet (saves one decode)
+    client_context: ClientContext | None = None  # a sync caller's ClientContext, decoded (INV-4, PY-3)
+    tenant_id: str | None = None  # the caller's TenantId (INV-7): context.tenant_id
 
     def take_event(self) -> Any:
         """The event for one attempt, decoded afresh: the service stores the serialised event and
@@ -517,6 +522,7 @@ class LambdaInvoker:
         qualifier: str | None = None,
         log_type: str = "None",
         client_context: str | None = None,
+        tenant_id: str | None = None,
         duplicates: int = 0,
         _parent: str | None = None,
         _trace: str | None = None,
@@ -528,6 +534,8 @@ class LambdaInvoker:
         as the raw request body.  ``Event`` queues the event (plus
         ``duplicates`` extra deliveries with the same request id) and answers
         202; ``RequestResponse`` runs it now; ``DryRun`` only validates (204).
+        ``client_context`` (base64 JSON) reaches a sync attempt's ``context.client_context`` (INV-4);
+        ``tenant_id`` becomes ``context.tenant_id`` for every attempt of the invocation (INV-7).
         ``_region`` is the region of the endpoint the call was made to (a boto3 client's), which an
         ARN must name; by default the invoker's own."""
         if invocation_type not in _aws.INVOCATION_TYPES:
@@ -552,8 +560,11 @@ class LambdaInvoker:
             fresh = _decode_body(body)  # a raw body must be JSON (INV-20)
             if invocation_type == "Event":
                 fresh = _UNSET  # queued: keeping both copies would double a queued event's memory
+        decoded_context = None
         if client_context is not None:
-            _check_client_context(client_context)
+            decoded_context = _check_client_context(client_context)
+        if tenant_id is not None:
+            _check_tenant_id(tenant_id)
         if invocation_type == "DryRun":
             return InvokeResult(204, self._new_request_id())
         chain: _Chain | None = None
@@ -562,9 +573,11 @@ class LambdaInvoker:
             chain, _parent, parent_function = self._traced_caller(_trace, _parent)
         if invocation_type == "Event":
             return _accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
-                                           parent_function=parent_function, chain=chain, invoked=invoked))
+                                           parent_function=parent_function, chain=chain, invoked=invoked,
+                                           tenant_id=tenant_id))
         return self._invoke_sync(fn, body, fresh, log_type=log_type, parent=_parent, parent_function=parent_function,
-                                 chain=chain, invoked=invoked)
+                                 chain=chain, invoked=invoked, client_context=client_context_object(decoded_context),
+                                 tenant_id=tenant_id)
 
     def _resolve(self, function_name: str, qualifier: str | None,
                  region: str | None) -> tuple[LambdaFunction, str | None]:
@@ -654,7 +667,7 @@ class LambdaInvoker:
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: _Chain | None = None, invoked: str | None = None) -> str:
+                 chain: _Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
         """Queue an event (INV-11): its request id."""
         with self._lock:
             request_id = self._new_request_id()
@@ -665,7 +678,7 @@ class LambdaInvoker:
                                       + self._from(parent, parent_function))
                 d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage,
-                              invoked_arn=invoked)
+                              invoked_arn=invoked, tenant_id=tenant_id)
                 self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
                 return request_id
             extra = duplicates
@@ -680,9 +693,9 @@ class LambdaInvoker:
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
-                # lineage, trace_header, invoked_arn
+                # lineage, trace_header, invoked_arn, fresh, client_context (sync only: INV-4), tenant_id
                 self._push(now, _Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
-                                          parent_function, root, lineage, None, invoked))
+                                          parent_function, root, lineage, None, invoked, _UNSET, None, tenant_id))
             return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
@@ -693,7 +706,8 @@ class LambdaInvoker:
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
-                     chain: _Chain | None = None, invoked: str | None = None) -> InvokeResult:
+                     chain: _Chain | None = None, invoked: str | None = None,
+                     client_context: ClientContext | None = None, tenant_id: str | None = None) -> InvokeResult:
         request_id = self._new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
@@ -713,7 +727,7 @@ class LambdaInvoker:
         self._log(now, "invoke", fn.name, request_id, "RequestResponse" + self._from(parent, parent_function))
         delivery = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
-                             invoked_arn=invoked)
+                             invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
@@ -888,7 +902,7 @@ class LambdaInvoker:
             function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
             log_stream_name=self._log_stream(fn, start),
-            log_sink=self._context_log,
+            log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
         )
         event = d.take_event()
         injected = fn._fail_next.pop(0) if fn._fail_next else _UNSET
@@ -1271,14 +1285,24 @@ def _decode_body(body: bytes | str) -> Any:
         ) from None
 
 
-def _check_client_context(value: str) -> None:
+def _check_client_context(value: str) -> Any:
+    """The decoded ClientContext (INV-4), or the service's error."""
     if len(value) > _aws.CLIENT_CONTEXT_LIMIT:
         raise InvalidRequestContentException(
             f"Client context must be at most {_aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
     try:
-        json.loads(base64.b64decode(value, validate=True))
+        return json.loads(base64.b64decode(value, validate=True))
     except Exception:
         raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
+
+
+_TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's TenantId constraints
+
+
+def _check_tenant_id(value: object) -> None:
+    if not isinstance(value, str) or _TENANT_ID.fullmatch(value) is None:
+        raise InvalidParameterValueException(
+            f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ (INV-7), got {value!r}")
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)

@@ -46,6 +46,41 @@ class CognitoIdentity:
         return "CognitoIdentity(cognito_identity_id=None, cognito_identity_pool_id=None)"
 
 
+class MobileClient:
+    """``context.client_context.client``: the calling app, as the Python runtime builds it (PY-3)."""
+
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        for name in self.__slots__:  # a key the caller left out reads None, as on Lambda
+            setattr(self, name, values.get(name))
+
+    def __repr__(self) -> str:
+        return f"MobileClient({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__slots__)})"
+
+
+class ClientContext:
+    """``context.client_context`` of a sync invocation that passed a ``ClientContext`` (INV-4, PY-3):
+    ``client`` (a :class:`MobileClient` or ``None``), ``custom`` and ``env`` (dicts or ``None``)."""
+
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        client = values.get("client")
+        self.client = MobileClient(client) if isinstance(client, dict) else None
+        self.custom = values.get("custom")
+        self.env = values.get("env")
+
+    def __repr__(self) -> str:
+        return f"ClientContext(client={self.client!r}, custom={self.custom!r}, env={self.env!r})"
+
+
+def client_context_object(decoded: Any) -> ClientContext | None:
+    """What the runtime makes of a decoded ``ClientContext`` header: an object for a JSON object,
+    else ``None`` (the header's JSON is checked, its shape is the caller's business)."""
+    return ClientContext(decoded) if isinstance(decoded, dict) else None
+
+
 class LambdaContext:
     """The ``context`` argument, with the attributes the Python runtime gives (PY-3).
 
@@ -95,6 +130,8 @@ class LambdaContext:
         deadline: _dt.datetime,
         now: Callable[[], _dt.datetime],
         log_sink: Callable[[str], None] | None,
+        client_context: ClientContext | None = None,
+        tenant_id: str | None = None,
     ) -> LambdaContext:
         """The context of one invoker attempt: the same attributes as ``__init__`` gives,
         with every value already known (built once per attempt, so without its defaulting)."""
@@ -103,7 +140,8 @@ class LambdaContext:
             function_name=function_name, function_version=_aws.LATEST, invoked_function_arn=invoked_function_arn,
             memory_limit_in_mb=memory_limit_in_mb, aws_request_id=aws_request_id,
             log_group_name=f"/aws/lambda/{function_name}", _now=now, log_stream_name=log_stream_name,
-            identity=CognitoIdentity(), client_context=None, tenant_id=None, _deadline=deadline, _log_sink=log_sink)
+            identity=CognitoIdentity(), client_context=client_context, tenant_id=tenant_id, _deadline=deadline,
+            _log_sink=log_sink)
         return context
 
     def get_remaining_time_in_millis(self) -> int:

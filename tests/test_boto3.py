@@ -284,6 +284,30 @@ def test_bad_client_context_is_invalid_request_content(lambda_invoker: LambdaInv
     assert error_of(exc) == ("InvalidRequestContentException", 400)
 
 
+def test_client_context_and_tenant_id_reach_the_context_through_boto3_INV_4_INV_7(
+        lambda_invoker: LambdaInvoker) -> None:
+    """PY-3: ClientContext (base64 JSON, sync only) and TenantId (every invocation type) become
+    ``context.client_context`` / ``context.tenant_id``; a TenantId botocore's model allows but the
+    service refuses is an InvalidParameterValueException."""
+    seen: list[tuple[Any, Any]] = []
+
+    def handler(event: Any, context: Any) -> None:
+        app = context.client_context.client.app_title if context.client_context else None
+        seen.append((app, context.tenant_id))
+
+    lambda_invoker.register("worker", handler)
+    header = base64.b64encode(json.dumps({"client": {"app_title": "shop"}}).encode()).decode()
+    lambda_client.invoke(FunctionName="worker", ClientContext=header, TenantId="tenant-a")
+    lambda_client.invoke(FunctionName="worker", InvocationType="Event", ClientContext=header, TenantId="tenant-b",
+                         Payload=b"{}")
+    lambda_invoker.run()
+    assert seen == [("shop", "tenant-a"), (None, "tenant-b")]
+    with pytest.raises(ClientError) as exc:
+        lambda_client.invoke(FunctionName="worker", InvocationType="Event", TenantId="a#b")
+    assert error_of(exc) == ("InvalidParameterValueException", 400)
+    assert lambda_invoker.pending == 0
+
+
 def test_errors_are_not_retried_by_the_caller_code_path(lambda_invoker: LambdaInvoker) -> None:
     """The user's own `except ClientError` runs: nothing queued, nothing lost (API.md section 1)."""
     lambda_invoker.register("worker", echo)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import logging
@@ -883,3 +884,57 @@ def test_threads_a_handler_left_running_can_invoke_while_retries_are_queued_Q_1(
             assert inv.pending == 0
     finally:
         sys.setswitchinterval(interval)
+
+
+def _context_seen(seen: list[Any]) -> Any:
+    def handler(event: Any, context: Any) -> Any:
+        first = all(c.aws_request_id != context.aws_request_id for c in seen)
+        seen.append(context)
+        if event.get("fail") and first:
+            raise ValueError("first attempt fails")
+        return None
+
+    return handler
+
+
+def test_a_sync_callers_client_context_reaches_the_handler_INV_4_PY_3(inv: LambdaInvoker) -> None:
+    seen: list[Any] = []
+    inv.register("w", _context_seen(seen))
+    header = base64.b64encode(json.dumps({
+        "client": {"installation_id": "i-1", "app_title": "shop", "app_version_code": "42"},
+        "custom": {"cart": "c-9"}, "env": {"platform": "ios"}}).encode()).decode()
+    inv.invoke("w", {}, client_context=header)
+    [context] = seen
+    client = context.client_context.client
+    assert (client.installation_id, client.app_title, client.app_version_code) == ("i-1", "shop", "42")
+    assert client.app_version_name is None and client.app_package_name is None  # keys left out read None
+    assert context.client_context.custom == {"cart": "c-9"} and context.client_context.env == {"platform": "ios"}
+
+
+def test_an_event_invocation_does_not_pass_its_client_context_INV_4(inv: LambdaInvoker) -> None:
+    seen: list[Any] = []
+    inv.register("w", _context_seen(seen))
+    inv.invoke("w", {}, invocation_type="Event", client_context=base64.b64encode(b'{"custom": {}}').decode())
+    inv.run()
+    assert seen[0].client_context is None
+
+
+def test_tenant_id_is_on_every_attempt_of_the_invocation_INV_7_PY_3(inv: LambdaInvoker) -> None:
+    seen: list[Any] = []
+    inv.register("w", _context_seen(seen))
+    inv.invoke("w", {"fail": True}, invocation_type="Event", tenant_id="tenant-a", duplicates=1)
+    inv.invoke("w", {}, tenant_id="org:7/eu")
+    inv.run()
+    assert [c.tenant_id for c in seen] == ["org:7/eu", "tenant-a", "tenant-a", "tenant-a"]  # sync first, then
+    # the Event's first attempt (fails), its duplicate and its retry
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.run()
+    assert seen[-1].tenant_id is None
+
+
+@pytest.mark.parametrize("tenant_id", ["", "a#b", "x" * 257, 7])
+def test_a_malformed_tenant_id_is_refused_and_nothing_is_queued_INV_7(inv: LambdaInvoker, tenant_id: Any) -> None:
+    inv.register("w", ok)
+    with pytest.raises(InvalidParameterValueException, match="TenantId"):
+        inv.invoke("w", {}, invocation_type="Event", tenant_id=tenant_id)
+    assert inv.pending == 0
