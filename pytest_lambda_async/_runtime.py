@@ -172,8 +172,12 @@ class Execution:
 
 
 def _user_frames(tb: Any) -> list[traceback.FrameSummary]:
-    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_PACKAGE_DIR)]
-    return frames
+    """The traceback's frames outside this package, as the Python runtime lists them (PY-8): from
+    (frame, line) pairs, so without column positions. ``format_list`` then draws no ``^^^`` carets,
+    which the runtime's stackTrace never has, and no code object's positions table is scanned (with
+    ``extract_tb`` that scan was most of a failed attempt's cost); lines are read when formatted."""
+    pairs = ((f, n) for f, n in traceback.walk_tb(tb) if not f.f_code.co_filename.startswith(_PACKAGE_DIR))
+    return list(traceback.StackSummary.extract(pairs, lookup_lines=False))
 
 
 def _blamed(exc: BaseException, frames: list[traceback.FrameSummary] | None = None) -> traceback.FrameSummary | None:

@@ -938,3 +938,22 @@ def test_a_malformed_tenant_id_is_refused_and_nothing_is_queued_INV_7(inv: Lambd
     with pytest.raises(InvalidParameterValueException, match="TenantId"):
         inv.invoke("w", {}, invocation_type="Event", tenant_id=tenant_id)
     assert inv.pending == 0
+
+
+def _missing_key_plus(event: Any, context: Any) -> Any:
+    return event["missing"] + _helper_of(1)
+
+
+def _helper_of(value: Any) -> Any:
+    return value
+
+
+def test_stack_trace_entries_are_the_runtimes_format_list_lines_without_carets_PY_8(inv: LambdaInvoker) -> None:
+    """Each entry is '  File "...", line N, in f\\n    <source>\\n', as the runtime formats
+    (file, line, function, source) tuples: no '^^^' lines, which Python 3.11+ draws for frames
+    extracted with column positions."""
+    inv.register("w", _missing_key_plus)
+    [entry] = inv.invoke("w", {}).payload["stackTrace"]
+    line = _missing_key_plus.__code__.co_firstlineno + 1
+    assert entry == (f'  File "{__file__}", line {line}, in _missing_key_plus\n'
+                     '    return event["missing"] + _helper_of(1)\n')
