@@ -33,7 +33,6 @@ import json
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -113,30 +112,9 @@ def disarm(previous: CallLog | None) -> None:
     _armed = previous
 
 
-@contextmanager
-def armed(log: CallLog) -> Iterator[CallLog]:
-    """Count (and maybe fail) the SDK calls made while the block runs."""
-    previous = arm(log)
-    try:
-        yield log
-    finally:
-        disarm(previous)
-
-
-@contextmanager
-def recording(log: SentLog) -> Iterator[SentLog]:
-    """Keep what successful SDK calls send (see the module's docstring) while the block runs."""
-    global _recording
-    install()
-    previous, _recording = _recording, log
-    try:
-        yield log
-    finally:
-        _recording = previous
-
-
 def start_recording(log: SentLog) -> SentLog | None:
-    """:func:`recording` without a context manager (once per run of a check); returns what to restore."""
+    """Keep what successful SDK calls send (see the module's docstring) from now on (once per run of
+    a check, which installed the hooks); returns what ``stop_recording`` restores."""
     global _recording
     previous, _recording = _recording, log
     return previous
