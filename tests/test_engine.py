@@ -957,3 +957,26 @@ def test_stack_trace_entries_are_the_runtimes_format_list_lines_without_carets_P
     line = _missing_key_plus.__code__.co_firstlineno + 1
     assert entry == (f'  File "{__file__}", line {line}, in _missing_key_plus\n'
                      '    return event["missing"] + _helper_of(1)\n')
+
+
+def test_hypothesis_modules_keep_real_time_while_attempts_read_the_virtual_clock() -> None:
+    """Hypothesis times its own runs (deadlines, shrink budget): the virtual clock's freezer leaves
+    its modules out, so a time function Hypothesis imported by name stays the real one.  (A fresh,
+    not held, invoker: each run starts the outermost freezer, whose module scan this is about.)"""
+    import hypothesis.stateful
+
+    inv = LambdaInvoker(seed=0, start=T0)
+
+    real_perf_counter = time.perf_counter
+    seen: dict[str, Any] = {}
+
+    def handler(event: Any, context: Any) -> None:
+        seen["hypothesis"] = hypothesis.stateful.perf_counter
+        seen["year"] = dt.datetime.now().year
+
+    inv.register("w", handler)
+    try:
+        inv.invoke("w", {})
+    finally:
+        inv.close()
+    assert seen == {"hypothesis": real_perf_counter, "year": 2024}
