@@ -168,7 +168,7 @@ class VirtualClock:
 
         # A naive UTC instant: freezegun treats naive values as UTC.  Hypothesis keeps real time
         # (its deadlines and shrink budget are about the real run), and leaving its modules out of
-        # the outermost start's module scan saves about a third of that start's cost.
+        # the outermost start's module scan makes that start cheaper (4.6 -> 3.9 ms, bench.py's imports).
         freezer = freeze_time(self._now.replace(tzinfo=None), real_asyncio=True,
                               ignore=list(_REAL_TIME_LIBRARIES))
         factory = freezer.start()

@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import _aws
+from ._botocore import _EMPTY_RAW
 
 FaultKind = Literal["before", "response_lost"]
 
@@ -253,21 +253,11 @@ def _after_call(model: Any = None, http_response: Any = None, parsed: Any = None
     raise ReadTimeoutError(endpoint_url=url)
 
 
-class _Raw:
-    """The raw body botocore reads from an AWSResponse."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
 def _error_response(code: str, status: int, message: str) -> tuple[Any, dict[str, Any]]:
     from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
 
     headers = {"x-amzn-errortype": code}
-    http = AWSResponse("https://injected.invalid/", status, headers, _Raw(b""))
+    http = AWSResponse("https://injected.invalid/", status, headers, _EMPTY_RAW)
     parsed = {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers,

@@ -361,7 +361,7 @@ def execute(
         error = error_line(payload) + _where(exc)
     except Exception as exc:
         outcome, function_error = "error", _aws.FUNCTION_ERROR
-        frames = _user_frames(exc.__traceback__)  # once: extracting reads every frame's source line
+        frames = _user_frames(exc.__traceback__)  # once, for both the stackTrace and the error line
         payload = _aws.exception_error(exc, request_id, traceback.format_list(frames))
         error = describe_exception(exc, frames)
     except BaseException as exc:  # KeyboardInterrupt, GeneratorExit...: the process dies

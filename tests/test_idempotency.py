@@ -194,11 +194,7 @@ def test_dynamodb_uuid_keys_fail_conditional_puts_pass(aws: dict[str, Any]) -> N
         ddb.put_item(TableName="orders", Item={"id": {"S": str(uuid.uuid4())}, "order": {"N": str(event["order"])}})
 
     def conditional(event: Any, context: Any) -> None:
-        try:
-            ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}},
-                         ConditionExpression="attribute_not_exists(id)")
-        except ddb.exceptions.ConditionalCheckFailedException:
-            pass  # already done by an earlier delivery
+        _put_order_once(ddb, event["order"])
 
     def count() -> int:  # uuid keys differ run to run: compare how many orders exist
         return int(ddb.scan(TableName="orders", Select="COUNT")["Count"])
@@ -350,6 +346,14 @@ def test_powertools_does_not_cover_a_failure_after_the_side_effect(powertools: d
     assert history.sdk_failures[0] in (SdkFailure(1, "response_lost"), SdkFailure(2, "before"))
 
 
+def _put_order_once(ddb: Any, order: int) -> None:
+    """The idempotent write: a put conditional on the order's key (a later delivery finds it done)."""
+    try:
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(order)}}, ConditionExpression="attribute_not_exists(id)")
+    except ddb.exceptions.ConditionalCheckFailedException:
+        pass  # already done by an earlier delivery
+
+
 def _orders_only(ddb: Any) -> Any:
     def state() -> list[dict[str, Any]]:  # Powertools' records hold expiry times: compare the orders
         return sorted((item for item in ddb.scan(TableName="orders")["Items"]), key=lambda i: i["id"]["S"])
@@ -368,11 +372,7 @@ def test_powertools_with_a_conditional_own_write_passes_with_sdk_failures(
 
     @idempotent(persistence_store=powertools["persistence"], config=powertools["config"])
     def handler(event: Any, context: Any) -> dict[str, Any]:
-        try:
-            ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}},
-                         ConditionExpression="attribute_not_exists(id)")
-        except ddb.exceptions.ConditionalCheckFailedException:
-            pass
+        _put_order_once(ddb, event["order"])
         return {"ok": True}
 
     from pytest_lambda_async import _faults
@@ -399,11 +399,7 @@ def test_powertools_in_an_async_core_passes_concurrent_duplicates(powertools: di
     @idempotent_function(data_keyword_argument="order", persistence_store=powertools["persistence"],
                          config=powertools["config"])
     def record(order: dict[str, Any]) -> dict[str, Any]:
-        try:
-            ddb.put_item(TableName="orders", Item={"id": {"S": str(order["order"])}},
-                         ConditionExpression="attribute_not_exists(id)")
-        except ddb.exceptions.ConditionalCheckFailedException:
-            pass
+        _put_order_once(ddb, order["order"])
         return {"ok": True}
 
     async def core(event: Any, context: Any) -> dict[str, Any]:
