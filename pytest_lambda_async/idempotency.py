@@ -558,27 +558,6 @@ def _registered_random() -> Any:
     return _REGISTERED[0]
 
 
-def _real_time_for_hypothesis(search: Callable[[], None], share: Callable[[], None] = lambda: None) -> None:
-    """Run ``search`` with Hypothesis's own clock reads real, inside the invoker's frozen window.
-
-    Each history moves the virtual clock minutes ahead (retry delays): read by
-    Hypothesis, shrinking would look like it ran for hours and be cut short.
-    freezegun decides per call from the innermost freezer's ignore list (five
-    frames deep), so this adds ``hypothesis`` to it for the search; attempts
-    start freezers of their own, so handlers still read the virtual clock."""
-    from freezegun import api as freezegun_api
-
-    share()
-    lists = freezegun_api.ignore_lists
-    lists.append((*(lists[-1] if lists else ()), "hypothesis"))
-    depth = len(lists)
-    try:
-        search()
-    finally:
-        if len(lists) == depth:
-            lists.pop()
-
-
 # -- public API -----------------------------------------------------------------------------
 def assert_idempotent(
     handler: Handler,
@@ -811,7 +790,9 @@ def check_idempotent(
             # each run plays out in place instead of handing over to that thread (the
             # hand-over, not the handler, was most of the cost per example).
             share = _hypothesis_random_sharer()
-            runner.invoker._run_in_runtime(lambda: _real_time_for_hypothesis(idempotency_search, share))
+            # Hypothesis reads real time there: the invoker's freezers leave its modules out
+            # (_clock), so histories that move the virtual clock hours ahead do not cut shrinking short.
+            runner.invoker._run_in_runtime(lambda: (share(), idempotency_search()))
         except NotIdempotentError as exc:
             # Hypothesis shrank the number it drew; a history one step simpler may still fail.
             simplest = runner.invoker._run_in_runtime(lambda: _simplest(runner, exc, tried[0], max_duplicates))

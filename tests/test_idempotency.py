@@ -782,3 +782,28 @@ def test_a_failing_history_is_simplified_one_step_at_a_time() -> None:
         simplest = _simplest(runner, info.value, 1, max_duplicates=2)
     assert simplest.history == DeliveryHistory((Duplicate(),)) and not simplest.new_environment
     assert "history=DeliveryHistory(steps=(Duplicate(concurrent=False),))" in str(simplest)
+
+
+def test_hypothesis_reads_real_time_during_the_search_while_handlers_read_the_virtual_clock() -> None:
+    """Each history moves the virtual clock ahead (a retry waits a minute, RET-1); read by
+    Hypothesis, shrinking would look like it ran for hours and be cut short.  A time read made
+    from a ``hypothesis`` module during the search is the real one; the handler's is virtual."""
+    import time
+
+    import hypothesis.internal.compat as hypothesis_module
+
+    real = time.time  # bound before any freezer starts: the real function
+    namespace: dict[str, Any] = {"__name__": hypothesis_module.__name__}
+    exec(compile("def read_time():\n    import time\n    return time.time()\n", hypothesis_module.__file__, "exec"),
+         namespace)  # a function whose frames belong to a hypothesis module
+    read_from_hypothesis = namespace["read_time"]
+    box = types.SimpleNamespace(handler_ahead=[], hypothesis_ahead=[], seen=set())
+
+    def handler(event: Any, context: Any) -> None:
+        box.handler_ahead.append(time.time() - real())
+        box.hypothesis_ahead.append(abs(read_from_hypothesis() - real()))
+        box.seen.add(event["order"])
+
+    check_idempotent(handler, ORDERS, state=lambda: sorted(box.seen), reset=box.seen.clear, max_examples=20)
+    assert max(box.handler_ahead) >= 55  # the handler saw the virtual clock a retry ahead
+    assert max(box.hypothesis_ahead) < 5
