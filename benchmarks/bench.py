@@ -26,7 +26,7 @@ import boto3  # noqa: E402,F401
 import moto  # noqa: E402,F401
 
 from pytest_lambda_async import LambdaInvoker  # noqa: E402
-from pytest_lambda_async._clock import real_monotonic  # noqa: E402
+from pytest_lambda_async._service.clock import real_monotonic  # noqa: E402
 
 
 def trivial(event: object, context: object) -> None:

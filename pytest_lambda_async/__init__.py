@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._engine import Attempt, InjectedFunctionError, InvokeResult, LambdaFunction, LambdaInvoker, TerminalOutcome
-from ._botocore import install as _install_boto3_routing
-from ._runtime import LambdaContext
-from .awaits import AwaitWindow, Leak, assert_awaits_all, find_leaks
-from .idempotency import assert_idempotent, check_idempotent, idempotency_histories
+from ._invoker import LambdaInvoker
+from ._service.invoker import InjectedFunctionError, LambdaFunction
+from ._service.records import Attempt, InvokeResult, Leak, TerminalOutcome
+from ._adapters.botocore import install as _install_boto3_routing
+from ._service.runtime import LambdaContext
+from ._service.leaks import AwaitWindow
+from ._checks.awaits import assert_awaits_all, find_leaks
+from ._checks.idempotency import assert_idempotent, check_idempotent, idempotency_histories
 from .errors import (
     AsyncHandlerError,
     InvalidParameterValueException,

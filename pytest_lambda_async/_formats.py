@@ -26,10 +26,10 @@ from typing import Any, Final
 
 from hypothesis.errors import InvalidArgument
 
-from . import _aws
+from ._service import aws
 
-DEFAULT_REGION: Final = _aws.DEFAULT_REGION
-DEFAULT_ACCOUNT: Final = _aws.DEFAULT_ACCOUNT
+DEFAULT_REGION: Final = aws.DEFAULT_REGION
+DEFAULT_ACCOUNT: Final = aws.DEFAULT_ACCOUNT
 
 # Regions generated when none is pinned; the plain one first so it shrinks there.
 REGIONS: Final = (
@@ -183,7 +183,7 @@ def check_rule_name(value: object, arg: str = "rule") -> str:
 
 
 def check_function_name(value: object, arg: str = "function_name") -> str:
-    return _name(value, arg, _aws.FUNCTION_NAME_RE,
+    return _name(value, arg, aws.FUNCTION_NAME_RE,
                  "function names are 1 to 64 letters, digits, hyphens and underscores")
 
 
@@ -427,7 +427,7 @@ def _utc(when: _dt.datetime) -> _dt.datetime:
 
 def iso_millis(when: _dt.datetime) -> str:
     """S3 ``eventTime``, SNS ``Timestamp``: ``2019-09-03T19:37:27.192Z``."""
-    return _aws.iso_millis(_utc(when))
+    return aws.iso_millis(_utc(when))
 
 
 def iso_seconds(when: _dt.datetime) -> str:
@@ -466,11 +466,11 @@ def clf_time(when: _dt.datetime) -> str:
 
 
 def log_stream_name(when: _dt.datetime, version: str, instance_hex: str) -> str:
-    return _aws.log_stream_name(_utc(when), version, instance_hex)
+    return aws.log_stream_name(_utc(when), version, instance_hex)
 
 
 def log_group_name(function_name: str) -> str:
-    return _aws.log_group_name(function_name)
+    return aws.log_group_name(function_name)
 
 
 # -- ids and encodings ------------------------------------------------------------

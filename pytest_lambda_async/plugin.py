@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from . import _aws
-from ._engine import AWAIT_CHECKS, FREEZE_MODES, LambdaInvoker
-from ._runtime import LambdaContext
+from ._service import aws
+from ._invoker import LambdaInvoker
+from ._service.invoker import AWAIT_CHECKS, FREEZE_MODES
+from ._service.runtime import LambdaContext
 
 INVOKER_KEY = pytest.StashKey[LambdaInvoker]()
 MARKER = "lambda_async"
@@ -58,13 +59,13 @@ SETTINGS: tuple[_Setting, ...] = (
     _Setting("await_check", str, "error",
              "check every attempt for unfinished work: error (the attempt fails), warn or off",
              choices=AWAIT_CHECKS),
-    _Setting("async_payload_limit", int, _aws.ASYNC_PAYLOAD_LIMIT,
+    _Setting("async_payload_limit", int, aws.ASYNC_PAYLOAD_LIMIT,
              "Event payload limit in bytes: 1048576 (current) or 262144 (before Oct 2025) (INV-18)"),
-    _Setting("timeout_limit", _parse_float, _aws.TIMEOUT_MAX,
+    _Setting("timeout_limit", _parse_float, aws.TIMEOUT_MAX,
              "largest function timeout accepted: 900 (docs) or 1800 (botocore 1.44.8) (PY-5)"),
     _Setting("real_time_limit", _parse_float, 10.0,
              "real seconds a handler may run before it is ended as timed out, whatever its timeout"),
-    _Setting("eventbridge_source", str, _aws.EVENTBRIDGE_SOURCE,
+    _Setting("eventbridge_source", str, aws.EVENTBRIDGE_SOURCE,
              "source of EventBridge destination events: lambda or aws.lambda (semantics §11.1)"),
     _Setting("freeze", str, "cancel",
              "what happens to work a handler left unfinished: cancel it, or resume it during the next "

@@ -40,7 +40,7 @@ from typing import Any, Final, Literal, Protocol, TypeVar, Union
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from . import _aws
+from ._service import aws
 from . import _formats as fmt
 
 __all__ = [
@@ -1398,12 +1398,12 @@ class DeliveryHistory:
             if isinstance(step, Throttle):
                 throttles += 1
                 lines.append(f"throttled (429) before an attempt, retried after "
-                             f"{_aws.throttle_delay(throttles):g}s back-off")
+                             f"{aws.throttle_delay(throttles):g}s back-off")
         attempt = 0
         for step in self.steps:
             if isinstance(step, (FunctionError, SdkFailure)):
                 attempt += 1
-                delay = _aws.RETRY_DELAYS.get(attempt)
+                delay = aws.RETRY_DELAYS.get(attempt)
                 retry = f", retried after {delay:g}s" if delay is not None else ", retried"
                 if isinstance(step, FunctionError):
                     lines.append(f"attempt #{attempt}: function error{retry}")
@@ -1488,7 +1488,7 @@ def delivery_histories(
     return _histories(
         max_duplicates=fmt.check_int(_value(max_duplicates, "max_duplicates"), "max_duplicates", 0, 100),
         max_retry_attempts=fmt.check_int(_value(max_retry_attempts, "max_retry_attempts"), "max_retry_attempts",
-                                         *_aws.MAX_RETRY_ATTEMPTS_RANGE),
+                                         *aws.MAX_RETRY_ATTEMPTS_RANGE),
         max_throttles=fmt.check_int(_value(max_throttles, "max_throttles"), "max_throttles", 0, 100),
         sdk_failures=fmt.check_bool(_value(sdk_failures, "sdk_failures"), "sdk_failures"),
         concurrent=fmt.check_bool(_value(concurrent, "concurrent"), "concurrent"),
@@ -1549,14 +1549,14 @@ def lambda_contexts(
     if memory_size is not None:
         fmt.check_int(memory_size, "memory_size", *fmt.MEMORY_RANGE)
     _value(timeout, "timeout")
-    seconds = _aws.DEFAULT_TIMEOUT if timeout is None else fmt.check_number(
-        timeout, "timeout", _aws.TIMEOUT_MIN, _aws.TIMEOUT_MAX)
+    seconds = aws.DEFAULT_TIMEOUT if timeout is None else fmt.check_number(
+        timeout, "timeout", aws.TIMEOUT_MIN, aws.TIMEOUT_MAX)
     region = _opt(region, "region", fmt.check_region)
     account = _opt(account, "account", fmt.check_account)
     return _lambda_contexts(
         names=_names(function_name, "example-function", r"[A-Za-z0-9_-]{1,30}"),
         memory_sizes=st.just(memory_size) if memory_size is not None else st.one_of(
-            st.just(_aws.DEFAULT_MEMORY_MB), st.integers(*fmt.MEMORY_RANGE)),
+            st.just(aws.DEFAULT_MEMORY_MB), st.integers(*fmt.MEMORY_RANGE)),
         remaining=st.integers(0, int(seconds * 1000)),
         regions=_regions(region), accounts=_accounts(account),
     )
@@ -1569,7 +1569,7 @@ def _lambda_contexts(draw: st.DrawFn, *, names: st.SearchStrategy[str], memory_s
     name = draw(names)
     region = draw(regions)
     account = draw(accounts)
-    version = draw(st.one_of(st.just(_aws.LATEST), st.integers(1, 500).map(str)))
+    version = draw(st.one_of(st.just(aws.LATEST), st.integers(1, 500).map(str)))
     qualifier = draw(st.sampled_from([None, version]))
     memory = draw(memory_sizes)
     left = draw(remaining)

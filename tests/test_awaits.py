@@ -25,8 +25,8 @@ import handlers_catalogue as cat
 import pytest
 
 from pytest_lambda_async import UnawaitedWorkError, assert_awaits_all
-from pytest_lambda_async._clock import real_monotonic
-from pytest_lambda_async.awaits import AwaitWindow, Leak, find_leaks
+from pytest_lambda_async._service.clock import real_monotonic
+from pytest_lambda_async import AwaitWindow, Leak, find_leaks
 
 EVENT = {"to": "alice", "order": 7}
 CATALOGUE_FILE = Path(cat.__file__).name
@@ -178,7 +178,7 @@ def test_message_lists_every_leak_in_order_and_is_deterministic() -> None:
 
 
 def test_message_is_bounded() -> None:
-    from pytest_lambda_async._render import render_message
+    from pytest_lambda_async._text import render_message
 
     leaks = [Leak("pending task", f"task t{i}()", f"app.py:{i}") for i in range(50)]
     text = render_message("app.handler", leaks, {"k": "v" * 10_000})

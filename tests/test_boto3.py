@@ -447,7 +447,7 @@ def test_after_the_block_moto_answers_lambda_again() -> None:
 
 def test_the_event_fast_path_matches_botocores_own_parse() -> None:
     """The hot Event reply is assembled directly: it must equal what botocore's parser makes of it."""
-    from pytest_lambda_async import _botocore
+    from pytest_lambda_async._adapters import botocore as _botocore
 
     model = lambda_client.meta.service_model.operation_model("Invoke")
     for status in (202, 204):

@@ -375,7 +375,7 @@ def test_powertools_with_a_conditional_own_write_passes_with_sdk_failures(
         _put_order_once(ddb, event["order"])
         return {"ok": True}
 
-    from pytest_lambda_async import _faults
+    from pytest_lambda_async._adapters import faults as _faults
 
     logs: list[_faults.CallLog] = []
     real_arm = _faults.arm
@@ -510,7 +510,7 @@ def test_concurrent_duplicates_pass_an_atomic_check_and_write() -> None:
 def test_interleaving_is_deterministic_and_follows_the_schedule() -> None:
     import asyncio
 
-    from pytest_lambda_async._interleave import interleave
+    from pytest_lambda_async._checks.interleave import interleave
 
     log: list[str] = []
 
@@ -601,7 +601,7 @@ def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws
     # The check leaves moto as it found it: nothing moved.
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="receipts")["Contents"]] == [
         f"incoming/{n}.txt" for n in range(3)]
-    from pytest_lambda_async._state import MotoState
+    from pytest_lambda_async._adapters.state import MotoState
 
     start = MotoState()
     before = start.snapshot()
@@ -617,7 +617,7 @@ def test_an_sdk_failure_index_beyond_the_calls_made_wraps_around(aws: dict[str, 
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The search draws call indexes 0..20; a handler making 2 calls gets every drawn failure on one
     of them (index mod 2), so no example is spent on a failure that never happens."""
-    from pytest_lambda_async import _faults
+    from pytest_lambda_async._adapters import faults as _faults
 
     ddb = aws["ddb"]
     logs: list[_faults.CallLog] = []
@@ -772,7 +772,7 @@ def test_hypothesis_registers_no_new_random_per_check(monkeypatch: pytest.Monkey
 
 def test_a_failing_history_is_simplified_one_step_at_a_time() -> None:
     """After Hypothesis's shrink (of one number), check_idempotent simplifies the history itself."""
-    from pytest_lambda_async.idempotency import _Runner, _simplest
+    from pytest_lambda_async._checks.idempotency import _Runner, _simplest
     from pytest_lambda_async.strategies import FunctionError
 
     history = DeliveryHistory((FunctionError(1), SdkFailure(3, "response_lost"), Duplicate(), Duplicate()))

@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 
 from pytest_lambda_async import LambdaInvoker
-from pytest_lambda_async._moto import moto_active
+from pytest_lambda_async._adapters.moto import moto_active
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

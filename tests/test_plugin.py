@@ -288,7 +288,7 @@ def test_entry_point_loads_without_p_and_imports_no_heavy_libraries(lpytester: p
 
 
 def test_importing_the_package_imports_no_pytest_or_aws_libraries() -> None:
-    code = ("import sys, pytest_lambda_async, pytest_lambda_async._engine; "
+    code = ("import sys, pytest_lambda_async, pytest_lambda_async._service.invoker; "
             "print(sorted(m for m in ('pytest', 'boto3', 'botocore', 'moto', 'hypothesis') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -399,7 +399,7 @@ def test_lambda_contexts(ctx: GeneratedLambdaContext) -> None:
 @given(lst.lambda_contexts())
 def test_lambda_contexts_are_what_the_invoke_api_accepts(ctx: GeneratedLambdaContext) -> None:
     """PY-3, INV-1, INV-5: the name, the ARN as invoked and its qualifier parse as Lambda parses them."""
-    from pytest_lambda_async import _aws
+    from pytest_lambda_async._service import aws as _aws
 
     assert _aws.check_function_name(ctx.function_name) == ctx.function_name
     ref = _aws.parse_function_name(ctx.invoked_function_arn)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._engine import LambdaInvoker, TimelineEntry
-    from .awaits import Leak
+    from ._service.records import Leak, TimelineEntry
 
 MAX_TIMELINE_LINES = 200
 MAX_LOG_LINES_PER_ATTEMPT = 5
@@ -73,12 +72,14 @@ def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, s
     return "\n".join(lines)
 
 
-def render_timeline(invoker: LambdaInvoker) -> str:
-    text = render_timeline_entries(invoker.timeline_entries, t0=invoker.t0, seed=invoker.seed)
-    if invoker.pending:
-        text += f"\n  ({invoker.pending} deliveries still queued: call run() to play them out)"
-    if invoker.metrics:
-        text += "\n  metrics: " + ", ".join(f"{k}={v}" for k, v in sorted(invoker.metrics.items()))
+def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int, pending: int = 0,
+                    metrics: Mapping[str, int] | None = None) -> str:
+    """``LambdaInvoker.timeline()``: the entries, then what is still queued and the service's metrics."""
+    text = render_timeline_entries(entries, t0=t0, seed=seed)
+    if pending:
+        text += f"\n  ({pending} deliveries still queued: call run() to play them out)"
+    if metrics:
+        text += "\n  metrics: " + ", ".join(f"{k}={v}" for k, v in sorted(metrics.items()))
     return text
 
 

@@ -30,13 +30,12 @@ Imported lazily (it imports botocore); only the idempotency checks use it.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import _aws
-from ._botocore import _EMPTY_RAW
+from .._service import aws
+from .botocore import EMPTY_RAW, active_invoker
 
 FaultKind = Literal["before", "response_lost"]
 
@@ -210,9 +209,7 @@ def _record_sent(log: SentLog, name: str, params: dict[str, Any], parsed: Any) -
         payload = f"<{type(payload).__name__} payload>"
     function = str(params.get("FunctionName", "")).split(":function:")[-1].split(":")[0]
     metadata = parsed.get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
-    routing = sys.modules.get("pytest_lambda_async._botocore")
-    active = getattr(routing, "_ACTIVE", None) or [None]
-    log.sent.append(Sent("lambda", function, payload, metadata.get("RequestId"), active[-1]))
+    log.sent.append(Sent("lambda", function, payload, metadata.get("RequestId"), active_invoker()))
 
 
 def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
@@ -230,7 +227,7 @@ def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
     if log.kind != "before":
         return None  # response_lost: let the call take effect; after-call loses the answer
     service = model.service_model.service_id.hyphenize()
-    code, status, message = _aws.SDK_THROTTLE_ERRORS.get(service, _aws.SDK_UNAVAILABLE_ERROR)
+    code, status, message = aws.SDK_THROTTLE_ERRORS.get(service, aws.SDK_UNAVAILABLE_ERROR)
     call.error = f"{code} ({status})"
     return _error_response(code, status, message)
 
@@ -257,7 +254,7 @@ def _error_response(code: str, status: int, message: str) -> tuple[Any, dict[str
     from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
 
     headers = {"x-amzn-errortype": code}
-    http = AWSResponse("https://injected.invalid/", status, headers, _EMPTY_RAW)
+    http = AWSResponse("https://injected.invalid/", status, headers, EMPTY_RAW)
     parsed = {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import datetime as _dt
+import functools
+import inspect
 import io
 import json
 import logging
@@ -22,16 +24,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _aws
-from ._clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
-from .awaits import USER_CODE, file_kind
+from . import aws
+from .records import Outcome
+from .clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
+from .leaks import USER_CODE, file_kind
 
 if TYPE_CHECKING:
-    from .awaits import AwaitWindow
+    from .leaks import AwaitWindow
 
-Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the whole package
 
 
 # -- the context object (PY-3) -------------------------------------------------
@@ -91,13 +93,13 @@ class LambdaContext:
         self,
         *,
         function_name: str = "test-function",
-        function_version: str = _aws.LATEST,
+        function_version: str = aws.LATEST,
         invoked_function_arn: str | None = None,
-        memory_limit_in_mb: int | str = _aws.DEFAULT_MEMORY_MB,
+        memory_limit_in_mb: int | str = aws.DEFAULT_MEMORY_MB,
         aws_request_id: str = "00000000-0000-4000-8000-000000000000",
         log_stream_name: str | None = None,
         deadline: _dt.datetime | None = None,
-        timeout: float = _aws.DEFAULT_TIMEOUT,
+        timeout: float = aws.DEFAULT_TIMEOUT,
         now: Callable[[], _dt.datetime] = utc_now,
         client_context: Any = None,
         tenant_id: str | None = None,
@@ -105,13 +107,13 @@ class LambdaContext:
     ) -> None:
         self.function_name = function_name
         self.function_version = function_version
-        self.invoked_function_arn = invoked_function_arn or _aws.function_arn(function_name)
+        self.invoked_function_arn = invoked_function_arn or aws.function_arn(function_name)
         self.memory_limit_in_mb = str(memory_limit_in_mb)  # a str on AWS
         self.aws_request_id = aws_request_id
-        self.log_group_name = _aws.log_group_name(function_name)
+        self.log_group_name = aws.log_group_name(function_name)
         self._now = now
         start = now()
-        self.log_stream_name = log_stream_name or _aws.log_stream_name(start, function_version, "0" * 32)
+        self.log_stream_name = log_stream_name or aws.log_stream_name(start, function_version, "0" * 32)
         self.identity = CognitoIdentity()
         self.client_context = client_context
         self.tenant_id = tenant_id
@@ -137,7 +139,7 @@ class LambdaContext:
         with every value already known (built once per attempt, so without its defaulting)."""
         context = cls.__new__(cls)
         context.__dict__.update(
-            function_name=function_name, function_version=_aws.LATEST, invoked_function_arn=invoked_function_arn,
+            function_name=function_name, function_version=aws.LATEST, invoked_function_arn=invoked_function_arn,
             memory_limit_in_mb=memory_limit_in_mb, aws_request_id=aws_request_id,
             log_group_name=f"/aws/lambda/{function_name}", _now=now, log_stream_name=log_stream_name,
             identity=CognitoIdentity(), client_context=client_context, tenant_id=tenant_id, _deadline=deadline,
@@ -161,6 +163,25 @@ class LambdaContext:
 
 
 # -- what one attempt produced -------------------------------------------------
+def is_async_handler(handler: Callable[..., Any]) -> bool:
+    """An ``async def`` function, or an object whose ``__call__`` is one (PY-2: the runtime never awaits either)."""
+    if inspect.iscoroutinefunction(handler):
+        return True
+    call = getattr(handler, "__call__", None)  # noqa: B004 - an object with an async __call__
+    return call is not None and not inspect.isfunction(handler) and inspect.iscoroutinefunction(call)
+
+
+def handler_name(handler: Callable[..., Any]) -> str:
+    """``module.qualname`` of the function behind a handler (through partials and ``functools.wraps``)."""
+    target: Any = handler
+    while isinstance(target, functools.partial):
+        target = target.func
+    target = inspect.unwrap(target) if callable(target) else target
+    qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
+    module = getattr(target, "__module__", None)
+    return f"{module}.{qualname}" if isinstance(module, str) and module not in ("builtins", "__main__") else str(qualname)
+
+
 @dataclass
 class Execution:
     outcome: Outcome
@@ -295,7 +316,7 @@ class CaptureScope:
 def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
     """JSON round-trip a result as the runtime does; an error object if it can't (PY-2, INV-17)."""
     if result is None or type(result) in (bool, int, str):
-        if type(result) is not str or len(result) * 4 <= _aws.RESPONSE_LIMIT:
+        if type(result) is not str or len(result) * 4 <= aws.RESPONSE_LIMIT:
             return result, None  # already what a JSON round trip gives
     try:
         body = json.dumps(result)
@@ -304,9 +325,9 @@ def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
         msg = str(exc)
         if "Object of type " in msg:
             bad = msg.split("Object of type ", 1)[1].split(" ", 1)[0]
-        return None, _aws.marshal_error(bad)
-    if len(body.encode("utf-8")) > _aws.RESPONSE_LIMIT:
-        return None, _aws.response_too_large_error()
+        return None, aws.marshal_error(bad)
+    if len(body.encode("utf-8")) > aws.RESPONSE_LIMIT:
+        return None, aws.response_too_large_error()
     return json.loads(body), None
 
 
@@ -351,22 +372,22 @@ def execute(
         else:
             outcome = "success"
     except AttemptTimedOut:
-        outcome, crashed, function_error = "timeout", True, _aws.FUNCTION_ERROR
-        payload = _aws.timeout_error(request_id, timeout)
+        outcome, crashed, function_error = "timeout", True, aws.FUNCTION_ERROR
+        payload = aws.timeout_error(request_id, timeout)
         error = error_line(payload)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        outcome, crashed, function_error = "error", True, _aws.FUNCTION_ERROR
-        payload = _aws.exit_error(request_id, f"exit status {code}")
+        outcome, crashed, function_error = "error", True, aws.FUNCTION_ERROR
+        payload = aws.exit_error(request_id, f"exit status {code}")
         error = error_line(payload) + _where(exc)
     except Exception as exc:
-        outcome, function_error = "error", _aws.FUNCTION_ERROR
+        outcome, function_error = "error", aws.FUNCTION_ERROR
         frames = _user_frames(exc.__traceback__)  # once, for both the stackTrace and the error line
-        payload = _aws.exception_error(exc, request_id, traceback.format_list(frames))
+        payload = aws.exception_error(exc, request_id, traceback.format_list(frames))
         error = describe_exception(exc, frames)
     except BaseException as exc:  # KeyboardInterrupt, GeneratorExit...: the process dies
-        outcome, crashed, function_error = "error", True, _aws.FUNCTION_ERROR
-        payload = _aws.exit_error(request_id, "signal: killed")
+        outcome, crashed, function_error = "error", True, aws.FUNCTION_ERROR
+        payload = aws.exit_error(request_id, "signal: killed")
         error = error_line(payload) + f" ({type(exc).__name__}{_where(exc)})"
     finally:
         clock.attempt_thread, clock.attempt_deadline = saved

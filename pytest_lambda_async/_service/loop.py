@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ._clock import real_monotonic
+from .clock import real_monotonic
 
 __all__ = ["LoopClock", "RuntimeEventLoop", "new_event_loop"]
 

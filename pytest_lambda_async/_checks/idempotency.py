@@ -33,17 +33,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._engine import InjectedFunctionError, LambdaInvoker, TimelineEntry
-from ._render import idempotency_report, state_differences
-from .errors import NotIdempotentError
+from .._invoker import LambdaInvoker
+from .._service.invoker import InjectedFunctionError
+from .._service.records import TimelineEntry
+from .._service.runtime import handler_name, is_async_handler
+from .._text import idempotency_report, state_differences
+from ..errors import NotIdempotentError
 
 if TYPE_CHECKING:
     import datetime as _dt
 
     from hypothesis.strategies import SearchStrategy
 
-    from ._faults import CallLog
-    from .strategies import DeliveryHistory
+    from .._adapters.faults import CallLog
+    from ..strategies import DeliveryHistory
 
 __all__ = ["assert_idempotent", "check_idempotent", "idempotency_histories", "NotIdempotentError"]
 
@@ -57,7 +60,7 @@ class _Strategies:
     read as attributes: cheaper than an import statement in each run."""
 
     def __getattr__(self, name: str) -> Any:
-        from . import strategies
+        from .. import strategies
 
         value = getattr(strategies, name)
         setattr(self, name, value)  # found on the instance from now on: __getattr__ runs on a miss only
@@ -214,12 +217,11 @@ class _Runner:
         if not callable(handler):
             raise TypeError(f"handler must be callable as handler(event, context), got {handler!r}")
         self.handler = handler
-        self.is_async = inspect.iscoroutinefunction(inspect.unwrap(handler)) or inspect.iscoroutinefunction(
-            getattr(handler, "__call__", None))
-        self.qualname = _qualname(handler)
+        self.is_async = is_async_handler(handler)
+        self.qualname = handler_name(handler)
         self._user_state = state
         self.reset = reset
-        from ._state import MotoState, default_state, moto_active
+        from .._adapters.state import MotoState, default_state, moto_active
 
         # Under moto, moto is put back as it was before each run unless reset= says otherwise.
         self._default_state: MotoState | None = None
@@ -227,9 +229,9 @@ class _Runner:
             self._default_state = default_state()  # raises a clear error without moto
         elif reset is None and moto_active():
             self._default_state = MotoState()
-        from . import _faults
+        from .._adapters import faults
 
-        _faults.install()  # before the handler makes clients, and into those it already made
+        faults.install()  # before the handler makes clients, and into those it already made
         self.environment = _EnvironmentState(handler, _referenced([state, reset]))
         self.invoker = invoker or LambdaInvoker(await_check="off")
         self._owns_invoker = invoker is None
@@ -241,8 +243,8 @@ class _Runner:
         self._schedule: tuple[int, ...] = ()
         self._notes: list[_AttemptNotes] = []
         self._clean_calls: CallLog | None = None
-        self._faults = _faults
-        self._sent = _faults.SentLog()  # what the current run sent (EventBridge entries, Event invocations)
+        self._faults = faults
+        self._sent = faults.SentLog()  # what the current run sent (EventBridge entries, Event invocations)
         wrapper: Handler = self._async_wrapper if self.is_async else self._sync_wrapper
         self._fn = self.invoker.register(name, wrapper, asyncio=self.is_async)
         # check_idempotent runs its whole search inside one frozen window: no hold needed.
@@ -282,19 +284,19 @@ class _Runner:
             self.environment.cold_start()
             notes.lines.append("on a second execution environment (module state as after a cold start)")
         if isinstance(step, _S.SdkFailure) or (self._count_calls and index == 0):
-            from . import _faults
+            from .._adapters import faults
 
-            log = _faults.CallLog(step.call_index, step.kind) if isinstance(step, _S.SdkFailure) else _faults.CallLog()
+            log = faults.CallLog(step.call_index, step.kind) if isinstance(step, _S.SdkFailure) else faults.CallLog()
             notes.calls = log
-            return step, notes, _faults.arm(log)
+            return step, notes, faults.arm(log)
         return step, notes, _NOT_ARMED
 
     @staticmethod
     def _end(armed: Any) -> None:
         if armed is not _NOT_ARMED:
-            from . import _faults
+            from .._adapters import faults
 
-            _faults.disarm(armed)
+            faults.disarm(armed)
 
     @staticmethod
     def _note_calls(notes: _AttemptNotes) -> None:
@@ -343,7 +345,7 @@ class _Runner:
 
     async def _interleaved(self, event: Any, context: Any, duplicates: int, notes: _AttemptNotes) -> Any:
         """Attempt #1 and its concurrent duplicates, interleaved at await points under the schedule."""
-        from ._interleave import interleave
+        from .interleave import interleave
 
         coros = [self.handler(event, context) for _ in range(1 + duplicates)]
         results, trace = await interleave(coros, self._schedule)
@@ -394,7 +396,7 @@ class _Runner:
         self._plan, self._concurrent = [], 0
         state = self.state()
         if sent.sent:
-            from ._state import forget_sent
+            from .._adapters.state import forget_sent
 
             forget_sent(sent)
         return _Run(state, timeline[first:], notes, t0)
@@ -496,16 +498,9 @@ def _event_key(event: Any) -> str | None:
 
 
 def _event_text(event: Any) -> str:
-    from ._render import compact_json
+    from .._text import compact_json
 
     return compact_json(event, 300)
-
-
-def _qualname(handler: Any) -> str:
-    target = inspect.unwrap(handler)
-    name = getattr(target, "__qualname__", None) or type(target).__qualname__
-    module = getattr(target, "__module__", None)
-    return f"{module}.{name}" if module and module != "__main__" else name
 
 
 def _reproduce(runner: _Runner, history: DeliveryHistory, new_environment: bool,
@@ -610,8 +605,8 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     clean delivery in one environment, and schedules towards sequential runs."""
     from hypothesis import strategies as st
 
-    from . import _formats as fmt
-    from ._aws import MAX_RETRY_ATTEMPTS_RANGE
+    from .. import _formats as fmt
+    from .._service.aws import MAX_RETRY_ATTEMPTS_RANGE
 
     max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)
     max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from . import _aws
+from . import aws
 
 Role = Literal["on_success", "on_failure", "dead_letter"]
 
@@ -23,7 +23,7 @@ class Delivered:
     """One message as it reached a destination or dead-letter queue."""
 
     target: str  # the ARN (or registered function name) it was sent to
-    kind: _aws.DestinationKind
+    kind: aws.DestinationKind
     role: Role
     request_id: str
     at: _dt.datetime
@@ -58,23 +58,23 @@ class MemorySinks:
         self.by_target.setdefault(message.target, []).append(message)
 
 
-def build_message(*, destination: _aws.Destination, role: Role, request_id: str, at: _dt.datetime,
+def build_message(*, destination: aws.Destination, role: Role, request_id: str, at: _dt.datetime,
                   payload: Any, function_arn: str, region: str, account: str,
                   error_message: str | None, success: bool, new_uuid: Callable[[], str],
                   eventbridge_source: str) -> Delivered:
     """Shape ``payload`` (a record, or the event for a DLQ) for ``destination``."""
     if role == "dead_letter":  # DLQ-3, DLQ-4: the event as is, with three attributes
         return Delivered(destination.arn, destination.kind, role, request_id, at, payload,
-                         attributes=_aws.dead_letter_attributes(request_id, error_message))
+                         attributes=aws.dead_letter_attributes(request_id, error_message))
     envelope = None
     key = None
     if destination.kind == "events":  # DST-4
         envelope = {
-            "version": "0", "id": new_uuid(), "detail-type": _aws.EVENTBRIDGE_DETAIL_TYPES[success],
+            "version": "0", "id": new_uuid(), "detail-type": aws.EVENTBRIDGE_DETAIL_TYPES[success],
             "source": eventbridge_source, "account": account, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": region, "resources": [function_arn, destination.arn], "detail": payload,
         }
     elif destination.kind == "s3":  # DST-5
-        key = _aws.s3_destination_key(function_arn.split(":")[6], at, new_uuid())
+        key = aws.s3_destination_key(function_arn.split(":")[6], at, new_uuid())
     return Delivered(destination.arn, destination.kind, role, request_id, at, payload,
                      envelope=envelope, key=key)

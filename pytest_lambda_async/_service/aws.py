@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 from urllib.parse import unquote
 
-from .errors import InvalidParameterValueException, ResourceNotFoundException
+from ..errors import InvalidParameterValueException, ResourceNotFoundException
 
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT: Final = "123456789012"

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._faults import SentLog
+    from .faults import SentLog
 
 
 def moto_active() -> bool:

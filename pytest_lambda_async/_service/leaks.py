@@ -5,7 +5,7 @@ coroutine never awaited, a task still pending, a thread still alive or an
 executor job still running is work that silently never happens (or happens
 during some later invocation).  :class:`AwaitWindow` watches one invocation
 attempt and lists that work as :class:`Leak` s; :func:`assert_awaits_all` runs
-a handler inside one and raises :class:`~pytest_lambda_async.errors.UnawaitedWorkError`.
+a handler inside one and raises ``UnawaitedWorkError`` (``_checks/awaits.py``).
 
 How (await-detection.md section 2): for the duration of the window the
 handler's thread records coroutine origins; the "never awaited" warning is an
@@ -40,58 +40,14 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
-from ._loop import CURRENT_LOOP_ON_MAIN_THREAD
-from .errors import UnawaitedWorkError
+from .loop import CURRENT_LOOP_ON_MAIN_THREAD
+from .records import Leak, LeakKind, Leftovers
 
 __all__ = [
     "AwaitWindow",
-    "Leak",
-    "LeakKind",
-    "Leftovers",
-    "assert_awaits_all",
-    "find_leaks",
+    "real_clock_loops",
     "user_code_roots",
 ]
-
-LeakKind = Literal[
-    "never awaited",  # a coroutine created and never awaited (dropped, in a cycle, or still referenced)
-    "pending task",  # an asyncio task still pending when the handler returned
-    "dropped task",  # a task asyncio.run cancelled at shutdown: its work silently never happened
-    "running job",  # a ThreadPoolExecutor / run_in_executor job still running
-    "alive thread",  # a thread (or threading.Timer) still alive
-    "returned awaitable",  # a sync handler returned an awaitable: Runtime.MarshalError on AWS
-]
-
-
-@dataclass(frozen=True)
-class Leak:
-    """One piece of unfinished work.
-
-    ``where`` is ``"file:line"`` of the innermost frame in the user's code that
-    started it (relative to the current directory when below it).  ``library``
-    is True for work owned by a library (reported in strict mode only).
-    ``obj`` is the task, thread, future or coroutine itself (None once it was
-    garbage-collected)."""
-
-    kind: LeakKind
-    what: str
-    where: str
-    library: bool = False
-    obj: Any = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class Leftovers:
-    """The live objects behind a window's leaks, for the caller to cancel or wait on."""
-
-    tasks: tuple[asyncio.Task[Any], ...] = ()
-    threads: tuple[threading.Thread, ...] = ()
-    futures: tuple[concurrent.futures.Future[Any], ...] = ()
-    coroutines: tuple[Coroutine[Any, Any, Any], ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.tasks or self.threads or self.futures or self.coroutines)
-
 
 ORIGIN_DEPTH = 32  # frames of creation site kept per coroutine (aiobotocore needs >= 2)
 _NEVER_AWAITED = r"coroutine '.*' was never awaited"
@@ -105,7 +61,7 @@ def _dir(path: str) -> str:
 
 _ASYNCIO_DIR = _dir(os.path.dirname(asyncio.__file__))
 _FUTURES_DIR = _dir(os.path.dirname(concurrent.futures.__file__))
-_PACKAGE_DIR = _dir(os.path.dirname(__file__))
+_PACKAGE_DIR = _dir(os.path.dirname(os.path.dirname(__file__)))  # the whole package, not only _service/
 _THREADING_FILE = os.path.normcase(os.path.abspath(threading.__file__))
 # Frames that never own work: they only pass a call along.
 _TRANSPARENT = frozenset(
@@ -256,7 +212,7 @@ def _current_window() -> AwaitWindow | None:
 def _wrap_new_event_loop(previous: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[], asyncio.AbstractEventLoop]:
     def new_event_loop() -> asyncio.AbstractEventLoop:
         if threading.get_ident() in _REAL_CLOCK_THREADS:
-            from ._loop import new_event_loop as real_clock_loop
+            from .loop import new_event_loop as real_clock_loop
 
             loop: asyncio.AbstractEventLoop = real_clock_loop()
         else:
@@ -1007,138 +963,12 @@ def _cancel_quietly(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task[An
                     coro.close()
 
 
-# -- the assertion ---------------------------------------------------------------------------
-def _is_async_handler(handler: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(handler):
-        return True
-    call = getattr(handler, "__call__", None)  # noqa: B004 - an object with an async __call__
-    return call is not None and not inspect.isfunction(handler) and inspect.iscoroutinefunction(call)
-
-
-def _handler_name(handler: Callable[..., Any]) -> str:
-    target: Any = handler
-    while isinstance(target, functools.partial):
-        target = target.func
-    target = inspect.unwrap(target) if callable(target) else target
-    qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
-    module = getattr(target, "__module__", None)
-    return f"{module}.{qualname}" if isinstance(module, str) and module != "builtins" else str(qualname)
-
-
-
-
-def _run_checked(
-    handler: Callable[..., Any], event: Any, context: Any, allow: Sequence[str], strict: bool
-) -> tuple[list[Leak], BaseException | None]:
-    """Run the handler once in a window on a fresh runtime thread: (leaks, its exception)."""
-    if context is None:
-        from ._runtime import LambdaContext
-
-        context = LambdaContext()
-    is_async = _is_async_handler(handler)
-    roots = user_code_roots(handler)
-    leaks: list[Leak] = []
-    error: list[BaseException] = []
-
-    def run() -> None:
-        ident = threading.get_ident()
-        window = AwaitWindow(allow=allow, strict=strict, user_code=roots)
-        loop: asyncio.AbstractEventLoop | None = None
-        _REAL_CLOCK_THREADS.add(ident)
-        try:
-            try:
-                with window:
-                    if is_async or CURRENT_LOOP_ON_MAIN_THREAD:
-                        from ._loop import new_event_loop
-
-                        loop = new_event_loop()
-                        window.track_loop(loop)
-                        if CURRENT_LOOP_ON_MAIN_THREAD:
-                            # Lambda runs handlers on the main thread, where before 3.14
-                            # asyncio.get_event_loop() makes a loop: give this thread one too.
-                            asyncio.set_event_loop(loop)
-                    if is_async:
-                        assert loop is not None
-                        result = loop.run_until_complete(handler(event, context))
-                    else:
-                        result = handler(event, context)
-                        window.check_result(result)
-                    del result
-            except BaseException as exc:  # handed to the caller's thread
-                error.append(exc)
-            leaks.extend(window.leaks)
-            window.cancel_leftovers(loop)
-            if loop is not None and not loop.is_closed():
-                with contextlib.suppress(Exception):
-                    loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            _REAL_CLOCK_THREADS.discard(ident)
-            if loop is not None:
-                if CURRENT_LOOP_ON_MAIN_THREAD:
-                    asyncio.set_event_loop(None)
-                loop.close()  # shuts the default executor down without waiting for leaked jobs
-
-    runner = threading.Thread(target=run, name="lambda-async-await-check", daemon=True)
-    runner.start()
-    runner.join()
-    return leaks, (error[0] if error else None)
-
-
-def _with_note(error: BaseException, handler: Callable[..., Any], leaks: list[Leak]) -> BaseException:
-    if leaks and hasattr(error, "add_note"):
-        from ._render import render_note
-
-        error.add_note(render_note(_handler_name(handler), leaks))
-    return error
-
-
-def find_leaks(
-    handler: Callable[..., Any],
-    event: Any,
-    context: Any = None,
-    *,
-    allow: Sequence[str] = (),
-    strict: bool = False,
-) -> list[Leak]:
-    """Like :func:`assert_awaits_all`, but return the leaks instead of raising.
-
-    A handler's own exception still propagates (with the leaks as a note)."""
-    __tracebackhide__ = True
-    leaks, error = _run_checked(handler, event, context, allow, strict)
-    if error is not None:
-        raise _with_note(error, handler, leaks)
-    return leaks
-
-
-def assert_awaits_all(
-    handler: Callable[..., Any],
-    event: Any,
-    context: Any = None,
-    *,
-    allow: Sequence[str] = (),
-    strict: bool = False,
-) -> None:
-    """Run ``handler(event, context)`` once and fail if it returned before its work was done.
-
-    ``handler`` is a sync handler (as AWS calls it, often wrapping
-    ``asyncio.run``) or an ``async def`` function (run on a loop of its own).
-    It always runs on a short-lived thread with no event loop running, so this
-    works inside a pytest-asyncio test and under freezegun (loops made there
-    read the real monotonic clock).  ``context`` defaults to a
-    :class:`~pytest_lambda_async.LambdaContext`.  Leftover tasks are cancelled
-    afterwards so nothing leaks into the next test; threads cannot be, they
-    are only reported.
-
-    Raises :class:`~pytest_lambda_async.errors.UnawaitedWorkError` naming each
-    leak and the ``file:line`` that started it.  If the handler raises, the check
-    still runs (and cleans up), then the handler's own exception propagates
-    unchanged, with the leak report attached as a note (Python 3.11+)."""
-    __tracebackhide__ = True
-    from ._render import render_message
-
-    leaks, error = _run_checked(handler, event, context, allow, strict)
-    if error is not None:
-        raise _with_note(error, handler, leaks)
-    if leaks:
-        message = render_message(_handler_name(handler), leaks, event, is_async=_is_async_handler(handler))
-        raise UnawaitedWorkError(message)
+@contextlib.contextmanager
+def real_clock_loops() -> Iterator[None]:
+    """Event loops this thread makes inside the block read the real clock (the await check's own runs)."""
+    ident = threading.get_ident()
+    _REAL_CLOCK_THREADS.add(ident)
+    try:
+        yield
+    finally:
+        _REAL_CLOCK_THREADS.discard(ident)

@@ -19,29 +19,28 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from . import _aws
-from ._clock import VirtualClock, real_monotonic
-from ._destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
-from ._loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
-from ._moto import MotoBackend
-from ._render import leak_lines, unawaited_error, unawaited_summary
-from ._runtime import (
+from . import aws
+from .clock import VirtualClock, real_monotonic
+from .destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
+from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from .._text import leak_lines, render_timeline, unawaited_error, unawaited_summary
+from .records import Attempt, InvokeResult, Outcome, TerminalOutcome, TimelineEntry
+from .runtime import (
     CaptureScope,
     ClientContext,
     Execution,
     HandlerHung,
     LambdaContext,
-    Outcome,
     RuntimeThread,
     client_context_object,
     error_line,
     execute,
+    is_async_handler,
 )
-from .errors import (
+from ..errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
     InvalidRequestContentException,
@@ -51,7 +50,7 @@ from .errors import (
     TooManyRequestsException,
     UnawaitedWorkWarning,
 )
-from .awaits import AwaitWindow, user_code_roots
+from .leaks import AwaitWindow, user_code_roots
 
 AwaitCheck = Literal["error", "warn", "off"]
 AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
@@ -71,58 +70,6 @@ ASYNC_HANDLER_REFUSED = (
     "        return asyncio.run({func}(event, context))\n"
     "and register that. If your deployment already wraps it, opt in with register(..., asyncio=True)."
 )
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One run of a handler (or one throttled delivery), as the service made it."""
-
-    request_id: str
-    function: str
-    number: int  # 1 = first try; retries and duplicate deliveries count up
-    at: _dt.datetime
-    outcome: Outcome
-    error: str | None
-    duplicate: bool
-    invocation_type: _aws.InvocationType = "Event"
-    function_error: str | None = None
-    response: Any = field(default=None, hash=False, repr=False)
-    logs: tuple[str, ...] = field(default=(), repr=False)
-    environment: int = 0  # which execution environment ran it (a crash starts a new one)
-
-
-@dataclass(frozen=True)
-class InvokeResult:
-    """What ``invoke`` answers (INV-10..INV-12)."""
-
-    status_code: int
-    request_id: str
-    payload: Any = None
-    function_error: str | None = None
-    executed_version: str | None = None
-    log_result: str | None = None  # base64 of the last 4 KB of the log, with LogType="Tail"
-
-
-@dataclass(frozen=True)
-class TerminalOutcome:
-    """How one delivery of an event ended: exactly one per delivery."""
-
-    request_id: str
-    function: str
-    condition: _aws.Condition | Literal["Dropped"]
-    at: _dt.datetime
-    attempts: int
-
-
-class TimelineEntry(NamedTuple):
-    """One line of the timeline (a tuple: one is made per queued event and per attempt)."""
-
-    at: _dt.datetime
-    kind: str  # invoke, attempt, throttle, retry, route, expire, fail
-    function: str
-    request_id: str
-    text: str
-    logs: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -209,20 +156,20 @@ def _task_position(task: asyncio.Task[Any]) -> tuple[bool, int]:
 class LambdaFunction:
     """A registered function: its handler and its asynchronous invocation config."""
 
-    def __init__(self, invoker: LambdaInvoker, name: str, handler: Handler, *, is_async: bool) -> None:
+    def __init__(self, invoker: LambdaService, name: str, handler: Handler, *, is_async: bool) -> None:
         self._invoker = invoker
         self.name = name
         self.handler = handler
         self.is_async = is_async
-        self.max_retry_attempts: int = _aws.DEFAULT_MAX_RETRY_ATTEMPTS
-        self.maximum_event_age: float = float(_aws.DEFAULT_MAXIMUM_EVENT_AGE)
-        self.on_success: _aws.Destination | None = None
-        self.on_failure: _aws.Destination | None = None
-        self.dead_letter: _aws.Destination | None = None
-        self.timeout: float = _aws.DEFAULT_TIMEOUT
-        self.memory_size: int = _aws.DEFAULT_MEMORY_MB
+        self.max_retry_attempts: int = aws.DEFAULT_MAX_RETRY_ATTEMPTS
+        self.maximum_event_age: float = float(aws.DEFAULT_MAXIMUM_EVENT_AGE)
+        self.on_success: aws.Destination | None = None
+        self.on_failure: aws.Destination | None = None
+        self.dead_letter: aws.Destination | None = None
+        self.timeout: float = aws.DEFAULT_TIMEOUT
+        self.memory_size: int = aws.DEFAULT_MEMORY_MB
         self.reserved_concurrency: int | None = None
-        self.recursive_loop: _aws.RecursiveLoop = "Terminate"  # LOOP-3
+        self.recursive_loop: aws.RecursiveLoop = "Terminate"  # LOOP-3
         self._fail_next: list[BaseException | None] = []
         self._throttle_next = 0
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
@@ -251,7 +198,7 @@ class LambdaFunction:
     def arn(self) -> str:
         arn = self._arn
         if arn is None:  # the name, region and account never change: format it once
-            arn = self._arn = _aws.function_arn(self.name, region=self._invoker.region,
+            arn = self._arn = aws.function_arn(self.name, region=self._invoker.region,
                                                 account=self._invoker.account)
         return arn
 
@@ -270,34 +217,34 @@ class LambdaFunction:
         timeout: float = _UNSET,
         memory_size: int = _UNSET,
         reserved_concurrency: int | None = _UNSET,
-        recursive_loop: _aws.RecursiveLoop = _UNSET,
+        recursive_loop: aws.RecursiveLoop = _UNSET,
     ) -> LambdaFunction:
         """Change settings from the next delivery on (validated first: nothing changes on error)."""
         inv = self._invoker
         staged: dict[str, Any] = {}
         if max_retry_attempts is not _UNSET:
             staged["max_retry_attempts"] = _int_in_range("MaximumRetryAttempts", max_retry_attempts,
-                                                         *_aws.MAX_RETRY_ATTEMPTS_RANGE)
+                                                         *aws.MAX_RETRY_ATTEMPTS_RANGE)
         if maximum_event_age is not _UNSET:
             age = maximum_event_age.total_seconds() if isinstance(maximum_event_age, _dt.timedelta) \
                 else maximum_event_age
             staged["maximum_event_age"] = float(_int_in_range("MaximumEventAgeInSeconds", age,
-                                                              *_aws.MAXIMUM_EVENT_AGE_RANGE))
+                                                              *aws.MAXIMUM_EVENT_AGE_RANGE))
         for role, value in (("on_success", on_success), ("on_failure", on_failure), ("dead_letter", dead_letter)):
             if value is _UNSET:
                 continue
             if value is None:
                 staged[role] = None
                 continue
-            dest = _aws.parse_destination(value, role=role, region=inv.region, account=inv.account)
+            dest = aws.parse_destination(value, role=role, region=inv.region, account=inv.account)
             if dest.kind == "lambda" and dest.resource == self.name:  # CFG-6
                 raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
             staged[role] = dest
         if timeout is not _UNSET:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-                    or not _aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
+                    or not aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
                 raise InvalidParameterValueException(
-                    f"Timeout {timeout!r} is out of range: use {_aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
+                    f"Timeout {timeout!r} is out of range: use {aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
                     "(PY-5; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
             staged["timeout"] = float(timeout)
         if memory_size is not _UNSET:
@@ -306,7 +253,7 @@ class LambdaFunction:
             staged["reserved_concurrency"] = None if reserved_concurrency is None else \
                 _int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
         if recursive_loop is not _UNSET:
-            if recursive_loop not in _aws.RECURSIVE_LOOP_VALUES:
+            if recursive_loop not in aws.RECURSIVE_LOOP_VALUES:
                 raise InvalidParameterValueException(
                     f"RecursiveLoop must be Terminate or Allow (LOOP-3), got {recursive_loop!r}")
             staged["recursive_loop"] = recursive_loop
@@ -340,12 +287,14 @@ def _int_in_range(what: str, value: Any, lo: float, hi: float) -> Any:
     return value
 
 
-class LambdaInvoker:
-    """An in-memory AWS Lambda service with a virtual clock.
+class LambdaService:
+    """The in-memory AWS Lambda service with a virtual clock (public as ``LambdaInvoker``).
 
     Register handlers, invoke them as AWS would (``Event`` queues, retries,
     throttles, duplicates, destinations, DLQs) and play the queue out with
-    :meth:`run`, which jumps the clock over delays instead of sleeping."""
+    :meth:`run`, which jumps the clock over delays instead of sleeping.  It
+    knows nothing of boto3 or moto: destinations go to :attr:`backends`, the
+    in-memory sinks last, after those :meth:`extra_backends` adds."""
 
     def __init__(
         self,
@@ -354,12 +303,12 @@ class LambdaInvoker:
         duplicate_rate: float = 0.0,
         await_check: AwaitCheck = "error",
         start: _dt.datetime | None = None,
-        region: str = _aws.DEFAULT_REGION,
-        account: str = _aws.DEFAULT_ACCOUNT,
-        async_payload_limit: int = _aws.ASYNC_PAYLOAD_LIMIT,
-        timeout_limit: float = _aws.TIMEOUT_MAX,
+        region: str = aws.DEFAULT_REGION,
+        account: str = aws.DEFAULT_ACCOUNT,
+        async_payload_limit: int = aws.ASYNC_PAYLOAD_LIMIT,
+        timeout_limit: float = aws.TIMEOUT_MAX,
         real_time_limit: float = 10.0,
-        eventbridge_source: str = _aws.EVENTBRIDGE_SOURCE,
+        eventbridge_source: str = aws.EVENTBRIDGE_SOURCE,
         freeze: Freeze = "cancel",
         await_allow: Sequence[str] = (),
     ) -> None:
@@ -376,10 +325,10 @@ class LambdaInvoker:
             await_allow = (await_allow,)
         if not all(isinstance(a, str) and a for a in await_allow):
             raise ValueError(f"await_allow must be qualname or thread-name patterns (strings), got {await_allow!r}")
-        if async_payload_limit not in (_aws.ASYNC_PAYLOAD_LIMIT, _aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
-            raise ValueError(f"async_payload_limit is {_aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
-                             f"{_aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
-        if timeout_limit not in (_aws.TIMEOUT_MAX, _aws.TIMEOUT_MAX_EXTENDED):
+        if async_payload_limit not in (aws.ASYNC_PAYLOAD_LIMIT, aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
+            raise ValueError(f"async_payload_limit is {aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
+                             f"{aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
+        if timeout_limit not in (aws.TIMEOUT_MAX, aws.TIMEOUT_MAX_EXTENDED):
             raise ValueError(f"timeout_limit is 900 or 1800 seconds (semantics §11.4); got {timeout_limit!r}")
         if not isinstance(real_time_limit, (int, float)) or real_time_limit <= 0:
             raise ValueError(f"real_time_limit must be a positive number of seconds, got {real_time_limit!r}")
@@ -405,9 +354,9 @@ class LambdaInvoker:
         self.outcomes: list[TerminalOutcome] = []
         self._timeline: list[TimelineEntry] = []
         self.sinks = MemorySinks()
-        # moto first: a target moto lacks fails the delivery before the in-memory copy is kept,
+        # Extra backends (moto) first: a target moto lacks fails the delivery before the in-memory copy is kept,
         # so records() holds what was delivered, with or without moto (DST-6, DLQ-6).
-        self.backends: list[Backend] = [MotoBackend(region=region, account=account), self.sinks]
+        self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
         self._runtime: RuntimeThread | None = None
         self._held = False
@@ -417,14 +366,18 @@ class LambdaInvoker:
         # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
         # function is registered, the only change that can alter a resolution (no versions or aliases here)
         self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
-        self._inflight: list[tuple[_Delivery, _aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
+        self._inflight: list[tuple[_Delivery, aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._lineage_keys: dict[str, str] = {}
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
 
+    def extra_backends(self) -> list[Backend]:
+        """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
+        return []
+
     # -- lifecycle -------------------------------------------------------------
-    def __enter__(self) -> LambdaInvoker:
+    def __enter__(self: _Self) -> _Self:
         """Hold freezegun for the block, so each attempt switches clocks in microseconds."""
         self._held = True
         self._clock.hold()
@@ -444,40 +397,29 @@ class LambdaInvoker:
             self._runtime.close()
             self._runtime = None
 
-    def patch_boto3(self) -> AbstractContextManager[LambdaInvoker]:
-        """Answer Lambda calls from real boto3/botocore clients with this invoker, for the block.
-
-        Clients created before the block (in module globals) are routed too; other
-        services' calls are untouched, so they still reach moto when it is active.
-        The ``lambda_invoker`` fixture does this for you (API.md section 2)."""
-        from ._botocore import routed
-
-        return routed(self)
-
     # -- registry --------------------------------------------------------------
     def register(
         self,
         name: str,
         handler: Handler,
         *,
-        max_retry_attempts: int = _aws.DEFAULT_MAX_RETRY_ATTEMPTS,
-        maximum_event_age: float | _dt.timedelta = _aws.DEFAULT_MAXIMUM_EVENT_AGE,
+        max_retry_attempts: int = aws.DEFAULT_MAX_RETRY_ATTEMPTS,
+        maximum_event_age: float | _dt.timedelta = aws.DEFAULT_MAXIMUM_EVENT_AGE,
         on_success: str | None = None,
         on_failure: str | None = None,
         dead_letter: str | None = None,
-        timeout: float = _aws.DEFAULT_TIMEOUT,
-        memory_size: int = _aws.DEFAULT_MEMORY_MB,
+        timeout: float = aws.DEFAULT_TIMEOUT,
+        memory_size: int = aws.DEFAULT_MEMORY_MB,
         reserved_concurrency: int | None = None,
         asyncio: bool = False,
     ) -> LambdaFunction:
         """Register ``handler`` (``def handler(event, context)``) under ``name``."""
-        _aws.check_function_name(name)
+        aws.check_function_name(name)
         if name in self._functions:
             raise ResourceConflictException(f"Function already exist: {name}")
         if not callable(handler):
             raise TypeError(f"{name}: the handler must be callable as handler(event, context), got {handler!r}")
-        is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
-            getattr(handler, "__call__", None))
+        is_async = is_async_handler(handler)
         if is_async and not asyncio:
             qualname = getattr(handler, "__qualname__", repr(handler))
             raise AsyncHandlerError(ASYNC_HANDLER_REFUSED.format(
@@ -492,10 +434,10 @@ class LambdaInvoker:
 
     def function(self, name: str) -> LambdaFunction:
         """The registered function called ``name`` (a name, name:qualifier or ARN)."""
-        ref = _aws.parse_function_name(name)
+        ref = aws.parse_function_name(name)
         fn = self._functions.get(ref.name)
         if fn is None:
-            raise _aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
+            raise aws.function_not_found(ref.name, ref.qualifier, region=self.region, account=self.account)
         return fn
 
     @property
@@ -518,7 +460,7 @@ class LambdaInvoker:
         function_name: str,
         payload: Any = None,
         *,
-        invocation_type: _aws.InvocationType = "RequestResponse",
+        invocation_type: aws.InvocationType = "RequestResponse",
         qualifier: str | None = None,
         log_type: str = "None",
         client_context: str | None = None,
@@ -538,10 +480,10 @@ class LambdaInvoker:
         ``tenant_id`` becomes ``context.tenant_id`` for every attempt of the invocation (INV-7).
         ``_region`` is the region of the endpoint the call was made to (a boto3 client's), which an
         ARN must name; by default the invoker's own."""
-        if invocation_type not in _aws.INVOCATION_TYPES:
+        if invocation_type not in aws.INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
-        if log_type not in _aws.LOG_TYPES:
+        if log_type not in aws.LOG_TYPES:
             raise InvalidParameterValueException(f"LogType must be None or Tail (INV-3), got {log_type!r}")
         if isinstance(duplicates, bool) or not isinstance(duplicates, int) or duplicates < 0:
             raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
@@ -550,10 +492,10 @@ class LambdaInvoker:
         fn, invoked = self._resolve(function_name, qualifier, _region)
         body = _encode_body(payload)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
-        limit = self.async_payload_limit if invocation_type == "Event" else _aws.SYNC_PAYLOAD_LIMIT
+        limit = self.async_payload_limit if invocation_type == "Event" else aws.SYNC_PAYLOAD_LIMIT
         if size > limit:
-            msg = (_aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
-                   else _aws.sync_payload_too_large_message(size))
+            msg = (aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
+                   else aws.sync_payload_too_large_message(size))
             raise RequestEntityTooLargeException(msg)
         fresh = _UNSET  # JSON made by _encode_body is valid as made: decoded when an attempt needs it
         if isinstance(payload, (bytes, bytearray, memoryview, str)):
@@ -591,17 +533,17 @@ class LambdaInvoker:
             hit = None
         if hit is not None:
             return hit
-        ref = _aws.parse_function_name(function_name, qualifier)
+        ref = aws.parse_function_name(function_name, qualifier)
         here = region or self.region
         if ref.region is not None and ref.region != here:
-            raise _aws.region_unreachable(ref.region, here)
+            raise aws.region_unreachable(ref.region, here)
         account = ref.account or self.account
         fn = self._functions.get(ref.name)
-        if fn is None or account != self.account or ref.qualifier not in (None, _aws.LATEST):
-            raise _aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
+        if fn is None or account != self.account or ref.qualifier not in (None, aws.LATEST):
+            raise aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
         # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
         invoked = None if ref.qualifier is None and here == self.region else \
-            _aws.function_arn(fn.name, region=here, account=self.account, qualifier=ref.qualifier)
+            aws.function_arn(fn.name, region=here, account=self.account, qualifier=ref.qualifier)
         hit = (fn, invoked)
         if len(self._routes) < 1024:
             self._routes[key] = hit
@@ -618,7 +560,7 @@ class LambdaInvoker:
         fn, invoked = hit if hit is not None else self._resolve(function_name, qualifier, region)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         if size > self.async_payload_limit:
-            raise RequestEntityTooLargeException(_aws.async_payload_too_large_message(size, self.async_payload_limit))
+            raise RequestEntityTooLargeException(aws.async_payload_too_large_message(size, self.async_payload_limit))
         _check_json(body)
         if trace is None:
             return self._enqueue(fn, body, invoked=invoked)
@@ -628,7 +570,7 @@ class LambdaInvoker:
     def _traced_caller(self, trace: str, parent: str | None) -> tuple[_Chain, str | None, str | None]:
         """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
         calling attempt's request id and function name, when that attempt is this invoker's)."""
-        root, segment, lineage = _aws.parse_trace_header(trace)
+        root, segment, lineage = aws.parse_trace_header(trace)
         known = self._attempt_in_segment(segment)
         if known is not None:
             return (root, segment, lineage), known.request_id, known.function.name
@@ -638,14 +580,14 @@ class LambdaInvoker:
         """The running attempt whose trace a call carries: the environment holds the current
         attempt's trace, so the caller is on the in-flight stack (no map kept per delivery)."""
         for d, *_ in reversed(self._inflight):
-            if segment is not None and _aws.trace_segment(d.request_id) == segment:
+            if segment is not None and aws.trace_segment(d.request_id) == segment:
                 return d
         return None
 
     def _lineage_key(self, fn: LambdaFunction) -> str:
         key = self._lineage_keys.get(fn.name)
         if key is None:
-            key = self._lineage_keys[fn.name] = _aws.lineage_key(fn.arn)
+            key = self._lineage_keys[fn.name] = aws.lineage_key(fn.arn)
         return key
 
     def _child_lineage(self, fn: LambdaFunction, chain: _Chain | None
@@ -656,7 +598,7 @@ class LambdaInvoker:
         root, _, lineage = chain
         key = self._lineage_key(fn)
         count = lineage.get(key, 0) + 1
-        stopped = count > _aws.RECURSION_LIMIT and fn.recursive_loop == "Terminate"
+        stopped = count > aws.RECURSION_LIMIT and fn.recursive_loop == "Terminate"
         return root, {**lineage, key: count}, stopped
 
     @staticmethod
@@ -699,10 +641,10 @@ class LambdaInvoker:
             return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
-        metric = _aws.RECURSIVE_LOOP_METRIC
+        metric = aws.RECURSIVE_LOOP_METRIC
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
         self._log(self._clock.now, "loop", fn.name, request_id,
-                  f"{text} (more than {_aws.RECURSION_LIMIT} invocations of {fn.name} in one chain, LOOP-1; {metric})")
+                  f"{text} (more than {aws.RECURSION_LIMIT} invocations of {fn.name} in one chain, LOOP-1; {metric})")
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
@@ -714,7 +656,7 @@ class LambdaInvoker:
         if stopped:  # LOOP-3: sync callers get the error
             self._count_recursion(fn, request_id, "RequestResponse -> 400 RecursiveInvocationException"
                                   + self._from(parent, parent_function))
-            raise RecursiveInvocationException(_aws.recursion_stopped_message(fn.name))
+            raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
         if fn.reserved_concurrency == 0 or fn._throttle_next:
             reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
                 else "ConcurrentInvocationLimitExceeded"
@@ -731,9 +673,9 @@ class LambdaInvoker:
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
-            tail = ("\n".join(execution.logs) + "\n").encode("utf-8")[-_aws.LOG_TAIL_BYTES:]
+            tail = ("\n".join(execution.logs) + "\n").encode("utf-8")[-aws.LOG_TAIL_BYTES:]
             log_result = base64.b64encode(tail).decode("ascii")
-        return InvokeResult(200, request_id, execution.payload, execution.function_error, _aws.LATEST, log_result)
+        return InvokeResult(200, request_id, execution.payload, execution.function_error, aws.LATEST, log_result)
 
     # -- playing the queue out --------------------------------------------------
     def run(self, *, max_attempts: int = 100_000) -> list[Attempt]:
@@ -836,8 +778,8 @@ class LambdaInvoker:
             if window is not None:
                 window.abandon()  # its thread will never leave it
             fn = d.function
-            payload = _aws.timeout_error(d.request_id, fn.timeout)
-            execution = Execution("timeout", payload, _aws.FUNCTION_ERROR,
+            payload = aws.timeout_error(d.request_id, fn.timeout)
+            execution = Execution("timeout", payload, aws.FUNCTION_ERROR,
                                   f"{error_line(payload)} (real-time limit {min(fn.timeout, self.real_time_limit):g}s; "
                                   "the handler did not return)", [], crashed=True)
             self._finish_attempt(d, invocation_type, start, execution)
@@ -859,9 +801,9 @@ class LambdaInvoker:
             fn._throttle_next -= 1
             d.throttles += 1
             self._record_attempt(fn, d.request_id, "throttled", None, duplicate=d.duplicate, count=False)
-            delay = _aws.throttle_delay(d.throttles)
+            delay = aws.throttle_delay(d.throttles)
             retry_at = now + _dt.timedelta(seconds=delay)
-            if _aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
+            if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
                 self._log(now, "throttle", fn.name, d.request_id, f"429 throttled; next try past maximum event age "
                           f"({fn.maximum_event_age:g}s)")
                 self._fail(d, "EventAgeExceeded")
@@ -881,15 +823,15 @@ class LambdaInvoker:
         if d.function_errors > fn.max_retry_attempts:
             self._fail(d, "RetriesExhausted")
             return
-        delay = _aws.retry_delay(d.function_errors)
+        delay = aws.retry_delay(d.function_errors)
         retry_at = self._clock.now + _dt.timedelta(seconds=delay)
-        if _aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
+        if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
             self._fail(d, "EventAgeExceeded")
             return
         self._log(self._clock.now, "retry", fn.name, d.request_id, f"retry in {delay:g}s (RET-1)")
         self._push(retry_at, d)
 
-    def _attempt(self, d: _Delivery, invocation_type: _aws.InvocationType) -> Execution:
+    def _attempt(self, d: _Delivery, invocation_type: aws.InvocationType) -> Execution:
         """One handler run on the runtime thread (the caller is already there)."""
         fn = d.function
         d.attempts += 1
@@ -969,17 +911,17 @@ class LambdaInvoker:
         fn = d.function
         header = d.trace_header
         if header is None:  # built once per delivery: its retries run in the same segment
-            root, segment = _aws.trace_ids(d.request_id)
+            root, segment = aws.trace_ids(d.request_id)
             if d.trace_root is None:  # the first invocation of a chain (its lineage: this function once)
                 d.trace_root = root
                 key = self._lineage_keys.get(fn.name) or self._lineage_key(fn)
                 header = f"Root={d.trace_root};Parent={segment};Sampled=0;Lineage={key}:1"  # trace_header's format
             else:
-                header = _aws.trace_header(d.trace_root, segment, d.lineage or {})
+                header = aws.trace_header(d.trace_root, segment, d.lineage or {})
             d.trace_header = header
-        _set_python_env(_aws.TRACE_ID_ENV, header)
+        _set_python_env(aws.TRACE_ID_ENV, header)
         if self._env_function != fn.name:
-            os.environ[_aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
+            os.environ[aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
 
     # -- await checks and freeze semantics (PY-4) ------------------------------------
     def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
@@ -1019,7 +961,7 @@ class LambdaInvoker:
         if execution.outcome != "success":
             return execution, notes  # the handler's own error is the attempt's error; the leaks are notes
         payload = unawaited_error(leaks)
-        return (Execution("unawaited", payload, _aws.FUNCTION_ERROR, unawaited_summary(leaks), execution.logs,
+        return (Execution("unawaited", payload, aws.FUNCTION_ERROR, unawaited_summary(leaks), execution.logs,
                           execution.crashed), notes)
 
     def _resumed_work(self, fn: LambdaFunction, request_id: str) -> list[str]:
@@ -1041,7 +983,7 @@ class LambdaInvoker:
         for text in found:
             warnings.warn(UnawaitedWorkWarning(text), stacklevel=3)
 
-    def _finish_attempt(self, d: _Delivery, invocation_type: _aws.InvocationType, start: _dt.datetime,
+    def _finish_attempt(self, d: _Delivery, invocation_type: aws.InvocationType, start: _dt.datetime,
                         execution: Execution, notes: Sequence[str] = ()) -> None:
         fn = d.function
         if execution.outcome == "timeout":  # the attempt lasted its whole timeout
@@ -1062,7 +1004,7 @@ class LambdaInvoker:
         cached = fn._log_stream
         if cached is None or cached[0] != fn.environment:
             cached = fn._log_stream = (fn.environment,
-                                       _aws.log_stream_name(start, _aws.LATEST, f"{fn.environment:032x}"))
+                                       aws.log_stream_name(start, aws.LATEST, f"{fn.environment:032x}"))
         return cached[1]
 
     def _context_log(self, msg: str) -> None:
@@ -1082,7 +1024,7 @@ class LambdaInvoker:
             record = self._record(d, "Success")
             self._send(d, d.function.on_success, "on_success", record, success=True)
 
-    def _fail(self, d: _Delivery, condition: _aws.Condition) -> None:
+    def _fail(self, d: _Delivery, condition: aws.Condition) -> None:
         fn = d.function
         self._terminal(d, condition)
         self._log(self._clock.now, "fail", fn.name, d.request_id,
@@ -1092,23 +1034,23 @@ class LambdaInvoker:
         if fn.dead_letter is not None:  # DLQ-2, DLQ-5: both may fire
             self._send(d, fn.dead_letter, "dead_letter", d.event, success=False)
 
-    def _terminal(self, d: _Delivery, condition: _aws.Condition) -> None:
+    def _terminal(self, d: _Delivery, condition: aws.Condition) -> None:
         self.outcomes.append(_frozen(TerminalOutcome, {
             "request_id": d.request_id, "function": d.function.name, "condition": condition,
             "at": self._clock.now, "attempts": d.attempts}))
 
-    def _record(self, d: _Delivery, condition: _aws.Condition) -> dict[str, Any]:
+    def _record(self, d: _Delivery, condition: aws.Condition) -> dict[str, Any]:
         response = None
         if d.last is not None:
-            response = _aws.ResponsePart(d.last.payload, d.last.function_error)
-        return _aws.invocation_record(
+            response = aws.ResponsePart(d.last.payload, d.last.function_error)
+        return aws.invocation_record(
             when=self._clock.now, request_id=d.request_id,
-            function_arn_qualified=_aws.function_arn(d.function.name, region=self.region, account=self.account,
-                                                     qualifier=_aws.LATEST),
+            function_arn_qualified=aws.function_arn(d.function.name, region=self.region, account=self.account,
+                                                     qualifier=aws.LATEST),
             condition=condition, approximate_invoke_count=d.attempts, request_payload=d.event,
             response=response)
 
-    def _send(self, d: _Delivery, dest: _aws.Destination, role: Role, payload: Any, *, success: bool) -> None:
+    def _send(self, d: _Delivery, dest: aws.Destination, role: Role, payload: Any, *, success: bool) -> None:
         now = self._clock.now
         error_message = None
         if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
@@ -1144,7 +1086,7 @@ class LambdaInvoker:
             return
         self._log(now, "route", d.function.name, d.request_id, f"{label} -> {dest.short}")
 
-    def _delivery_failed(self, d: _Delivery, dest: _aws.Destination, role: Role, why: str) -> None:
+    def _delivery_failed(self, d: _Delivery, dest: aws.Destination, role: Role, why: str) -> None:
         metric = "DeadLetterErrors" if role == "dead_letter" else "DestinationDeliveryFailures"  # DLQ-6, DST-6
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
         self._log(self._clock.now, "route", d.function.name, d.request_id,
@@ -1165,16 +1107,14 @@ class LambdaInvoker:
         """Everything delivered to ``target``, with attributes, envelopes and S3 keys."""
         found = self.sinks.by_target.get(target)
         if found is None and not target.startswith("arn:"):
-            found = self.sinks.by_target.get(_aws.function_arn(target, region=self.region, account=self.account))
+            found = self.sinks.by_target.get(aws.function_arn(target, region=self.region, account=self.account))
             if found is None:
                 found = self.sinks.by_target.get(target)
         return list(found or [])
 
     def timeline(self) -> str:
         """Human-readable text of what the service did, when (used in failure reports)."""
-        from ._render import render_timeline
-
-        return render_timeline(self)
+        return render_timeline(self._timeline, t0=self.t0, seed=self.seed, pending=self.pending, metrics=self.metrics)
 
     @property
     def timeline_entries(self) -> list[TimelineEntry]:
@@ -1203,7 +1143,7 @@ class LambdaInvoker:
         self._timeline.append(_new_tuple(TimelineEntry, (at, kind, function, request_id, text, logs)))
 
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
-                        duplicate: bool, invocation_type: _aws.InvocationType = "Event", count: bool = True,
+                        duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
                         execution: Execution | None = None, at: _dt.datetime | None = None,
                         notes: Sequence[str] = ()) -> None:
         # Throttled deliveries never reached the handler: they don't count as attempts.
@@ -1287,9 +1227,9 @@ def _decode_body(body: bytes | str) -> Any:
 
 def _check_client_context(value: str) -> Any:
     """The decoded ClientContext (INV-4), or the service's error."""
-    if len(value) > _aws.CLIENT_CONTEXT_LIMIT:
+    if len(value) > aws.CLIENT_CONTEXT_LIMIT:
         raise InvalidRequestContentException(
-            f"Client context must be at most {_aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
+            f"Client context must be at most {aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
     try:
         return json.loads(base64.b64decode(value, validate=True))
     except Exception:
@@ -1310,6 +1250,7 @@ _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
 _UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _T = TypeVar("_T")
+_Self = TypeVar("_Self", bound="LambdaService")
 _new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per timeline line)
 
 
@@ -1339,11 +1280,11 @@ def _set_python_env(name: str, value: str) -> None:
 
 
 def _trace_env_now() -> tuple[str | None, str | None]:
-    return os.environ.get(_aws.TRACE_ID_ENV), os.environ.get(_aws.FUNCTION_NAME_ENV)
+    return os.environ.get(aws.TRACE_ID_ENV), os.environ.get(aws.FUNCTION_NAME_ENV)
 
 
 def _restore_trace_env(saved: tuple[str | None, str | None]) -> None:
-    for name, value in zip((_aws.TRACE_ID_ENV, _aws.FUNCTION_NAME_ENV), saved):
+    for name, value in zip((aws.TRACE_ID_ENV, aws.FUNCTION_NAME_ENV), saved):
         if value is None:
             os.environ.pop(name, None)
         elif os.environ.get(name) != value:

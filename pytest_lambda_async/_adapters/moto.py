@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import _aws
-from ._clock import real_time
-from ._destinations import Delivered, DeliveryFailed
+from .._service import aws
+from .._service.clock import real_time
+from .._service.destinations import Delivered, DeliveryFailed
 
 __all__ = ["MotoBackend", "moto_active"]
 
@@ -84,11 +84,11 @@ class MotoBackend:
             raise DeliveryFailed(f"delivery into moto raised {type(exc).__name__}: {exc}") from None
 
     def _send(self, message: Delivered) -> None:
-        arn = _aws.split_arn(message.target)
+        arn = aws.split_arn(message.target)
         region = arn.region or self.region
         account = arn.account or self.account
         if message.kind == "sqs":  # DST-1, DLQ-3, DLQ-4
-            kwargs: dict[str, Any] = {"QueueUrl": _aws.sqs_queue_url(region, account, arn.resource),
+            kwargs: dict[str, Any] = {"QueueUrl": aws.sqs_queue_url(region, account, arn.resource),
                                       "MessageBody": message.wire_body}
             if message.attributes:
                 kwargs["MessageAttributes"] = message.attributes

@@ -35,10 +35,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _aws
-from .errors import (
+from .._service import aws
+from ..errors import (
     InvalidParameterValueException,
     LambdaServiceError,
     ResourceNotFoundException,
@@ -46,12 +46,14 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._engine import LambdaFunction, LambdaInvoker
+    from .._service.invoker import LambdaFunction, LambdaService
 
-__all__ = ["install", "routed"]
+__all__ = ["active_invoker", "install", "routed"]
+
+_S = TypeVar("_S", bound="LambdaService")
 
 _PARAMS_KEY = "pytest_lambda_async.params"
-_ACTIVE: list[LambdaInvoker] = []  # innermost last; process-wide, since handlers run on the runtime thread
+_ACTIVE: list[LambdaService] = []  # innermost last; process-wide, since handlers run on the runtime thread
 _INSTALL_LOCK = threading.Lock()
 _installed = False
 
@@ -122,7 +124,7 @@ class _AfterBotocoreHandlers(importlib.abc.MetaPathFinder):
 
 
 @contextmanager
-def routed(invoker: LambdaInvoker) -> Iterator[LambdaInvoker]:
+def routed(invoker: _S) -> Iterator[_S]:
     """Answer Lambda calls from every botocore client with ``invoker`` for the block."""
     install()
     _ACTIVE.append(invoker)
@@ -134,6 +136,11 @@ def routed(invoker: LambdaInvoker) -> Iterator[LambdaInvoker]:
             if _ACTIVE[i] is invoker:
                 del _ACTIVE[i]
                 break
+
+
+def active_invoker() -> LambdaService | None:
+    """The invoker answering Lambda calls now (the innermost ``routed`` block), if any."""
+    return _ACTIVE[-1] if _ACTIVE else None
 
 
 # -- the two event handlers -----------------------------------------------------------
@@ -171,9 +178,9 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
 _EVENT_PARAMS = frozenset({"FunctionName", "InvocationType", "Qualifier", "Payload"})
 
 
-def _answer_event(invoker: LambdaInvoker, model: Any, params: dict[str, Any], context: dict[str, Any],
+def _answer_event(invoker: LambdaService, model: Any, params: dict[str, Any], context: dict[str, Any],
                   api_params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """The hot path: ``invoke(InvocationType="Event")``, answered by ``LambdaInvoker._routed_event``
+    """The hot path: ``invoke(InvocationType="Event")``, answered by ``LambdaService._routed_event``
     (every check the service makes, none that botocore's validation already made) with the reply
     ``_empty_invoke_response`` assembles (the same as the general path's, tests/test_boto3.py)."""
     payload: Any = api_params.get("Payload", b"")
@@ -227,7 +234,7 @@ def _empty_reply_classes() -> tuple[Any, Any]:
             self.url = url
             self.status_code = status_code
             self._given_headers = headers
-            self.raw = _EMPTY_RAW
+            self.raw = EMPTY_RAW
             self._content = None
 
         @property
@@ -276,7 +283,7 @@ class _Raw:
         yield self._body
 
 
-_EMPTY_RAW = _Raw(b"")
+EMPTY_RAW = _Raw(b"")
 
 
 _parsers: dict[str, Any] = {}
@@ -320,7 +327,7 @@ def _parse(model: Any, url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
     return http, parsed
 
 
-def _error_reply(exc: LambdaServiceError, invoker: LambdaInvoker) -> _Reply:
+def _error_reply(exc: LambdaServiceError, invoker: LambdaService) -> _Reply:
     """An AWS error response: the code in ``x-amzn-ErrorType``, the message in the body (INV-20..INV-24)."""
     body: dict[str, Any] = {"Type": "User" if exc.status_code < 500 else "Service"}
     # Lambda's error shapes spell the message member "Message" or "message"; botocore reads either.
@@ -337,12 +344,12 @@ _CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "RecursiveInvocationE
                               "ResourceConflictException", "ServiceException"})
 
 
-def _json_reply(invoker: LambdaInvoker, body: Any, status: int = 200) -> _Reply:
+def _json_reply(invoker: LambdaService, body: Any, status: int = 200) -> _Reply:
     return _Reply(status, invoker._new_request_id(), body=json.dumps(body).encode())
 
 
 # -- Invoke (INV-1..INV-24) -----------------------------------------------------------
-def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _invoke(invoker: LambdaService, request: _Request) -> _Reply:
     p = request.params
     payload: Any = p.get("Payload", b"")
     if hasattr(payload, "read"):  # a file-like Payload is the request body, read once
@@ -357,7 +364,7 @@ def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
         **_trace_kwargs(invoker, request))
     if invocation_type != "RequestResponse":  # INV-11, INV-12: empty body
         return _Reply(result.status_code, result.request_id)
-    headers = {"X-Amz-Executed-Version": result.executed_version or _aws.LATEST}  # INV-15
+    headers = {"X-Amz-Executed-Version": result.executed_version or aws.LATEST}  # INV-15
     if result.function_error:
         headers["X-Amz-Function-Error"] = result.function_error  # INV-14
     if result.log_result is not None:
@@ -368,13 +375,13 @@ def _invoke(invoker: LambdaInvoker, request: _Request) -> _Reply:
 _NO_TRACE: dict[str, Any] = {}
 
 
-def _trace_kwargs(invoker: LambdaInvoker, request: _Request) -> dict[str, Any]:
+def _trace_kwargs(invoker: LambdaService, request: _Request) -> dict[str, Any]:
     """The incoming trace header, for loop detection and the timeline's parent (LOOP-4)."""
     header = request.headers.get("X-Amzn-Trace-Id") if request.headers else None
     return _NO_TRACE if header is None else {"_trace": header}
 
 
-def _invoke_async(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _invoke_async(invoker: LambdaService, request: _Request) -> _Reply:
     """The deprecated InvokeAsync (INV-19): an Event invocation answered ``{"Status": 202}``;
     it carries no trace, so the chain (and loop count) starts afresh."""
     p = request.params
@@ -399,7 +406,7 @@ _FIELDS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfi
 _configs: weakref.WeakKeyDictionary[LambdaFunction, _ConfigRecord] = weakref.WeakKeyDictionary()
 
 
-def _function(invoker: LambdaInvoker, request: _Request) -> LambdaFunction:
+def _function(invoker: LambdaService, request: _Request) -> LambdaFunction:
     """The function a config call names; only ``$LATEST`` exists here (no versions or aliases)."""
     p = request.params
     return invoker._resolve(p["FunctionName"], p.get("Qualifier"), request.region)[0]
@@ -409,19 +416,19 @@ def _set_fields(fn: LambdaFunction) -> set[str]:
     """Settings the function has: set through the API, or given to register() (non-default)."""
     record = _configs.get(fn)
     found = set(record.fields) if record is not None else set()
-    if fn.max_retry_attempts != _aws.DEFAULT_MAX_RETRY_ATTEMPTS:
+    if fn.max_retry_attempts != aws.DEFAULT_MAX_RETRY_ATTEMPTS:
         found.add("MaximumRetryAttempts")
-    if fn.maximum_event_age != _aws.DEFAULT_MAXIMUM_EVENT_AGE:
+    if fn.maximum_event_age != aws.DEFAULT_MAXIMUM_EVENT_AGE:
         found.add("MaximumEventAgeInSeconds")
     if fn.on_success is not None or fn.on_failure is not None:
         found.add("DestinationConfig")
     return found
 
 
-def _config_body(invoker: LambdaInvoker, fn: LambdaFunction) -> dict[str, Any]:
+def _config_body(invoker: LambdaService, fn: LambdaFunction) -> dict[str, Any]:
     fields = _set_fields(fn)
-    qualified_arn = _aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
-                                      qualifier=_aws.LATEST)
+    qualified_arn = aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
+                                      qualifier=aws.LATEST)
     if not fields:
         raise ResourceNotFoundException(f"The function {qualified_arn} doesn't have an EventInvokeConfig")  # CFG-2
     record = _configs.get(fn)
@@ -449,9 +456,9 @@ def _config_settings(p: dict[str, Any], *, replace: bool) -> tuple[dict[str, Any
         raise InvalidParameterValueException("You must specify at least one of error handling or destination setting.")
     settings: dict[str, Any] = {}
     if replace or "MaximumRetryAttempts" in p:
-        settings["max_retry_attempts"] = p.get("MaximumRetryAttempts", _aws.DEFAULT_MAX_RETRY_ATTEMPTS)
+        settings["max_retry_attempts"] = p.get("MaximumRetryAttempts", aws.DEFAULT_MAX_RETRY_ATTEMPTS)
     if replace or "MaximumEventAgeInSeconds" in p:
-        settings["maximum_event_age"] = p.get("MaximumEventAgeInSeconds", _aws.DEFAULT_MAXIMUM_EVENT_AGE)
+        settings["maximum_event_age"] = p.get("MaximumEventAgeInSeconds", aws.DEFAULT_MAXIMUM_EVENT_AGE)
     destinations = p.get("DestinationConfig", {})
     for key, role in (("OnSuccess", "on_success"), ("OnFailure", "on_failure")):
         if replace or key in destinations:
@@ -460,7 +467,7 @@ def _config_settings(p: dict[str, Any], *, replace: bool) -> tuple[dict[str, Any
     return settings, given
 
 
-def _put_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _put_config(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     settings, given = _config_settings(request.params, replace=True)
     fn.configure(**settings)  # validated there: nothing changes on error (CFG-6)
@@ -468,7 +475,7 @@ def _put_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
     return _json_reply(invoker, _config_body(invoker, fn))
 
 
-def _update_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _update_config(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     settings, given = _config_settings(request.params, replace=False)
     fn.configure(**settings)
@@ -477,21 +484,21 @@ def _update_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
     return _json_reply(invoker, _config_body(invoker, fn))
 
 
-def _get_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _get_config(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     return _json_reply(invoker, _config_body(invoker, fn))
 
 
-def _delete_config(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _delete_config(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     _config_body(invoker, fn)  # ResourceNotFoundException when there is none
-    fn.configure(max_retry_attempts=_aws.DEFAULT_MAX_RETRY_ATTEMPTS,
-                 maximum_event_age=_aws.DEFAULT_MAXIMUM_EVENT_AGE, on_success=None, on_failure=None)
+    fn.configure(max_retry_attempts=aws.DEFAULT_MAX_RETRY_ATTEMPTS,
+                 maximum_event_age=aws.DEFAULT_MAXIMUM_EVENT_AGE, on_success=None, on_failure=None)
     _configs.pop(fn, None)
     return _Reply(204, invoker._new_request_id())  # CFG-2
 
 
-def _list_configs(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _list_configs(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     try:
         configs = [_config_body(invoker, fn)]
@@ -504,9 +511,9 @@ def _list_configs(invoker: LambdaInvoker, request: _Request) -> _Reply:
 _CONFIGURATION_PARAMS = {"FunctionName", "DeadLetterConfig", "Timeout", "MemorySize"}
 
 
-def _function_configuration(invoker: LambdaInvoker, fn: LambdaFunction) -> dict[str, Any]:
+def _function_configuration(invoker: LambdaService, fn: LambdaFunction) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "FunctionName": fn.name, "FunctionArn": fn.arn, "Version": _aws.LATEST,
+        "FunctionName": fn.name, "FunctionArn": fn.arn, "Version": aws.LATEST,
         "Timeout": int(fn.timeout), "MemorySize": fn.memory_size,
         "LastModified": invoker.now.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
         "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
@@ -516,7 +523,7 @@ def _function_configuration(invoker: LambdaInvoker, fn: LambdaFunction) -> dict[
     return body
 
 
-def _update_configuration(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _update_configuration(invoker: LambdaService, request: _Request) -> _Reply:
     p = request.params
     unmodelled = sorted(set(p) - _CONFIGURATION_PARAMS)
     if unmodelled:
@@ -535,38 +542,38 @@ def _update_configuration(invoker: LambdaInvoker, request: _Request) -> _Reply:
     return _json_reply(invoker, _function_configuration(invoker, fn))
 
 
-def _get_configuration(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _get_configuration(invoker: LambdaService, request: _Request) -> _Reply:
     return _json_reply(invoker, _function_configuration(invoker, _function(invoker, request)))
 
 
-def _put_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _put_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     fn.configure(reserved_concurrency=request.params["ReservedConcurrentExecutions"])
     return _json_reply(invoker, {"ReservedConcurrentExecutions": fn.reserved_concurrency})
 
 
-def _delete_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _delete_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
     _function(invoker, request).configure(reserved_concurrency=None)
     return _Reply(204, invoker._new_request_id())
 
 
-def _get_concurrency(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _get_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     body = {} if fn.reserved_concurrency is None else {"ReservedConcurrentExecutions": fn.reserved_concurrency}
     return _json_reply(invoker, body)
 
 
-def _put_recursion(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _put_recursion(invoker: LambdaService, request: _Request) -> _Reply:
     fn = _function(invoker, request)
     fn.configure(recursive_loop=request.params["RecursiveLoop"])  # LOOP-3
     return _json_reply(invoker, {"RecursiveLoop": fn.recursive_loop})
 
 
-def _get_recursion(invoker: LambdaInvoker, request: _Request) -> _Reply:
+def _get_recursion(invoker: LambdaService, request: _Request) -> _Reply:
     return _json_reply(invoker, {"RecursiveLoop": _function(invoker, request).recursive_loop})
 
 
-_OPERATIONS: dict[str, Callable[[LambdaInvoker, _Request], _Reply]] = {
+_OPERATIONS: dict[str, Callable[[LambdaService, _Request], _Reply]] = {
     "Invoke": _invoke,
     "InvokeAsync": _invoke_async,
     "PutFunctionEventInvokeConfig": _put_config,
