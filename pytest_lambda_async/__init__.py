@@ -12,7 +12,19 @@ from typing import Any
 
 from ._invoker import LambdaInvoker
 from ._service.invoker import InjectedFunctionError, LambdaFunction
-from ._service.records import Attempt, InvokeResult, Leak, TerminalOutcome
+from ._service.records import (
+    Attempt,
+    Failed,
+    Invoked,
+    InvokeResult,
+    Leak,
+    LoopStopped,
+    Retried,
+    Routed,
+    TerminalOutcome,
+    Throttled,
+    TimelineEntry,
+)
 from ._adapters.botocore import install as _install_boto3_routing
 from ._service.runtime import LambdaContext
 from ._service.leaks import AwaitWindow
@@ -38,6 +50,13 @@ from .errors import (
 )
 
 __all__ = [
+    "Failed",
+    "Invoked",
+    "LoopStopped",
+    "Retried",
+    "Routed",
+    "Throttled",
+    "TimelineEntry",
     "AsyncHandlerError",
     "Attempt",
     "AwaitWindow",

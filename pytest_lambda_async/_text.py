@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._service.records import Attempt, Failed, Invoked, LoopStopped, Retried, Routed, Throttled
+
 if TYPE_CHECKING:
     from ._service.records import Leak, TimelineEntry
 
@@ -50,6 +52,58 @@ def compact_json(value: Any, limit: int = MAX_JSON_CHARS) -> str:
     return text
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _from(parent: str | None, parent_function: str | None) -> str:
+    if not parent:
+        return ""
+    return f"  from {parent_function + ' ' if parent_function else ''}req {short_id(parent)}"
+
+
+_ROLE_LABEL = {"on_success": "on_success", "on_failure": "on_failure", "dead_letter": "DLQ"}
+
+
+def attempt_text(a: Attempt) -> str:
+    """``#2  error  KeyError: 'order_id' (app.py:31)  duplicate delivery``."""
+    return f"#{a.number}  {a.outcome}" + (f"  {a.error}" if a.error else "") + ("  duplicate delivery" if a.duplicate else "")
+
+
+def entry_text(e: TimelineEntry) -> str:
+    """What one timeline entry says after its time, kind, function and request id."""
+    d = e.detail
+    if isinstance(d, Attempt):
+        return attempt_text(d)
+    if isinstance(d, Invoked):
+        if d.invocation_type != "Event":
+            return d.invocation_type + _from(d.parent, d.parent_function)
+        extra = f" (+{_plural(d.duplicates, 'duplicate')})" if d.duplicates else ""
+        return f"Event  -> 202, queued{extra}" + _from(d.parent, d.parent_function)
+    if isinstance(d, Throttled):
+        if d.invocation_type != "Event":
+            return f"{d.invocation_type} -> 429 {d.reason}"
+        if d.reserved_concurrency_zero:
+            return "reserved concurrency 0 -> no attempt (Q-5)"
+        if d.past_maximum_event_age is not None:
+            return f"429 throttled; next try past maximum event age ({d.past_maximum_event_age:g}s)"
+        return f"429 throttled -> back in queue, retry in {d.retry_in:g}s"
+    if isinstance(d, Retried):
+        return f"retry in {d.delay:g}s (RET-1)"
+    if isinstance(d, Failed):
+        return f"{d.condition} after {_plural(d.attempts, 'attempt')}"
+    if isinstance(d, Routed):
+        if d.failure is None:
+            return f"{_ROLE_LABEL[d.role]} -> {d.target}"
+        return f"{d.role} -> {d.target} FAILED: {d.failure} ({d.metric}; the function is not retried)"
+    if isinstance(d, LoopStopped):
+        head = ("Event  -> 202, then stopped: recursive loop" if d.invocation_type == "Event"
+                else f"{d.invocation_type} -> 400 RecursiveInvocationException")
+        return (head + _from(d.parent, d.parent_function)
+                + f" (more than {d.limit} invocations of {e.function} in one chain, LOOP-1; {d.metric})")
+    raise TypeError(f"no text for timeline detail {d!r}")
+
+
 def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int,
                             limit: int = MAX_TIMELINE_LINES) -> str:
     lines = [f"lambda-async timeline (virtual clock, t0 = {iso_z(t0)}, seed {seed})"]
@@ -63,11 +117,11 @@ def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, s
         if len(entries) > limit and i == limit // 2:
             lines.append(f"  … {len(entries) - limit} more entries …")
         lines.append(f"  {relative(e.at, t0):<{width_t}}  {e.kind:<8} {e.function:<{width_f}}  "
-                     f"req {short_id(e.request_id)}  {e.text}")
-        for log in e.logs[:MAX_LOG_LINES_PER_ATTEMPT]:
+                     f"req {short_id(e.request_id)}  {entry_text(e)}")
+        for log in e.notes[:MAX_LOG_LINES_PER_ATTEMPT]:
             lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | {log}")
-        if len(e.logs) > MAX_LOG_LINES_PER_ATTEMPT:
-            lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | … {len(e.logs) - MAX_LOG_LINES_PER_ATTEMPT}"
+        if len(e.notes) > MAX_LOG_LINES_PER_ATTEMPT:
+            lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | … {len(e.notes) - MAX_LOG_LINES_PER_ATTEMPT}"
                          " more log lines")
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_lambda_async import LambdaInvoker
+from pytest_lambda_async import Invoked, LambdaInvoker
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 FAIL = "arn:aws:sqs:us-east-1:123456789012:failed"
@@ -53,10 +53,8 @@ def test_engine_invariants(seed: int, config: dict[str, Any], plan: list[dict[st
     # Every accepted delivery ends in exactly one terminal outcome: nothing is lost.
     deliveries = Counter[str]()
     for e in inv.timeline_entries:
-        if e.kind == "invoke":
-            text = e.text
-            extra = int(text.split("(+", 1)[1].split(" ", 1)[0]) if "(+" in text else 0
-            deliveries[e.request_id] += 1 + extra
+        if isinstance(e.detail, Invoked) and e.detail.invocation_type == "Event":
+            deliveries[e.request_id] += 1 + e.detail.duplicates
     ended = Counter(o.request_id for o in inv.outcomes)
     assert ended == deliveries and inv.pending == 0
     failures = [o for o in inv.outcomes if o.condition != "Success"]

@@ -807,3 +807,16 @@ def test_hypothesis_reads_real_time_during_the_search_while_handlers_read_the_vi
     check_idempotent(handler, ORDERS, state=lambda: sorted(box.seen), reset=box.seen.clear, max_examples=20)
     assert max(box.handler_ahead) >= 55  # the handler saw the virtual clock a retry ahead
     assert max(box.hypothesis_ahead) < 5
+
+
+def test_an_error_message_containing_success_is_a_failed_clean_delivery() -> None:
+    """Issue 11: the check reads each attempt's outcome field, never the timeline's text, so an error
+    whose message says "success" is still a failed attempt."""
+
+    def handler(event: Any, context: Any) -> None:
+        raise ValueError("success rate too low")
+
+    with pytest.raises(AssertionError, match="failed on one clean delivery") as info:
+        assert_idempotent(handler, {"order": 1}, state=lambda: None, reset=lambda: None)
+    assert not isinstance(info.value, NotIdempotentError)
+    assert "ValueError: success rate too low" in str(info.value)

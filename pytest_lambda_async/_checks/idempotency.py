@@ -23,6 +23,7 @@ Hypothesis and botocore are imported only when a check needs them.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import inspect
 import json
@@ -35,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._invoker import LambdaInvoker
 from .._service.invoker import InjectedFunctionError
-from .._service.records import TimelineEntry
+from .._service.records import Attempt, TimelineEntry
 from .._service.runtime import handler_name, is_async_handler
-from .._text import idempotency_report, state_differences
+from .._text import attempt_text, idempotency_report, state_differences
 from ..errors import NotIdempotentError
 
 if TYPE_CHECKING:
@@ -190,8 +191,8 @@ class _Run:
     def failed(self) -> str | None:
         """The error of the first attempt that did not succeed, if one did not."""
         for e in self._entries:
-            if e.kind == "attempt" and "success" not in e.text:
-                return e.text[:_MAX_ATTEMPT_TEXT]
+            if isinstance(e.detail, Attempt) and e.detail.outcome != "success":
+                return attempt_text(e.detail)[:_MAX_ATTEMPT_TEXT]
         return None
 
     @property
@@ -200,11 +201,13 @@ class _Run:
         annotated: list[TimelineEntry] = []
         attempt = 0
         for e in self._entries:
-            if e.kind == "attempt":
+            if isinstance(e.detail, Attempt):
                 notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
                 attempt += 1
-                text = e.text if len(e.text) <= _MAX_ATTEMPT_TEXT else e.text[:_MAX_ATTEMPT_TEXT - 1] + "…"
-                e = e._replace(text=text, logs=tuple(notes.lines))
+                error = e.detail.error
+                if error is not None and len(error) > _MAX_ATTEMPT_TEXT:
+                    error = error[:_MAX_ATTEMPT_TEXT - 1] + "…"
+                e = e._replace(detail=dataclasses.replace(e.detail, error=error), notes=tuple(notes.lines))
             annotated.append(e)
         return annotated
 

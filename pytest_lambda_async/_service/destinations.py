@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from . import aws
+from .records import Role
 
-Role = Literal["on_success", "on_failure", "dead_letter"]
 
 
 @dataclass(frozen=True)

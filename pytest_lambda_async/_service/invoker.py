@@ -24,10 +24,25 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from . import aws
 from .clock import VirtualClock, real_monotonic
-from .destinations import Backend, Delivered, DeliveryFailed, MemorySinks, Role, build_message
+from .destinations import Backend, Delivered, DeliveryFailed, MemorySinks, build_message
 from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
 from .._text import leak_lines, render_timeline, unawaited_error, unawaited_summary
-from .records import Attempt, InvokeResult, Outcome, TerminalOutcome, TimelineEntry
+from .records import (
+    Attempt,
+    Failed,
+    Invoked,
+    InvokeResult,
+    LoopStopped,
+    Outcome,
+    Retried,
+    Role,
+    Routed,
+    TerminalOutcome,
+    Throttled,
+    TimelineDetail,
+    TimelineEntry,
+    TimelineKind,
+)
 from .runtime import (
     CaptureScope,
     ClientContext,
@@ -601,12 +616,6 @@ class LambdaService:
         stopped = count > aws.RECURSION_LIMIT and fn.recursive_loop == "Terminate"
         return root, {**lineage, key: count}, stopped
 
-    @staticmethod
-    def _from(parent: str | None, parent_function: str | None) -> str:
-        if not parent:
-            return ""
-        return f"  from {parent_function + ' ' if parent_function else ''}req {_short(parent)}"
-
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
                  chain: _Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
@@ -616,8 +625,7 @@ class LambdaService:
             now = self._clock.now
             root, lineage, stopped = self._child_lineage(fn, chain) if chain is not None else _NO_CHAIN
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
-                self._count_recursion(fn, request_id, "Event  -> 202, then stopped: recursive loop"
-                                      + self._from(parent, parent_function))
+                self._count_recursion(fn, request_id, "Event", parent, parent_function)
                 d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage,
                               invoked_arn=invoked, tenant_id=tenant_id)
@@ -626,12 +634,9 @@ class LambdaService:
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # at-least-once, even without errors
-            text = "Event  -> 202, queued"
-            if extra:
-                text += f" (+{extra} duplicate{'s' if extra > 1 else ''})"
-            if parent:
-                text += self._from(parent, parent_function)
-            self._timeline.append(_new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, text, ())))  # _log
+            self._timeline.append(_new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
+                now, "invoke", fn.name, request_id, _new_tuple(Invoked, ("Event", extra, parent, parent_function)),
+                ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
@@ -640,11 +645,12 @@ class LambdaService:
                                           parent_function, root, lineage, None, invoked, _UNSET, None, tenant_id))
             return request_id
 
-    def _count_recursion(self, fn: LambdaFunction, request_id: str, text: str) -> None:
+    def _count_recursion(self, fn: LambdaFunction, request_id: str, invocation_type: aws.InvocationType,
+                         parent: str | None, parent_function: str | None) -> None:
         metric = aws.RECURSIVE_LOOP_METRIC
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
         self._log(self._clock.now, "loop", fn.name, request_id,
-                  f"{text} (more than {aws.RECURSION_LIMIT} invocations of {fn.name} in one chain, LOOP-1; {metric})")
+                  LoopStopped(invocation_type, aws.RECURSION_LIMIT, metric, parent, parent_function))
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
@@ -654,19 +660,18 @@ class LambdaService:
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
         if stopped:  # LOOP-3: sync callers get the error
-            self._count_recursion(fn, request_id, "RequestResponse -> 400 RecursiveInvocationException"
-                                  + self._from(parent, parent_function))
+            self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
         if fn.reserved_concurrency == 0 or fn._throttle_next:
             reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
                 else "ConcurrentInvocationLimitExceeded"
             if fn.reserved_concurrency != 0:
                 fn._throttle_next -= 1
-            self._log(now, "throttle", fn.name, request_id, f"RequestResponse -> 429 {reason}")
+            self._log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason))
             self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
                                  invocation_type="RequestResponse", count=False)
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
-        self._log(now, "invoke", fn.name, request_id, "RequestResponse" + self._from(parent, parent_function))
+        self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function))
         delivery = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
                              invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
@@ -794,7 +799,7 @@ class LambdaService:
         fn = d.function
         now = self._clock.now
         if fn.reserved_concurrency == 0:  # no retries, straight to failure handling
-            self._log(now, "throttle", fn.name, d.request_id, "reserved concurrency 0 -> no attempt (Q-5)")
+            self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", reserved_concurrency_zero=True))
             self._fail(d, "RetriesExhausted")
             return
         if fn._throttle_next:
@@ -804,11 +809,11 @@ class LambdaService:
             delay = aws.throttle_delay(d.throttles)
             retry_at = now + _dt.timedelta(seconds=delay)
             if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
-                self._log(now, "throttle", fn.name, d.request_id, f"429 throttled; next try past maximum event age "
-                          f"({fn.maximum_event_age:g}s)")
+                self._log(now, "throttle", fn.name, d.request_id,
+                          Throttled("Event", past_maximum_event_age=fn.maximum_event_age))
                 self._fail(d, "EventAgeExceeded")
                 return
-            self._log(now, "throttle", fn.name, d.request_id, f"429 throttled -> back in queue, retry in {delay:g}s")
+            self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
             self._push(retry_at, d)
             return
         self._after_attempt(d, self._attempt(d, "Event"))
@@ -828,7 +833,7 @@ class LambdaService:
         if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
             self._fail(d, "EventAgeExceeded")
             return
-        self._log(self._clock.now, "retry", fn.name, d.request_id, f"retry in {delay:g}s (RET-1)")
+        self._log(self._clock.now, "retry", fn.name, d.request_id, Retried(delay))
         self._push(retry_at, d)
 
     def _attempt(self, d: _Delivery, invocation_type: aws.InvocationType) -> Execution:
@@ -1027,8 +1032,7 @@ class LambdaService:
     def _fail(self, d: _Delivery, condition: aws.Condition) -> None:
         fn = d.function
         self._terminal(d, condition)
-        self._log(self._clock.now, "fail", fn.name, d.request_id,
-                  f"{condition} after {d.attempts} attempt{'s' if d.attempts != 1 else ''}")
+        self._log(self._clock.now, "fail", fn.name, d.request_id, Failed(condition, d.attempts))
         if fn.on_failure is not None:
             self._send(d, fn.on_failure, "on_failure", self._record(d, condition), success=False)
         if fn.dead_letter is not None:  # DLQ-2, DLQ-5: both may fire
@@ -1055,7 +1059,6 @@ class LambdaService:
         error_message = None
         if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
             error_message = d.last.payload.get("errorMessage")
-        label = {"on_success": "on_success", "on_failure": "on_failure", "dead_letter": "DLQ"}[role]
         if dest.fifo:  # CFG-5: FIFO targets fail at delivery, not at configuration
             self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)")
             return
@@ -1069,7 +1072,7 @@ class LambdaService:
                                     error_message=error_message, success=success, new_uuid=self._new_uuid,
                                     eventbridge_source=self.eventbridge_source)
             self.sinks.deliver(message)
-            self._log(now, "route", d.function.name, d.request_id, f"{label} -> lambda:{dest.resource}")
+            self._log(now, "route", d.function.name, d.request_id, Routed(role, f"lambda:{dest.resource}"))
             self._enqueue(target, json.dumps(payload), parent=d.request_id, parent_function=d.function.name,
                           chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
                           if d.trace_root else None)  # DST-7
@@ -1084,13 +1087,12 @@ class LambdaService:
         except DeliveryFailed as exc:
             self._delivery_failed(d, dest, role, str(exc))
             return
-        self._log(now, "route", d.function.name, d.request_id, f"{label} -> {dest.short}")
+        self._log(now, "route", d.function.name, d.request_id, Routed(role, dest.short))
 
     def _delivery_failed(self, d: _Delivery, dest: aws.Destination, role: Role, why: str) -> None:
         metric = "DeadLetterErrors" if role == "dead_letter" else "DestinationDeliveryFailures"  # DLQ-6, DST-6
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
-        self._log(self._clock.now, "route", d.function.name, d.request_id,
-                  f"{role} -> {dest.short} FAILED: {why} ({metric}; the function is not retried)")
+        self._log(self._clock.now, "route", d.function.name, d.request_id, Routed(role, dest.short, why, metric))
 
     # -- reading results -------------------------------------------------------------
     def records(self, target: str) -> list[Any]:
@@ -1138,9 +1140,9 @@ class LambdaService:
     def _new_uuid(self) -> str:
         return self._new_request_id()
 
-    def _log(self, at: _dt.datetime, kind: str, function: str, request_id: str, text: str,
-             logs: tuple[str, ...] = ()) -> None:
-        self._timeline.append(_new_tuple(TimelineEntry, (at, kind, function, request_id, text, logs)))
+    def _log(self, at: _dt.datetime, kind: TimelineKind, function: str, request_id: str, detail: TimelineDetail,
+             notes: tuple[str, ...] = ()) -> None:
+        self._timeline.append(_new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
 
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
                         duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
@@ -1150,15 +1152,18 @@ class LambdaService:
         number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
         self._attempt_numbers[request_id] = number
         logs = tuple(execution.logs) if execution is not None else ()
+        error_type = None
+        if outcome != "success" and execution is not None and isinstance(execution.payload, dict):
+            error_type = execution.payload.get("errorType")
         attempt = _frozen(Attempt, {
             "request_id": request_id, "function": fn.name, "number": number, "at": at or self._clock.now,
             "outcome": outcome, "error": error, "duplicate": duplicate, "invocation_type": invocation_type,
             "function_error": execution.function_error if execution else None,
-            "response": execution.payload if execution else None, "logs": logs, "environment": fn.environment})
+            "response": execution.payload if execution else None, "logs": logs, "environment": fn.environment,
+            "error_type": error_type})
         self.attempts.append(attempt)
         if outcome != "throttled":
-            text = f"#{number}  {outcome}" + (f"  {error}" if error else "") + ("  duplicate delivery" if duplicate else "")
-            self._log(attempt.at, "attempt", fn.name, request_id, text, (*notes, *logs))
+            self._log(attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs))
 
 
 def _accepted(request_id: str) -> InvokeResult:

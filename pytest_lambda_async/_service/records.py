@@ -10,11 +10,14 @@ import datetime as _dt
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Union
 
 from . import aws
 
-__all__ = ["Attempt", "InvokeResult", "Leak", "LeakKind", "Leftovers", "Outcome", "TerminalOutcome", "TimelineEntry"]
+__all__ = [
+    "Attempt", "Failed", "Invoked", "InvokeResult", "Leak", "LeakKind", "Leftovers", "LoopStopped", "Outcome",
+    "Retried", "Role", "Routed", "TerminalOutcome", "Throttled", "TimelineDetail", "TimelineEntry", "TimelineKind",
+]
 
 Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
 
@@ -35,6 +38,7 @@ class Attempt:
     response: Any = field(default=None, hash=False, repr=False)
     logs: tuple[str, ...] = field(default=(), repr=False)
     environment: int = 0  # which execution environment ran it (a crash starts a new one)
+    error_type: str | None = None  # the error object's errorType (e.g. "KeyError", "Sandbox.Timedout")
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,78 @@ class TerminalOutcome:
     attempts: int
 
 
+TimelineKind = Literal["invoke", "attempt", "throttle", "retry", "route", "fail", "loop"]
+Role = Literal["on_success", "on_failure", "dead_letter"]
+
+
+class Invoked(NamedTuple):
+    """An accepted invocation: queued with 202 (``Event``, INV-11) or run now (``RequestResponse``)."""
+
+    invocation_type: aws.InvocationType
+    duplicates: int = 0  # extra copies queued with it (Q-2)
+    parent: str | None = None  # request id of the attempt that invoked it, if a handler did
+    parent_function: str | None = None
+
+
+class Throttled(NamedTuple):
+    """A delivery that reached no handler: a 429, or reserved concurrency 0 (Q-5)."""
+
+    invocation_type: aws.InvocationType
+    reason: str | None = None  # RequestResponse: the 429's Reason
+    retry_in: float | None = None  # Event: back in the queue for this many seconds (RET-3)
+    past_maximum_event_age: float | None = None  # Event: the next try would be past this age, so it fails
+    reserved_concurrency_zero: bool = False
+
+
+class Retried(NamedTuple):
+    """A failed attempt's event back in the queue (RET-1)."""
+
+    delay: float
+
+
+class Failed(NamedTuple):
+    """A delivery sent to failure handling (RET-1 retries exhausted, RET-4 event age, Q-5)."""
+
+    condition: str
+    attempts: int
+
+
+class Routed(NamedTuple):
+    """A record sent to a destination or DLQ, or a delivery there that failed (DST-6, DLQ-6)."""
+
+    role: Role
+    target: str  # short form: sqs:orders-dlq, lambda:worker, ...
+    failure: str | None = None  # why the delivery failed, if it did
+    metric: str | None = None  # the metric a failed delivery counts in
+
+
+class LoopStopped(NamedTuple):
+    """An invocation stopped as a recursive loop (LOOP-1, LOOP-3)."""
+
+    invocation_type: aws.InvocationType
+    limit: int
+    metric: str
+    parent: str | None = None
+    parent_function: str | None = None
+
+
+TimelineDetail = Union[Invoked, "Attempt", Throttled, Retried, Failed, Routed, LoopStopped]
+
+
 class TimelineEntry(NamedTuple):
-    """One line of the timeline (a tuple: one is made per queued event and per attempt)."""
+    """One line of the timeline (a tuple: one is made per queued event and per attempt).
+
+    ``detail`` holds what happened as fields (an :class:`Attempt` for ``attempt``
+    entries, with its outcome and error type); ``_text`` renders it, and nothing reads
+    rendered text back.  ``notes`` are the lines shown under the entry (the checker's
+    notes, then the attempt's log lines)."""
 
     at: _dt.datetime
-    kind: str  # invoke, attempt, throttle, retry, route, expire, fail
+    kind: TimelineKind
     function: str
     request_id: str
-    text: str
-    logs: tuple[str, ...] = ()
+    detail: TimelineDetail
+    notes: tuple[str, ...] = ()
 
 
 LeakKind = Literal[
