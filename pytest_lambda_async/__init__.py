@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._invoker import LambdaInvoker
-from ._service.invoker import InjectedFunctionError, LambdaFunction
+from ._service.functions import InjectedFunctionError, LambdaFunction
 from ._service.records import (
     Attempt,
     Failed,

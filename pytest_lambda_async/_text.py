@@ -423,3 +423,14 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
 
     lines.extend(textwrap.wrap(f"Hint: {hint}. See {IDEMPOTENCY_DOCS}", 100))
     return "\n".join(lines)
+
+
+ASYNC_HANDLER_REFUSED = (
+    "{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
+    "every invocation fails with Runtime.MarshalError (\"Unable to marshal response: Object of type "
+    "coroutine is not JSON serializable\") and the body never runs (lambda-async-semantics.md PY-2).\n"
+    "Fix: deploy a sync entry point that runs it, e.g.\n"
+    "    def handler(event, context):\n"
+    "        return asyncio.run({func}(event, context))\n"
+    "and register that. If your deployment already wraps it, opt in with register(..., asyncio=True)."
+)

@@ -820,7 +820,7 @@ def test_stdout_tee_leaves_the_stream_it_wraps_alone(tmp_path: Path) -> None:
 def test_hot_path_json_check_accepts_and_refuses_as_the_decoder_INV_20(body: bytes | str) -> None:
     """_check_json (the Event short path) inlines json.loads: it must accept exactly the bodies the
     general decoder accepts, and refuse the others with the same InvalidRequestContentException."""
-    from pytest_lambda_async._service.invoker import _check_json, _decode_body
+    from pytest_lambda_async._service.payloads import check_json as _check_json, decode_body as _decode_body
 
     try:
         _decode_body(body)
@@ -836,7 +836,7 @@ def test_queued_deliveries_are_built_positionally_in_field_order() -> None:
     """_enqueue builds each _Delivery positionally (the hot path): this pins the field order it relies on."""
     import dataclasses
 
-    from pytest_lambda_async._service.invoker import _Delivery
+    from pytest_lambda_async._service.delivery import Delivery as _Delivery
 
     assert [f.name for f in dataclasses.fields(_Delivery)][:15] == [
         "request_id", "function", "body", "enqueued_at", "duplicate", "parent", "function_errors", "throttles",

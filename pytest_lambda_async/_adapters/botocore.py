@@ -46,7 +46,8 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:
-    from .._service.invoker import LambdaFunction, LambdaService
+    from .._service.functions import LambdaFunction
+    from .._service.invoker import LambdaService
 
 __all__ = ["active_invoker", "install", "routed"]
 

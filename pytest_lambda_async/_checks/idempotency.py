@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._invoker import LambdaInvoker
-from .._service.invoker import InjectedFunctionError
+from .._service.functions import InjectedFunctionError
 from .._service.records import Attempt, TimelineEntry
 from .._service.runtime import handler_name, is_async_handler
 from .._text import attempt_text, idempotency_report, state_differences

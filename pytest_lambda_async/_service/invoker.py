@@ -11,22 +11,33 @@ import asyncio
 import base64
 import datetime as _dt
 import heapq
-import inspect
 import json
 import os
 import random
-import re
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, TypeVar
 
+from .. import _text
+from .._text import leak_lines, render_timeline, short_id, unawaited_error, unawaited_summary
+from ..errors import (
+    AsyncHandlerError,
+    InvalidParameterValueException,
+    RecursiveInvocationException,
+    RequestEntityTooLargeException,
+    ResourceConflictException,
+    TooManyRequestsException,
+    UnawaitedWorkWarning,
+)
 from . import aws
 from .clock import VirtualClock, real_monotonic
+from .delivery import UNSET, Chain, Delivery, SuspendedWork
 from .destinations import Backend, Delivered, DeliveryFailed, MemorySinks, build_message
+from .functions import Handler, InjectedFunctionError, LambdaFunction
+from .leaks import AwaitWindow, user_code_roots
 from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
-from .._text import leak_lines, render_timeline, unawaited_error, unawaited_summary
+from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
 from .records import (
     Attempt,
     Failed,
@@ -42,6 +53,8 @@ from .records import (
     TimelineDetail,
     TimelineEntry,
     TimelineKind,
+    frozen,
+    new_tuple,
 )
 from .runtime import (
     CaptureScope,
@@ -54,252 +67,15 @@ from .runtime import (
     error_line,
     execute,
     is_async_handler,
+    restore_trace_env,
+    set_python_env,
+    trace_env_now,
 )
-from ..errors import (
-    AsyncHandlerError,
-    InvalidParameterValueException,
-    InvalidRequestContentException,
-    RecursiveInvocationException,
-    RequestEntityTooLargeException,
-    ResourceConflictException,
-    TooManyRequestsException,
-    UnawaitedWorkWarning,
-)
-from .leaks import AwaitWindow, user_code_roots
 
 AwaitCheck = Literal["error", "warn", "off"]
 AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
 Freeze = Literal["cancel", "resume"]
 FREEZE_MODES: tuple[Freeze, ...] = ("cancel", "resume")
-Handler = Callable[[Any, Any], Any]
-_UNSET: Any = object()
-# An incoming trace (LOOP-4): root, parent segment, lineage counts per function tag.
-_Chain = tuple[str | None, str | None, dict[str, int]]
-
-ASYNC_HANDLER_REFUSED = (
-    "{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
-    "every invocation fails with Runtime.MarshalError (\"Unable to marshal response: Object of type "
-    "coroutine is not JSON serializable\") and the body never runs (lambda-async-semantics.md PY-2).\n"
-    "Fix: deploy a sync entry point that runs it, e.g.\n"
-    "    def handler(event, context):\n"
-    "        return asyncio.run({func}(event, context))\n"
-    "and register that. If your deployment already wraps it, opt in with register(..., asyncio=True)."
-)
-
-
-@dataclass(slots=True)
-class _Delivery:
-    """One delivery of an event: the original, or a duplicate copy (Q-2)."""
-
-    request_id: str
-    function: LambdaFunction
-    body: bytes | str  # the event as the service keeps it: serialised (INV-6)
-    enqueued_at: _dt.datetime
-    duplicate: bool
-    parent: str | None = None
-    function_errors: int = 0
-    throttles: int = 0
-    attempts: int = 0
-    last: Execution | None = None
-    parent_function: str | None = None
-    trace_root: str | None = None  # the X-Ray chain this delivery belongs to (LOOP-4)
-    # invocations per function along the chain, this one included (LOOP-1); None: the chain's first
-    lineage: dict[str, int] | None = None
-    trace_header: str | None = None  # what its attempts see as _X_AMZN_TRACE_ID
-    invoked_arn: str | None = None  # context.invoked_function_arn when not the function's own ARN (PY-3)
-    fresh: Any = _UNSET  # a decoded copy no handler has seen yet (saves one decode)
-    client_context: ClientContext | None = None  # a sync caller's ClientContext, decoded (INV-4, PY-3)
-    tenant_id: str | None = None  # the caller's TenantId (INV-7): context.tenant_id
-
-    def take_event(self) -> Any:
-        """The event for one attempt, decoded afresh: the service stores the serialised event and
-        each attempt deserialises it, so a handler that changes its ``event`` changes nothing a
-        retry, a duplicate or a destination record sees."""
-        fresh = self.fresh
-        if fresh is _UNSET:
-            return _decode_body(self.body)
-        self.fresh = _UNSET
-        return fresh
-
-    @property
-    def event(self) -> Any:
-        """The event as it was accepted (for records and DLQ messages)."""
-        return _decode_body(self.body)
-
-
-class _SuspendedWork:
-    """Work an attempt left behind under freeze="resume", and how far it had got (PY-4)."""
-
-    def __init__(self, request_id: str, window: AwaitWindow) -> None:
-        self.request_id = request_id
-        self.window = window
-        self._seen = {id(task): _task_position(task) for task in window.leftovers().tasks}
-
-    def progress(self) -> list[tuple[str, str]]:
-        """(what, status) for each suspended task that ran since the last look."""
-        moved: list[tuple[str, str]] = []
-        for leak in self.window.leaks:
-            task = leak.obj
-            if not isinstance(task, asyncio.Task) or id(task) not in self._seen:
-                continue
-            now = _task_position(task)
-            if now == self._seen[id(task)]:
-                continue
-            self._seen[id(task)] = now
-            if not task.done():
-                status = "still suspended"
-            elif task.cancelled():
-                status = "cancelled"
-            elif task.exception() is not None:
-                status = f"failed: {type(task.exception()).__name__}"
-            else:
-                status = "finished"
-            moved.append((leak.what, status))
-            if task.done():
-                del self._seen[id(task)]
-        return moved
-
-
-def _task_position(task: asyncio.Task[Any]) -> tuple[bool, int]:
-    """Where a task is: done, or the offset of the instruction its coroutine is paused at."""
-    if task.done():
-        return True, -1
-    frame = getattr(task.get_coro(), "cr_frame", None)
-    return False, frame.f_lasti if frame is not None else -1
-
-
-class LambdaFunction:
-    """A registered function: its handler and its asynchronous invocation config."""
-
-    def __init__(self, invoker: LambdaService, name: str, handler: Handler, *, is_async: bool) -> None:
-        self._invoker = invoker
-        self.name = name
-        self.handler = handler
-        self.is_async = is_async
-        self.max_retry_attempts: int = aws.DEFAULT_MAX_RETRY_ATTEMPTS
-        self.maximum_event_age: float = float(aws.DEFAULT_MAXIMUM_EVENT_AGE)
-        self.on_success: aws.Destination | None = None
-        self.on_failure: aws.Destination | None = None
-        self.dead_letter: aws.Destination | None = None
-        self.timeout: float = aws.DEFAULT_TIMEOUT
-        self.memory_size: int = aws.DEFAULT_MEMORY_MB
-        self.reserved_concurrency: int | None = None
-        self.recursive_loop: aws.RecursiveLoop = "Terminate"  # LOOP-3
-        self._fail_next: list[BaseException | None] = []
-        self._throttle_next = 0
-        self.environment = 0  # bumped on a crash: the next attempt is a cold start
-        self._loop: RuntimeEventLoop | None = None
-        self._log_stream: tuple[int, str] | None = None
-        self._user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
-        self._arn: str | None = None
-        # freeze="resume": work left by earlier attempts in this environment, waiting to run again (PY-4)
-        self._suspended: list[_SuspendedWork] = []
-
-    def drop_suspended(self) -> list[_SuspendedWork]:
-        """Cancel what earlier attempts left suspended (a cold start, or the end of the test)."""
-        dropped, self._suspended = self._suspended, []
-        for work in dropped:
-            work.window.cancel_leftovers(self._loop if self._loop is not None and not self._loop.is_running()
-                                         else None)
-        return dropped
-
-    def drop_loop(self) -> None:
-        """Close this function's event loop (a cold start or the end of the test)."""
-        loop, self._loop = self._loop, None
-        if loop is not None and not loop.is_running() and not loop.is_closed():
-            loop.close()
-
-    @property
-    def arn(self) -> str:
-        arn = self._arn
-        if arn is None:  # the name, region and account never change: format it once
-            arn = self._arn = aws.function_arn(self.name, region=self._invoker.region,
-                                                account=self._invoker.account)
-        return arn
-
-    @property
-    def attempts(self) -> list[Attempt]:
-        return [a for a in self._invoker.attempts if a.function == self.name]
-
-    def configure(
-        self,
-        *,
-        max_retry_attempts: int = _UNSET,
-        maximum_event_age: float | _dt.timedelta = _UNSET,
-        on_success: str | None = _UNSET,
-        on_failure: str | None = _UNSET,
-        dead_letter: str | None = _UNSET,
-        timeout: float = _UNSET,
-        memory_size: int = _UNSET,
-        reserved_concurrency: int | None = _UNSET,
-        recursive_loop: aws.RecursiveLoop = _UNSET,
-    ) -> LambdaFunction:
-        """Change settings from the next delivery on (validated first: nothing changes on error)."""
-        inv = self._invoker
-        staged: dict[str, Any] = {}
-        if max_retry_attempts is not _UNSET:
-            staged["max_retry_attempts"] = _int_in_range("MaximumRetryAttempts", max_retry_attempts,
-                                                         *aws.MAX_RETRY_ATTEMPTS_RANGE)
-        if maximum_event_age is not _UNSET:
-            age = maximum_event_age.total_seconds() if isinstance(maximum_event_age, _dt.timedelta) \
-                else maximum_event_age
-            staged["maximum_event_age"] = float(_int_in_range("MaximumEventAgeInSeconds", age,
-                                                              *aws.MAXIMUM_EVENT_AGE_RANGE))
-        for role, value in (("on_success", on_success), ("on_failure", on_failure), ("dead_letter", dead_letter)):
-            if value is _UNSET:
-                continue
-            if value is None:
-                staged[role] = None
-                continue
-            dest = aws.parse_destination(value, role=role, region=inv.region, account=inv.account)
-            if dest.kind == "lambda" and dest.resource == self.name:  # CFG-6
-                raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
-            staged[role] = dest
-        if timeout is not _UNSET:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-                    or not aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
-                raise InvalidParameterValueException(
-                    f"Timeout {timeout!r} is out of range: use {aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
-                    "(PY-5; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
-            staged["timeout"] = float(timeout)
-        if memory_size is not _UNSET:
-            staged["memory_size"] = _int_in_range("MemorySize", memory_size, 128, 10240)
-        if reserved_concurrency is not _UNSET:
-            staged["reserved_concurrency"] = None if reserved_concurrency is None else \
-                _int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
-        if recursive_loop is not _UNSET:
-            if recursive_loop not in aws.RECURSIVE_LOOP_VALUES:
-                raise InvalidParameterValueException(
-                    f"RecursiveLoop must be Terminate or Allow (LOOP-3), got {recursive_loop!r}")
-            staged["recursive_loop"] = recursive_loop
-        for key, value in staged.items():
-            setattr(self, key, value)
-        return self
-
-    def fail_next(self, n: int = 1, error: BaseException | None = None) -> LambdaFunction:
-        """The next ``n`` attempts end in a function error without running the handler."""
-        _int_in_range("fail_next count", n, 0, 10_000)
-        self._fail_next.extend([error] * n)
-        return self
-
-    def throttle_next(self, n: int = 1) -> LambdaFunction:
-        """The next ``n`` deliveries are throttled (429) and retried with back-off (RET-3)."""
-        self._throttle_next += _int_in_range("throttle_next count", n, 0, 10_000)
-        return self
-
-    def __repr__(self) -> str:
-        return f"<LambdaFunction {self.name} retries={self.max_retry_attempts} age={self.maximum_event_age:g}s>"
-
-
-class InjectedFunctionError(Exception):
-    """The error ``fail_next`` makes an attempt end with."""
-
-
-def _int_in_range(what: str, value: Any, lo: float, hi: float) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise InvalidParameterValueException(
-            f"{what} must be between {lo:g} and {hi:g}, got {value!r}")
-    return value
 
 
 class LambdaService:
@@ -362,7 +138,7 @@ class LambdaService:
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
         self._functions: dict[str, LambdaFunction] = {}
-        self._queue: list[tuple[_dt.datetime, int, _Delivery]] = []
+        self._queue: list[tuple[_dt.datetime, int, Delivery]] = []
         self._seq = 0
         self._attempt_numbers: dict[str, int] = {}
         self.attempts: list[Attempt] = []
@@ -381,7 +157,7 @@ class LambdaService:
         # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
         # function is registered, the only change that can alter a resolution (no versions or aliases here)
         self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
-        self._inflight: list[tuple[_Delivery, aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
+        self._inflight: list[tuple[Delivery, aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._lineage_keys: dict[str, str] = {}
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
@@ -437,7 +213,7 @@ class LambdaService:
         is_async = is_async_handler(handler)
         if is_async and not asyncio:
             qualname = getattr(handler, "__qualname__", repr(handler))
-            raise AsyncHandlerError(ASYNC_HANDLER_REFUSED.format(
+            raise AsyncHandlerError(_text.ASYNC_HANDLER_REFUSED.format(
                 name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
         fn = LambdaFunction(self, name, handler, is_async=is_async)
         fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
@@ -505,31 +281,31 @@ class LambdaService:
         if duplicates and invocation_type != "Event":
             raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
         fn, invoked = self._resolve(function_name, qualifier, _region)
-        body = _encode_body(payload)
+        body = encode_body(payload)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         limit = self.async_payload_limit if invocation_type == "Event" else aws.SYNC_PAYLOAD_LIMIT
         if size > limit:
             msg = (aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
                    else aws.sync_payload_too_large_message(size))
             raise RequestEntityTooLargeException(msg)
-        fresh = _UNSET  # JSON made by _encode_body is valid as made: decoded when an attempt needs it
+        fresh = UNSET  # JSON made by encode_body is valid as made: decoded when an attempt needs it
         if isinstance(payload, (bytes, bytearray, memoryview, str)):
-            fresh = _decode_body(body)  # a raw body must be JSON (INV-20)
+            fresh = decode_body(body)  # a raw body must be JSON (INV-20)
             if invocation_type == "Event":
-                fresh = _UNSET  # queued: keeping both copies would double a queued event's memory
+                fresh = UNSET  # queued: keeping both copies would double a queued event's memory
         decoded_context = None
         if client_context is not None:
-            decoded_context = _check_client_context(client_context)
+            decoded_context = check_client_context(client_context)
         if tenant_id is not None:
-            _check_tenant_id(tenant_id)
+            check_tenant_id(tenant_id)
         if invocation_type == "DryRun":
             return InvokeResult(204, self._new_request_id())
-        chain: _Chain | None = None
+        chain: Chain | None = None
         parent_function = None
         if _trace is not None:
             chain, _parent, parent_function = self._traced_caller(_trace, _parent)
         if invocation_type == "Event":
-            return _accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
+            return accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
                                            parent_function=parent_function, chain=chain, invoked=invoked,
                                            tenant_id=tenant_id))
         return self._invoke_sync(fn, body, fresh, log_type=log_type, parent=_parent, parent_function=parent_function,
@@ -576,13 +352,13 @@ class LambdaService:
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         if size > self.async_payload_limit:
             raise RequestEntityTooLargeException(aws.async_payload_too_large_message(size, self.async_payload_limit))
-        _check_json(body)
+        check_json(body)
         if trace is None:
             return self._enqueue(fn, body, invoked=invoked)
         chain, parent, parent_function = self._traced_caller(trace, None)
         return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
 
-    def _traced_caller(self, trace: str, parent: str | None) -> tuple[_Chain, str | None, str | None]:
+    def _traced_caller(self, trace: str, parent: str | None) -> tuple[Chain, str | None, str | None]:
         """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
         calling attempt's request id and function name, when that attempt is this invoker's)."""
         root, segment, lineage = aws.parse_trace_header(trace)
@@ -591,7 +367,7 @@ class LambdaService:
             return (root, segment, lineage), known.request_id, known.function.name
         return (root, segment, lineage), parent, None
 
-    def _attempt_in_segment(self, segment: str | None) -> _Delivery | None:
+    def _attempt_in_segment(self, segment: str | None) -> Delivery | None:
         """The running attempt whose trace a call carries: the environment holds the current
         attempt's trace, so the caller is on the in-flight stack (no map kept per delivery)."""
         for d, *_ in reversed(self._inflight):
@@ -605,7 +381,7 @@ class LambdaService:
             key = self._lineage_keys[fn.name] = aws.lineage_key(fn.arn)
         return key
 
-    def _child_lineage(self, fn: LambdaFunction, chain: _Chain | None
+    def _child_lineage(self, fn: LambdaFunction, chain: Chain | None
                        ) -> tuple[str | None, dict[str, int] | None, bool]:
         """(trace root, lineage with ``fn`` counted, stopped?) for an invocation made along a chain (LOOP-1)."""
         if chain is None:
@@ -618,7 +394,7 @@ class LambdaService:
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: _Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
+                 chain: Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
         """Queue an event (INV-11): its request id."""
         with self._lock:
             request_id = self._new_request_id()
@@ -626,7 +402,7 @@ class LambdaService:
             root, lineage, stopped = self._child_lineage(fn, chain) if chain is not None else _NO_CHAIN
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
                 self._count_recursion(fn, request_id, "Event", parent, parent_function)
-                d = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
+                d = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage,
                               invoked_arn=invoked, tenant_id=tenant_id)
                 self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
@@ -634,15 +410,15 @@ class LambdaService:
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
-            self._timeline.append(_new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
-                now, "invoke", fn.name, request_id, _new_tuple(Invoked, ("Event", extra, parent, parent_function)),
+            self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
+                now, "invoke", fn.name, request_id, new_tuple(Invoked, ("Event", extra, parent, parent_function)),
                 ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
                 # lineage, trace_header, invoked_arn, fresh, client_context (sync only: INV-4), tenant_id
-                self._push(now, _Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
-                                          parent_function, root, lineage, None, invoked, _UNSET, None, tenant_id))
+                self._push(now, Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
+                                          parent_function, root, lineage, None, invoked, UNSET, None, tenant_id))
             return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, invocation_type: aws.InvocationType,
@@ -654,7 +430,7 @@ class LambdaService:
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
-                     chain: _Chain | None = None, invoked: str | None = None,
+                     chain: Chain | None = None, invoked: str | None = None,
                      client_context: ClientContext | None = None, tenant_id: str | None = None) -> InvokeResult:
         request_id = self._new_request_id()
         now = self._clock.now
@@ -662,17 +438,17 @@ class LambdaService:
         if stopped:  # LOOP-3: sync callers get the error
             self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
-        if fn.reserved_concurrency == 0 or fn._throttle_next:
+        if fn.reserved_concurrency == 0 or fn.pending_throttles:
             reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
                 else "ConcurrentInvocationLimitExceeded"
             if fn.reserved_concurrency != 0:
-                fn._throttle_next -= 1
+                fn.pending_throttles -= 1
             self._log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason))
             self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
                                  invocation_type="RequestResponse", count=False)
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
         self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function))
-        delivery = _Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
+        delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
                              invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
         execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
@@ -746,9 +522,9 @@ class LambdaService:
             unfreeze = self._clock.freeze()
             scope = CaptureScope()
             real_loops = virtualize_new_loops(self._clock, threading.get_ident())
-            env = _trace_env_now()
+            env = trace_env_now()
             self._env_function = env[1]
-            undo[:] = [real_loops, scope.close, unfreeze, lambda: _restore_trace_env(env)]
+            undo[:] = [real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
             self._capture = scope.capture
             try:
                 return fn()
@@ -795,15 +571,15 @@ class LambdaService:
                 outermost = execution
         return outermost
 
-    def _deliver(self, d: _Delivery) -> None:
+    def _deliver(self, d: Delivery) -> None:
         fn = d.function
         now = self._clock.now
         if fn.reserved_concurrency == 0:  # Q-5: no retries, straight to failure handling
             self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", reserved_concurrency_zero=True))
             self._fail(d, "RetriesExhausted")
             return
-        if fn._throttle_next:
-            fn._throttle_next -= 1
+        if fn.pending_throttles:
+            fn.pending_throttles -= 1
             d.throttles += 1
             self._record_attempt(fn, d.request_id, "throttled", None, duplicate=d.duplicate, count=False)
             delay = aws.throttle_delay(d.throttles)
@@ -818,7 +594,7 @@ class LambdaService:
             return
         self._after_attempt(d, self._attempt(d, "Event"))
 
-    def _after_attempt(self, d: _Delivery, execution: Execution) -> None:
+    def _after_attempt(self, d: Delivery, execution: Execution) -> None:
         """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""
         fn = d.function
         if execution.outcome == "success":
@@ -836,7 +612,7 @@ class LambdaService:
         self._log(self._clock.now, "retry", fn.name, d.request_id, Retried(delay))
         self._push(retry_at, d)
 
-    def _attempt(self, d: _Delivery, invocation_type: aws.InvocationType) -> Execution:
+    def _attempt(self, d: Delivery, invocation_type: aws.InvocationType) -> Execution:
         """One handler run on the runtime thread (the caller is already there)."""
         fn = d.function
         d.attempts += 1
@@ -852,8 +628,8 @@ class LambdaService:
             log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
         )
         event = d.take_event()
-        injected = fn._fail_next.pop(0) if fn._fail_next else _UNSET
-        if injected is not _UNSET:
+        injected = fn.pending_failures.pop(0) if fn.pending_failures else UNSET
+        if injected is not UNSET:
             err = injected or InjectedFunctionError(
                 "function error injected by fail_next() (the handler did not run)")
 
@@ -882,14 +658,14 @@ class LambdaService:
                 return fn.handler(event, context)
 
         window = None
-        if self.await_check != "off" and injected is _UNSET:
+        if self.await_check != "off" and injected is UNSET:
             window = self._await_window(fn)
         runtime = self._runtime
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
         # A nested (sync) attempt puts the caller's trace back when it ends; the outermost one's
         # stays until the drain ends (_run_in_runtime), which saves two environ writes per attempt.
-        outer_env = _trace_env_now() if self._inflight else None
+        outer_env = trace_env_now() if self._inflight else None
         self._set_trace_env(d)
         self._inflight.append((d, invocation_type, start, window))
         try:
@@ -897,7 +673,7 @@ class LambdaService:
                                 timeout=fn.timeout, deadline=deadline, window=window)
         finally:
             if outer_env is not None:
-                _restore_trace_env(outer_env)
+                restore_trace_env(outer_env)
                 self._env_function = outer_env[1]
             if runtime is not None:
                 runtime.real_deadline = None
@@ -910,7 +686,7 @@ class LambdaService:
         self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
 
-    def _set_trace_env(self, d: _Delivery) -> None:
+    def _set_trace_env(self, d: Delivery) -> None:
         """LOOP-4: the runtime sets ``_X_AMZN_TRACE_ID`` (and ``AWS_LAMBDA_FUNCTION_NAME``) per invocation,
         so botocore copies the trace, with its loop-counting Lineage, into the handler's own calls."""
         fn = d.function
@@ -924,20 +700,20 @@ class LambdaService:
             else:
                 header = aws.trace_header(d.trace_root, segment, d.lineage or {})
             d.trace_header = header
-        _set_python_env(aws.TRACE_ID_ENV, header)
+        set_python_env(aws.TRACE_ID_ENV, header)
         if self._env_function != fn.name:
             os.environ[aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
 
     # -- await checks and freeze semantics (PY-4) ------------------------------------
     def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
-        if fn._user_code is None:
-            fn._user_code = user_code_roots(fn.handler)
-        window = AwaitWindow(allow=self.await_allow, user_code=fn._user_code)
+        if fn.user_code is None:
+            fn.user_code = user_code_roots(fn.handler)
+        window = AwaitWindow(allow=self.await_allow, user_code=fn.user_code)
         if fn.is_async or CURRENT_LOOP_ON_MAIN_THREAD:
             window.track_loop(self._loop_for(fn))
         return window
 
-    def _settle_await(self, d: _Delivery, execution: Execution,
+    def _settle_await(self, d: Delivery, execution: Execution,
                       window: AwaitWindow) -> tuple[Execution, list[str]]:
         """Judge what the attempt left unfinished, then freeze it: cancel, or keep it to resume.
 
@@ -951,13 +727,13 @@ class LambdaService:
             return execution, notes
         notes.extend(f"unfinished: {line.strip()}" for line in leak_lines(leaks))
         if execution.crashed:  # the environment is gone, and the work with it (PY-6, PY-7)
-            window.cancel_leftovers(fn._loop)
+            window.cancel_leftovers(fn.loop)
             notes.append("freeze: the environment was reset, so this work was dropped")
         elif self.freeze == "cancel":
-            window.cancel_leftovers(fn._loop)
+            window.cancel_leftovers(fn.loop)
             notes.append("freeze=cancel: unfinished work cancelled (as if this environment were never reused)")
         elif window.leftovers():
-            fn._suspended.append(_SuspendedWork(d.request_id, window))
+            fn.suspended.append(SuspendedWork(d.request_id, window))
             notes.append("freeze=resume: suspended; it resumes if the next attempt reuses this environment")
         if self.await_check == "warn":
             self._await_warnings.append(
@@ -972,14 +748,14 @@ class LambdaService:
     def _resumed_work(self, fn: LambdaFunction, request_id: str) -> list[str]:
         """What suspended work from earlier requests ran during this one (freeze="resume")."""
         notes: list[str] = []
-        still: list[_SuspendedWork] = []
-        for work in fn._suspended:
+        still: list[SuspendedWork] = []
+        for work in fn.suspended:
             for what, status in work.progress():
-                notes.append(f"resumed: {what}, created by request {_short(work.request_id)}, "
-                             f"ran during request {_short(request_id)} ({status})")
+                notes.append(f"resumed: {what}, created by request {short_id(work.request_id)}, "
+                             f"ran during request {short_id(request_id)} ({status})")
             if work.window.leftovers():
                 still.append(work)
-        fn._suspended = still
+        fn.suspended = still
         return notes
 
     def _flush_await_warnings(self) -> None:
@@ -988,7 +764,7 @@ class LambdaService:
         for text in found:
             warnings.warn(UnawaitedWorkWarning(text), stacklevel=3)
 
-    def _finish_attempt(self, d: _Delivery, invocation_type: aws.InvocationType, start: _dt.datetime,
+    def _finish_attempt(self, d: Delivery, invocation_type: aws.InvocationType, start: _dt.datetime,
                         execution: Execution, notes: Sequence[str] = ()) -> None:
         fn = d.function
         if execution.outcome == "timeout":  # the attempt lasted its whole timeout
@@ -1006,9 +782,9 @@ class LambdaService:
 
     def _log_stream(self, fn: LambdaFunction, start: _dt.datetime) -> str:
         # One log stream per execution environment, named when it starts (PY-3).
-        cached = fn._log_stream
+        cached = fn.log_stream
         if cached is None or cached[0] != fn.environment:
-            cached = fn._log_stream = (fn.environment,
+            cached = fn.log_stream = (fn.environment,
                                        aws.log_stream_name(start, aws.LATEST, f"{fn.environment:032x}"))
         return cached[1]
 
@@ -1018,18 +794,18 @@ class LambdaService:
             capture.lines.append(msg)
 
     def _loop_for(self, fn: LambdaFunction) -> RuntimeEventLoop:
-        if fn._loop is None or fn._loop.is_closed():
-            fn._loop = new_event_loop(self._clock)
-        return fn._loop
+        if fn.loop is None or fn.loop.is_closed():
+            fn.loop = new_event_loop(self._clock)
+        return fn.loop
 
     # -- outcomes and routing --------------------------------------------------------
-    def _route_success(self, d: _Delivery, execution: Execution) -> None:
+    def _route_success(self, d: Delivery, execution: Execution) -> None:
         self._terminal(d, "Success")
         if d.function.on_success is not None:
             record = self._record(d, "Success")
             self._send(d, d.function.on_success, "on_success", record, success=True)
 
-    def _fail(self, d: _Delivery, condition: aws.Condition) -> None:
+    def _fail(self, d: Delivery, condition: aws.Condition) -> None:
         fn = d.function
         self._terminal(d, condition)
         self._log(self._clock.now, "fail", fn.name, d.request_id, Failed(condition, d.attempts))
@@ -1038,12 +814,12 @@ class LambdaService:
         if fn.dead_letter is not None:  # DLQ-2, DLQ-5: both may fire
             self._send(d, fn.dead_letter, "dead_letter", d.event, success=False)
 
-    def _terminal(self, d: _Delivery, condition: aws.Condition) -> None:
-        self.outcomes.append(_frozen(TerminalOutcome, {
+    def _terminal(self, d: Delivery, condition: aws.Condition) -> None:
+        self.outcomes.append(frozen(TerminalOutcome, {
             "request_id": d.request_id, "function": d.function.name, "condition": condition,
             "at": self._clock.now, "attempts": d.attempts}))
 
-    def _record(self, d: _Delivery, condition: aws.Condition) -> dict[str, Any]:
+    def _record(self, d: Delivery, condition: aws.Condition) -> dict[str, Any]:
         response = None
         if d.last is not None:
             response = aws.ResponsePart(d.last.payload, d.last.function_error)
@@ -1054,7 +830,7 @@ class LambdaService:
             condition=condition, approximate_invoke_count=d.attempts, request_payload=d.event,
             response=response)
 
-    def _send(self, d: _Delivery, dest: aws.Destination, role: Role, payload: Any, *, success: bool) -> None:
+    def _send(self, d: Delivery, dest: aws.Destination, role: Role, payload: Any, *, success: bool) -> None:
         now = self._clock.now
         error_message = None
         if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
@@ -1089,7 +865,7 @@ class LambdaService:
             return
         self._log(now, "route", d.function.name, d.request_id, Routed(role, dest.short))
 
-    def _delivery_failed(self, d: _Delivery, dest: aws.Destination, role: Role, why: str) -> None:
+    def _delivery_failed(self, d: Delivery, dest: aws.Destination, role: Role, why: str) -> None:
         metric = "DeadLetterErrors" if role == "dead_letter" else "DestinationDeliveryFailures"  # DLQ-6, DST-6
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
         self._log(self._clock.now, "route", d.function.name, d.request_id, Routed(role, dest.short, why, metric))
@@ -1123,7 +899,7 @@ class LambdaService:
         return list(self._timeline)
 
     # -- internals -------------------------------------------------------------------
-    def _push(self, due: _dt.datetime, d: _Delivery) -> None:
+    def _push(self, due: _dt.datetime, d: Delivery) -> None:
         # Under the lock: a thread the handler started may invoke while a retry is pushed, and two
         # equal sequence numbers would make the heap compare the deliveries themselves.
         with self._lock:
@@ -1142,7 +918,7 @@ class LambdaService:
 
     def _log(self, at: _dt.datetime, kind: TimelineKind, function: str, request_id: str, detail: TimelineDetail,
              notes: tuple[str, ...] = ()) -> None:
-        self._timeline.append(_new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
+        self._timeline.append(new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
 
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
                         duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
@@ -1155,7 +931,7 @@ class LambdaService:
         error_type = None
         if outcome != "success" and execution is not None and isinstance(execution.payload, dict):
             error_type = execution.payload.get("errorType")
-        attempt = _frozen(Attempt, {
+        attempt = frozen(Attempt, {
             "request_id": request_id, "function": fn.name, "number": number, "at": at or self._clock.now,
             "outcome": outcome, "error": error, "duplicate": duplicate, "invocation_type": invocation_type,
             "function_error": execution.function_error if execution else None,
@@ -1166,137 +942,11 @@ class LambdaService:
             self._log(attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs))
 
 
-def _accepted(request_id: str) -> InvokeResult:
-    """202 for a queued event (INV-11)."""
-    return _frozen(InvokeResult, {"status_code": 202, "request_id": request_id, "payload": None,
-                                  "function_error": None, "executed_version": None, "log_result": None})
-
-
-def _encode_body(payload: Any) -> bytes | str:
-    """The raw request body: bytes/str as given, anything else as its JSON text."""
-    if isinstance(payload, (bytes, bytearray, memoryview)):
-        return bytes(payload)
-    if isinstance(payload, str):
-        return payload
-    if payload is None:
-        return b""
-    try:
-        return json.dumps(payload)
-    except (TypeError, ValueError) as exc:
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
-            "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
-
-
-# json.loads's own scanner and whitespace matcher, without its per-call wrapping (_check_json)
-_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_JSON_SPACE: Any = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
-
-
-def _check_json(body: bytes | str) -> None:
-    """INV-20 on the hot path: what ``_decode_body`` accepts (an empty body, or JSON: the steps of
-    ``json.loads``, inlined), else its error, raised by ``_decode_body`` itself."""
-    if not body or body.isspace():  # isspace() is True for exactly what strip() empties
-        return
-    if isinstance(body, bytes):
-        first = body[0]
-        if not (0 < first < 0x80 and (len(body) == 1 or body[1])):
-            _decode_body(body)  # a BOM or UTF-16/32 (json.detect_encoding): the general path
-            return
-        try:
-            text = body.decode("utf-8", "surrogatepass")  # what json.detect_encoding picks for it
-        except UnicodeDecodeError:
-            _decode_body(body)
-            return
-    else:
-        text = body
-    try:
-        end = _SCAN(text, _JSON_SPACE(text, 0).end())[1]  # JSONDecoder.decode's steps
-    except (StopIteration, json.JSONDecodeError):
-        _decode_body(body)
-        return
-    if _JSON_SPACE(text, end).end() != len(text):  # extra data
-        _decode_body(body)
-
-
-def _decode_body(body: bytes | str) -> Any:
-    if not body.strip():
-        return {}  # INV-6: an empty body is accepted; the handler sees {}
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: Could not parse payload into json: {exc} (INV-20)"
-        ) from None
-
-
-def _check_client_context(value: str) -> Any:
-    """The decoded ClientContext (INV-4), or the service's error."""
-    if len(value) > aws.CLIENT_CONTEXT_LIMIT:
-        raise InvalidRequestContentException(
-            f"Client context must be at most {aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
-    try:
-        return json.loads(base64.b64decode(value, validate=True))
-    except Exception:
-        raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
-
-
-_TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's TenantId constraints
-
-
-def _check_tenant_id(value: object) -> None:
-    if not isinstance(value, str) or _TENANT_ID.fullmatch(value) is None:
-        raise InvalidParameterValueException(
-            f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ (INV-7), got {value!r}")
-
-
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
 # UUID version 4 and variant bits, over 128 random bits (_new_request_id)
 _UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _T = TypeVar("_T")
 _Self = TypeVar("_Self", bound="LambdaService")
-_new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per timeline line)
-
-
-def _frozen(cls: type[_T], values: dict[str, Any]) -> _T:
-    """A frozen dataclass built from every one of its fields, without its ``__init__``.
-
-    A frozen ``__init__`` sets each field through ``object.__setattr__``; for the records made
-    once per invocation and per attempt that was the costliest step of the hot path.
-    ``values`` must name every field (tests/test_engine.py checks each use)."""
-    obj = object.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    return obj
-_ENV_DATA: Any = getattr(os.environ, "_data", None)
-
-
-def _set_python_env(name: str, value: str) -> None:
-    """``os.environ[name] = value`` for Python readers (botocore, Powertools, the X-Ray SDK).
-
-    The trace id changes on every attempt. A real ``putenv`` costs as much as the rest of an
-    attempt here, and the C library keeps every distinct value it was ever given, so the
-    write goes to ``os.environ``'s own store only (stdlib ``os._Environ``); processes a
-    handler starts do not inherit it. Restoring goes through ``os.environ`` as usual."""
-    if _ENV_DATA is None:
-        os.environ[name] = value
-    else:
-        _ENV_DATA[os.environ.encodekey(name)] = os.environ.encodevalue(value)
-
-
-def _trace_env_now() -> tuple[str | None, str | None]:
-    return os.environ.get(aws.TRACE_ID_ENV), os.environ.get(aws.FUNCTION_NAME_ENV)
-
-
-def _restore_trace_env(saved: tuple[str | None, str | None]) -> None:
-    for name, value in zip((aws.TRACE_ID_ENV, aws.FUNCTION_NAME_ENV), saved):
-        if value is None:
-            os.environ.pop(name, None)
-        elif os.environ.get(name) != value:
-            os.environ[name] = value
-
-
-def _short(request_id: str | None) -> str:
-    return (request_id or "")[:4] + ".."
 
 

@@ -10,13 +10,14 @@ import datetime as _dt
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, NamedTuple, TypeVar, Union
 
 from . import aws
 
 __all__ = [
     "Attempt", "Failed", "Invoked", "InvokeResult", "Leak", "LeakKind", "Leftovers", "LoopStopped", "Outcome",
     "Retried", "Role", "Routed", "TerminalOutcome", "Throttled", "TimelineDetail", "TimelineEntry", "TimelineKind",
+    "frozen", "new_tuple",
 ]
 
 Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
@@ -176,3 +177,19 @@ class Leftovers:
 
     def __bool__(self) -> bool:
         return bool(self.tasks or self.threads or self.futures or self.coroutines)
+
+
+_T = TypeVar("_T")
+new_tuple: Any = tuple.__new__  # a NamedTuple without its Python-level __new__ (one per timeline line)
+
+
+def frozen(cls: type[_T], values: dict[str, Any]) -> _T:
+    """A frozen dataclass built from every one of its fields, without its ``__init__``.
+
+    A frozen ``__init__`` sets each field through ``object.__setattr__``; for the records made
+    once per invocation and per attempt that was the costliest step of the hot path.
+    ``values`` must name every field (tests/test_engine.py checks each use)."""
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    return obj
+

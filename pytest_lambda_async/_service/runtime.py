@@ -515,3 +515,32 @@ class _Call:
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
+
+
+_ENV_DATA: Any = getattr(os.environ, "_data", None)
+
+
+def set_python_env(name: str, value: str) -> None:
+    """``os.environ[name] = value`` for Python readers (botocore, Powertools, the X-Ray SDK).
+
+    The trace id changes on every attempt. A real ``putenv`` costs as much as the rest of an
+    attempt here, and the C library keeps every distinct value it was ever given, so the
+    write goes to ``os.environ``'s own store only (stdlib ``os._Environ``); processes a
+    handler starts do not inherit it. Restoring goes through ``os.environ`` as usual."""
+    if _ENV_DATA is None:
+        os.environ[name] = value
+    else:
+        _ENV_DATA[os.environ.encodekey(name)] = os.environ.encodevalue(value)
+
+
+def trace_env_now() -> tuple[str | None, str | None]:
+    return os.environ.get(aws.TRACE_ID_ENV), os.environ.get(aws.FUNCTION_NAME_ENV)
+
+
+def restore_trace_env(saved: tuple[str | None, str | None]) -> None:
+    for name, value in zip((aws.TRACE_ID_ENV, aws.FUNCTION_NAME_ENV), saved):
+        if value is None:
+            os.environ.pop(name, None)
+        elif os.environ.get(name) != value:
+            os.environ[name] = value
+

@@ -1,0 +1,155 @@
+"""A registered function: its handler, its configuration (validated as AWS validates it) and the
+faults a test injects into it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import aws
+from ..errors import InvalidParameterValueException
+from .delivery import UNSET, SuspendedWork
+from .loop import RuntimeEventLoop
+from .records import Attempt
+
+if TYPE_CHECKING:
+    from .invoker import LambdaService
+
+
+Handler = Callable[[Any, Any], Any]
+
+
+class LambdaFunction:
+    """A registered function: its handler and its asynchronous invocation config."""
+
+    def __init__(self, invoker: LambdaService, name: str, handler: Handler, *, is_async: bool) -> None:
+        self._invoker = invoker
+        self.name = name
+        self.handler = handler
+        self.is_async = is_async
+        self.max_retry_attempts: int = aws.DEFAULT_MAX_RETRY_ATTEMPTS
+        self.maximum_event_age: float = float(aws.DEFAULT_MAXIMUM_EVENT_AGE)
+        self.on_success: aws.Destination | None = None
+        self.on_failure: aws.Destination | None = None
+        self.dead_letter: aws.Destination | None = None
+        self.timeout: float = aws.DEFAULT_TIMEOUT
+        self.memory_size: int = aws.DEFAULT_MEMORY_MB
+        self.reserved_concurrency: int | None = None
+        self.recursive_loop: aws.RecursiveLoop = "Terminate"  # LOOP-3
+        self.pending_failures: list[BaseException | None] = []
+        self.pending_throttles = 0
+        self.environment = 0  # bumped on a crash: the next attempt is a cold start
+        self.loop: RuntimeEventLoop | None = None
+        self.log_stream: tuple[int, str] | None = None
+        self.user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
+        self._arn: str | None = None
+        # freeze="resume": work left by earlier attempts in this environment, waiting to run again (PY-4)
+        self.suspended: list[SuspendedWork] = []
+
+    def drop_suspended(self) -> list[SuspendedWork]:
+        """Cancel what earlier attempts left suspended (a cold start, or the end of the test)."""
+        dropped, self.suspended = self.suspended, []
+        for work in dropped:
+            work.window.cancel_leftovers(self.loop if self.loop is not None and not self.loop.is_running()
+                                         else None)
+        return dropped
+
+    def drop_loop(self) -> None:
+        """Close this function's event loop (a cold start or the end of the test)."""
+        loop, self.loop = self.loop, None
+        if loop is not None and not loop.is_running() and not loop.is_closed():
+            loop.close()
+
+    @property
+    def arn(self) -> str:
+        arn = self._arn
+        if arn is None:  # the name, region and account never change: format it once
+            arn = self._arn = aws.function_arn(self.name, region=self._invoker.region,
+                                                account=self._invoker.account)
+        return arn
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        return [a for a in self._invoker.attempts if a.function == self.name]
+
+    def configure(
+        self,
+        *,
+        max_retry_attempts: int = UNSET,
+        maximum_event_age: float | _dt.timedelta = UNSET,
+        on_success: str | None = UNSET,
+        on_failure: str | None = UNSET,
+        dead_letter: str | None = UNSET,
+        timeout: float = UNSET,
+        memory_size: int = UNSET,
+        reserved_concurrency: int | None = UNSET,
+        recursive_loop: aws.RecursiveLoop = UNSET,
+    ) -> LambdaFunction:
+        """Change settings from the next delivery on (validated first: nothing changes on error)."""
+        inv = self._invoker
+        staged: dict[str, Any] = {}
+        if max_retry_attempts is not UNSET:
+            staged["max_retry_attempts"] = int_in_range("MaximumRetryAttempts", max_retry_attempts,
+                                                         *aws.MAX_RETRY_ATTEMPTS_RANGE)
+        if maximum_event_age is not UNSET:
+            age = maximum_event_age.total_seconds() if isinstance(maximum_event_age, _dt.timedelta) \
+                else maximum_event_age
+            staged["maximum_event_age"] = float(int_in_range("MaximumEventAgeInSeconds", age,
+                                                              *aws.MAXIMUM_EVENT_AGE_RANGE))
+        for role, value in (("on_success", on_success), ("on_failure", on_failure), ("dead_letter", dead_letter)):
+            if value is UNSET:
+                continue
+            if value is None:
+                staged[role] = None
+                continue
+            dest = aws.parse_destination(value, role=role, region=inv.region, account=inv.account)
+            if dest.kind == "lambda" and dest.resource == self.name:  # CFG-6
+                raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
+            staged[role] = dest
+        if timeout is not UNSET:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+                    or not aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
+                raise InvalidParameterValueException(
+                    f"Timeout {timeout!r} is out of range: use {aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
+                    "(PY-5; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+            staged["timeout"] = float(timeout)
+        if memory_size is not UNSET:
+            staged["memory_size"] = int_in_range("MemorySize", memory_size, 128, 10240)
+        if reserved_concurrency is not UNSET:
+            staged["reserved_concurrency"] = None if reserved_concurrency is None else \
+                int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
+        if recursive_loop is not UNSET:
+            if recursive_loop not in aws.RECURSIVE_LOOP_VALUES:
+                raise InvalidParameterValueException(
+                    f"RecursiveLoop must be Terminate or Allow (LOOP-3), got {recursive_loop!r}")
+            staged["recursive_loop"] = recursive_loop
+        for key, value in staged.items():
+            setattr(self, key, value)
+        return self
+
+    def fail_next(self, n: int = 1, error: BaseException | None = None) -> LambdaFunction:
+        """The next ``n`` attempts end in a function error without running the handler."""
+        int_in_range("fail_next count", n, 0, 10_000)
+        self.pending_failures.extend([error] * n)
+        return self
+
+    def throttle_next(self, n: int = 1) -> LambdaFunction:
+        """The next ``n`` deliveries are throttled (429) and retried with back-off (RET-3)."""
+        self.pending_throttles += int_in_range("throttle_next count", n, 0, 10_000)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<LambdaFunction {self.name} retries={self.max_retry_attempts} age={self.maximum_event_age:g}s>"
+
+
+class InjectedFunctionError(Exception):
+    """The error ``fail_next`` makes an attempt end with."""
+
+
+def int_in_range(what: str, value: Any, lo: float, hi: float) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise InvalidParameterValueException(
+            f"{what} must be between {lo:g} and {hi:g}, got {value!r}")
+    return value
+

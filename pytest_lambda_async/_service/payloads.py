@@ -1,0 +1,100 @@
+"""Request bodies as the service takes them: the raw body, its JSON check (INV-6, INV-20), the
+ClientContext (INV-4) and TenantId (INV-7) checks, and the 202 reply."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+from . import aws
+from ..errors import InvalidParameterValueException, InvalidRequestContentException
+from .records import InvokeResult, frozen
+
+
+def accepted(request_id: str) -> InvokeResult:
+    """202 for a queued event (INV-11)."""
+    return frozen(InvokeResult, {"status_code": 202, "request_id": request_id, "payload": None,
+                                  "function_error": None, "executed_version": None, "log_result": None})
+
+
+def encode_body(payload: Any) -> bytes | str:
+    """The raw request body: bytes/str as given, anything else as its JSON text."""
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    if isinstance(payload, str):
+        return payload
+    if payload is None:
+        return b""
+    try:
+        return json.dumps(payload)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestContentException(
+            f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
+            "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
+
+
+# json.loads's own scanner and whitespace matcher, without its per-call wrapping (check_json)
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+_JSON_SPACE: Any = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+
+
+def check_json(body: bytes | str) -> None:
+    """INV-20 on the hot path: what ``decode_body`` accepts (an empty body, or JSON: the steps of
+    ``json.loads``, inlined), else its error, raised by ``decode_body`` itself."""
+    if not body or body.isspace():  # isspace() is True for exactly what strip() empties
+        return
+    if isinstance(body, bytes):
+        first = body[0]
+        if not (0 < first < 0x80 and (len(body) == 1 or body[1])):
+            decode_body(body)  # a BOM or UTF-16/32 (json.detect_encoding): the general path
+            return
+        try:
+            text = body.decode("utf-8", "surrogatepass")  # what json.detect_encoding picks for it
+        except UnicodeDecodeError:
+            decode_body(body)
+            return
+    else:
+        text = body
+    try:
+        end = _SCAN(text, _JSON_SPACE(text, 0).end())[1]  # JSONDecoder.decode's steps
+    except (StopIteration, json.JSONDecodeError):
+        decode_body(body)
+        return
+    if _JSON_SPACE(text, end).end() != len(text):  # extra data
+        decode_body(body)
+
+
+def decode_body(body: bytes | str) -> Any:
+    if not body.strip():
+        return {}  # INV-6: an empty body is accepted; the handler sees {}
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRequestContentException(
+            f"Could not parse request body into json: Could not parse payload into json: {exc} (INV-20)"
+        ) from None
+
+
+def check_client_context(value: str) -> Any:
+    """The decoded ClientContext (INV-4), or the service's error."""
+    if len(value) > aws.CLIENT_CONTEXT_LIMIT:
+        raise InvalidRequestContentException(
+            f"Client context must be at most {aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
+    try:
+        return json.loads(base64.b64decode(value, validate=True))
+    except Exception:
+        raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
+
+
+_TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's TenantId constraints
+
+
+def check_tenant_id(value: object) -> None:
+    if not isinstance(value, str) or _TENANT_ID.fullmatch(value) is None:
+        raise InvalidParameterValueException(
+            f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ (INV-7), got {value!r}")
+
