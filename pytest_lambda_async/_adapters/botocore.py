@@ -181,7 +181,7 @@ _EVENT_PARAMS = frozenset({"FunctionName", "InvocationType", "Qualifier", "Paylo
 
 def _answer_event(invoker: LambdaService, model: Any, params: dict[str, Any], context: dict[str, Any],
                   api_params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """The hot path: ``invoke(InvocationType="Event")``, answered by ``LambdaService._routed_event``
+    """The hot path: ``invoke(InvocationType="Event")``, answered by ``LambdaService.accept_routed_event``
     (every check the service makes, none that botocore's validation already made) with the reply
     ``_empty_invoke_response`` assembles (the same as the general path's, tests/test_boto3.py)."""
     payload: Any = api_params.get("Payload", b"")
@@ -194,7 +194,7 @@ def _answer_event(invoker: LambdaService, model: Any, params: dict[str, Any], co
             payload = bytes(payload)
     headers = params.get("headers")
     try:
-        request_id = invoker._routed_event(
+        request_id = invoker.accept_routed_event(
             api_params["FunctionName"], api_params.get("Qualifier"), payload,
             headers.get("X-Amzn-Trace-Id") if headers else None, context.get("client_region"))
     except LambdaServiceError as exc:
@@ -338,7 +338,7 @@ def _error_reply(exc: LambdaServiceError, invoker: LambdaService) -> _Reply:
         body["Reason"] = exc.reason
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
-    return _Reply(exc.status_code, invoker._new_request_id(), headers, json.dumps(body).encode())
+    return _Reply(exc.status_code, invoker.new_request_id(), headers, json.dumps(body).encode())
 
 
 _CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "RecursiveInvocationException",
@@ -346,7 +346,7 @@ _CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "RecursiveInvocationE
 
 
 def _json_reply(invoker: LambdaService, body: Any, status: int = 200) -> _Reply:
-    return _Reply(status, invoker._new_request_id(), body=json.dumps(body).encode())
+    return _Reply(status, invoker.new_request_id(), body=json.dumps(body).encode())
 
 
 # -- Invoke (INV-1..INV-24) -----------------------------------------------------------
@@ -410,7 +410,7 @@ _configs: weakref.WeakKeyDictionary[LambdaFunction, _ConfigRecord] = weakref.Wea
 def _function(invoker: LambdaService, request: _Request) -> LambdaFunction:
     """The function a config call names; only ``$LATEST`` exists here (no versions or aliases)."""
     p = request.params
-    return invoker._resolve(p["FunctionName"], p.get("Qualifier"), request.region)[0]
+    return invoker.resolve(p["FunctionName"], p.get("Qualifier"), request.region)[0]
 
 
 def _set_fields(fn: LambdaFunction) -> set[str]:
@@ -496,7 +496,7 @@ def _delete_config(invoker: LambdaService, request: _Request) -> _Reply:
     fn.configure(max_retry_attempts=aws.DEFAULT_MAX_RETRY_ATTEMPTS,
                  maximum_event_age=aws.DEFAULT_MAXIMUM_EVENT_AGE, on_success=None, on_failure=None)
     _configs.pop(fn, None)
-    return _Reply(204, invoker._new_request_id())  # CFG-2
+    return _Reply(204, invoker.new_request_id())  # CFG-2
 
 
 def _list_configs(invoker: LambdaService, request: _Request) -> _Reply:
@@ -555,7 +555,7 @@ def _put_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
 
 def _delete_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
     _function(invoker, request).configure(reserved_concurrency=None)
-    return _Reply(204, invoker._new_request_id())
+    return _Reply(204, invoker.new_request_id())
 
 
 def _get_concurrency(invoker: LambdaService, request: _Request) -> _Reply:

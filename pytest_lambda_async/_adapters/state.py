@@ -206,14 +206,9 @@ def forget_sent(log: SentLog) -> None:
 
     They were sent by a run of the check, not by the test: left queued, a later
     ``run()`` of the test's invoker would deliver hundreds of them."""
-    import heapq
-
     by_invoker: dict[int, tuple[Any, set[str]]] = {}
     for message in log.sent:
         if message.kind == "lambda" and message.invoker is not None and message.request_id:
             by_invoker.setdefault(id(message.invoker), (message.invoker, set()))[1].add(message.request_id)
     for invoker, ids in by_invoker.values():
-        with invoker._lock:
-            invoker._queue[:] = [entry for entry in invoker._queue if entry[2].request_id not in ids]
-            heapq.heapify(invoker._queue)
-            invoker._timeline[:] = [entry for entry in invoker._timeline if entry.request_id not in ids]
+        invoker.withdraw(ids)

@@ -380,8 +380,7 @@ class _Runner:
         self._concurrent = history.concurrent_duplicates if self.is_async else 0
         self._schedule = tuple(schedule)
         self._notes = []
-        timeline = inv._timeline  # the invoker's own list: timeline_entries copies it, per run
-        first = len(timeline)
+        first = inv.timeline_length
         t0 = inv.now
         if history.throttles:
             self._fn.throttle_next(history.throttles)
@@ -402,7 +401,7 @@ class _Runner:
             from .._adapters.state import forget_sent
 
             forget_sent(sent)
-        return _Run(state, timeline[first:], notes, t0)
+        return _Run(state, inv.timeline_since(first), notes, t0)
 
     def baseline(self, event: Any, key: str | None = None) -> tuple[Any, int]:
         """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
@@ -790,10 +789,10 @@ def check_idempotent(
             share = _hypothesis_random_sharer()
             # Hypothesis reads real time there: the invoker's freezers leave its modules out
             # (_clock), so histories that move the virtual clock hours ahead do not cut shrinking short.
-            runner.invoker._run_in_runtime(lambda: (share(), idempotency_search()))
+            runner.invoker.run_in_runtime(lambda: (share(), idempotency_search()))
         except NotIdempotentError as exc:
             # Hypothesis shrank the number it drew; a history one step simpler may still fail.
-            simplest = runner.invoker._run_in_runtime(lambda: _simplest(runner, exc, tried[0], max_duplicates))
+            simplest = runner.invoker.run_in_runtime(lambda: _simplest(runner, exc, tried[0], max_duplicates))
             # Hypothesis adds "Falsifying example: ..." as a note; the message already has it all.
             simplest.__notes__ = [n for n in getattr(exc, "__notes__", [])
                                   if not n.startswith(("Falsifying example", "Failing test case"))]

@@ -280,7 +280,7 @@ class LambdaService:
             raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
         if duplicates and invocation_type != "Event":
             raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
-        fn, invoked = self._resolve(function_name, qualifier, _region)
+        fn, invoked = self.resolve(function_name, qualifier, _region)
         body = encode_body(payload)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         limit = self.async_payload_limit if invocation_type == "Event" else aws.SYNC_PAYLOAD_LIMIT
@@ -299,7 +299,7 @@ class LambdaService:
         if tenant_id is not None:
             check_tenant_id(tenant_id)
         if invocation_type == "DryRun":
-            return InvokeResult(204, self._new_request_id())
+            return InvokeResult(204, self.new_request_id())
         chain: Chain | None = None
         parent_function = None
         if _trace is not None:
@@ -312,7 +312,7 @@ class LambdaService:
                                  chain=chain, invoked=invoked, client_context=client_context_object(decoded_context),
                                  tenant_id=tenant_id)
 
-    def _resolve(self, function_name: str, qualifier: str | None,
+    def resolve(self, function_name: str, qualifier: str | None,
                  region: str | None) -> tuple[LambdaFunction, str | None]:
         """The function a FunctionName (and Qualifier) names, called through an endpoint of ``region``
         (None: the invoker's), and the ARN its context shows as invoked if not its own (INV-1, INV-5,
@@ -340,7 +340,7 @@ class LambdaService:
             self._routes[key] = hit
         return hit
 
-    def _routed_event(self, function_name: str, qualifier: str | None, body: bytes | str,
+    def accept_routed_event(self, function_name: str, qualifier: str | None, body: bytes | str,
                       trace: str | None, region: str | None) -> str:
         """An ``Event`` invoke from a boto3 client (``_botocore``'s short path): the request id.
 
@@ -348,7 +348,7 @@ class LambdaService:
         service itself checks is checked here, in ``invoke``'s order: the function (INV-22), the
         payload size (INV-18, INV-21) and that the body is JSON (INV-20)."""
         hit = self._routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
-        fn, invoked = hit if hit is not None else self._resolve(function_name, qualifier, region)
+        fn, invoked = hit if hit is not None else self.resolve(function_name, qualifier, region)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         if size > self.async_payload_limit:
             raise RequestEntityTooLargeException(aws.async_payload_too_large_message(size, self.async_payload_limit))
@@ -397,7 +397,7 @@ class LambdaService:
                  chain: Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
         """Queue an event (INV-11): its request id."""
         with self._lock:
-            request_id = self._new_request_id()
+            request_id = self.new_request_id()
             now = self._clock.now
             root, lineage, stopped = self._child_lineage(fn, chain) if chain is not None else _NO_CHAIN
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
@@ -432,7 +432,7 @@ class LambdaService:
                      parent_function: str | None = None,
                      chain: Chain | None = None, invoked: str | None = None,
                      client_context: ClientContext | None = None, tenant_id: str | None = None) -> InvokeResult:
-        request_id = self._new_request_id()
+        request_id = self.new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
         if stopped:  # LOOP-3: sync callers get the error
@@ -451,7 +451,7 @@ class LambdaService:
         delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
                              invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
-        execution = self._run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
+        execution = self.run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
         log_result = None
         if log_type == "Tail":
             tail = ("\n".join(execution.logs) + "\n").encode("utf-8")[-aws.LOG_TAIL_BYTES:]
@@ -504,10 +504,10 @@ class LambdaService:
                 self._deliver(delivery)
                 made += 1
 
-        self._run_in_runtime(loop)
+        self.run_in_runtime(loop)
         return self.attempts[first:]
 
-    def _run_in_runtime(self, fn: Callable[[], Any]) -> Any:
+    def run_in_runtime(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` on the runtime thread with freezegun on the virtual clock.
 
         If a handler hangs past its real-time limit, the thread is abandoned,
@@ -898,6 +898,25 @@ class LambdaService:
     def timeline_entries(self) -> list[TimelineEntry]:
         return list(self._timeline)
 
+    @property
+    def timeline_length(self) -> int:
+        """How many entries the timeline has (a mark for :meth:`timeline_since`)."""
+        return len(self._timeline)
+
+    def timeline_since(self, mark: int) -> list[TimelineEntry]:
+        """The entries added after ``mark`` (a :attr:`timeline_length` read earlier)."""
+        return self._timeline[mark:]
+
+    def withdraw(self, request_ids: set[str]) -> None:
+        """Take the queued deliveries of these request ids back out of the queue and the timeline.
+
+        For events a check's own run queued on a test's invoker: left queued, the test's
+        ``run()`` would deliver them."""
+        with self._lock:
+            self._queue[:] = [entry for entry in self._queue if entry[2].request_id not in request_ids]
+            heapq.heapify(self._queue)
+            self._timeline[:] = [entry for entry in self._timeline if entry.request_id not in request_ids]
+
     # -- internals -------------------------------------------------------------------
     def _push(self, due: _dt.datetime, d: Delivery) -> None:
         # Under the lock: a thread the handler started may invoke while a retry is pushed, and two
@@ -906,7 +925,7 @@ class LambdaService:
             self._seq += 1
             heapq.heappush(self._queue, (due, self._seq, d))
 
-    def _new_request_id(self) -> str:
+    def new_request_id(self) -> str:
         # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
         n = (self._rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET
         h = n.to_bytes(16, "big").hex()  # f"{n:032x}", faster
@@ -914,7 +933,7 @@ class LambdaService:
 
 
     def _new_uuid(self) -> str:
-        return self._new_request_id()
+        return self.new_request_id()
 
     def _log(self, at: _dt.datetime, kind: TimelineKind, function: str, request_id: str, detail: TimelineDetail,
              notes: tuple[str, ...] = ()) -> None:
