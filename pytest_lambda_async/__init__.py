@@ -8,6 +8,7 @@ pytest, boto3, moto or Hypothesis.
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
 from typing import Any
 
 from ._invoker import LambdaInvoker
@@ -89,7 +90,10 @@ __all__ = [
     "idempotency_histories",
 ]
 
-__version__ = "0.1.0"
+try:  # the one version, written in pyproject.toml
+    __version__ = _metadata.version("pytest-lambda-async")
+except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 # botocore clients created from now on (even in module globals, before a test's invoker
 # exists) carry the routing handlers; this imports no botocore (an import hook if needed).

@@ -36,15 +36,10 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .moto import moto_active
+
 if TYPE_CHECKING:
     from .faults import SentLog
-
-
-def moto_active() -> bool:
-    import sys
-
-    models = sys.modules.get("moto.core.models")
-    return bool(models is not None and getattr(models.MockAWS, "_nested_count", 0) > 0)
 
 
 def default_state() -> MotoState:

@@ -224,7 +224,8 @@ class _Runner:
         self.qualname = handler_name(handler)
         self._user_state = state
         self.reset = reset
-        from .._adapters.state import MotoState, default_state, moto_active
+        from .._adapters.moto import moto_active
+        from .._adapters.state import MotoState, default_state
 
         # Under moto, moto is put back as it was before each run unless reset= says otherwise.
         self._default_state: MotoState | None = None

@@ -1,8 +1,10 @@
-"""The in-memory Lambda service: functions, the async queue, retries, destinations.
+"""The in-memory Lambda service: the orchestrator of functions, the async queue, retries and
+destinations.
 
-Pure Python: no pytest, boto3, moto or Hypothesis here.  Every AWS rule it
-applies comes from ``_aws`` (one place per rule); this module only sequences
-them on the virtual clock.
+Pure Python: no pytest, boto3, moto or Hypothesis here (tests/test_layers.py).  Every AWS rule it
+applies comes from ``aws`` (one place per rule); this module only sequences them on the virtual
+clock.  Request bodies are checked in ``payloads``, functions live in ``functions``, queued
+deliveries in ``delivery``, attempts run through ``runtime``.
 """
 
 from __future__ import annotations
@@ -838,25 +840,21 @@ class LambdaService:
         if dest.fifo:  # CFG-5: FIFO targets fail at delivery, not at configuration
             self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)")
             return
-        if dest.kind == "lambda":  # DST-3: the record is the event of an async invocation
-            target = self._functions.get(dest.resource)
-            if target is None:
-                self._delivery_failed(d, dest, role, f"function {dest.resource} is not registered")
-                return
-            message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
-                                    function_arn=d.function.arn, region=self.region, account=self.account,
-                                    error_message=error_message, success=success, new_uuid=self._new_uuid,
-                                    eventbridge_source=self.eventbridge_source)
+        target = self._functions.get(dest.resource) if dest.kind == "lambda" else None
+        if dest.kind == "lambda" and target is None:
+            self._delivery_failed(d, dest, role, f"function {dest.resource} is not registered")
+            return
+        message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
+                                function_arn=d.function.arn, region=self.region, account=self.account,
+                                error_message=error_message, success=success, new_uuid=self._new_uuid,
+                                eventbridge_source=self.eventbridge_source)
+        if target is not None:  # DST-3: the record is the event of an async invocation
             self.sinks.deliver(message)
             self._log(now, "route", d.function.name, d.request_id, Routed(role, f"lambda:{dest.resource}"))
             self._enqueue(target, json.dumps(payload), parent=d.request_id, parent_function=d.function.name,
                           chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
                           if d.trace_root else None)  # DST-7
             return
-        message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
-                                function_arn=d.function.arn, region=self.region, account=self.account,
-                                error_message=error_message, success=success, new_uuid=self._new_uuid,
-                                eventbridge_source=self.eventbridge_source)
         try:
             for backend in self.backends:
                 backend.deliver(message)
