@@ -260,6 +260,28 @@ def unawaited_summary(leaks: Sequence[Leak]) -> str:
     return f"returned before its work was done: {first.kind} {_shorten(first.what, MAX_WHAT_CHARS)} {first.where}{more}"
 
 
+def unfinished_notes(leaks: Sequence[Leak]) -> list[str]:
+    """The lines under an attempt that left work unfinished, one per leak."""
+    return [f"unfinished: {line.strip()}" for line in leak_lines(leaks)]
+
+
+FREEZE_NOTES = {
+    "crashed": "freeze: the environment was reset, so this work was dropped",
+    "cancel": "freeze=cancel: unfinished work cancelled (as if this environment were never reused)",
+    "resume": "freeze=resume: suspended; it resumes if the next attempt reuses this environment",
+    "reset": "freeze: the environment was reset; work suspended by earlier requests was dropped",
+}
+
+
+def resumed_note(what: str, created_by: str, ran_during: str, status: str) -> str:
+    return f"resumed: {what}, created by request {short_id(created_by)}, ran during request {short_id(ran_during)} ({status})"
+
+
+def unawaited_warning(function: str, request_id: str, leaks: Sequence[Leak]) -> str:
+    """``await_check="warn"``: the warning an attempt that left work unfinished raises."""
+    return f"{function} (request {request_id}) returned before its work was done:\n" + "\n".join(leak_lines(leaks))
+
+
 def unawaited_error(leaks: Sequence[Leak]) -> dict[str, Any]:
     """The error object of an "unawaited" attempt (its response, and the failure record's payload)."""
     return {"errorType": UNAWAITED_ERROR_TYPE,

@@ -17,7 +17,7 @@ import pytest
 
 from ._service import aws
 from ._invoker import LambdaInvoker
-from ._service.invoker import AWAIT_CHECKS, FREEZE_MODES
+from ._service.freeze import AWAIT_CHECKS, FREEZE_MODES
 from ._service.runtime import LambdaContext
 
 INVOKER_KEY = pytest.StashKey[LambdaInvoker]()

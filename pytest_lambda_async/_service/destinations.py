@@ -11,7 +11,7 @@ import datetime as _dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from . import aws
 from .records import Role

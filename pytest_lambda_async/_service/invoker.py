@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 from .. import _text
-from .._text import leak_lines, render_timeline, short_id, unawaited_error, unawaited_summary
+from .._text import render_timeline
 from ..errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
@@ -34,22 +34,21 @@ from ..errors import (
 )
 from . import aws
 from .clock import VirtualClock, real_monotonic
-from .delivery import UNSET, Chain, Delivery, SuspendedWork
-from .destinations import Backend, Delivered, DeliveryFailed, MemorySinks, build_message
+from .delivery import UNSET, Chain, Delivery
+from .destinations import Backend, Delivered, MemorySinks
 from .functions import Handler, InjectedFunctionError, LambdaFunction
-from .leaks import AwaitWindow, user_code_roots
+from .leaks import AwaitWindow
 from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
 from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
+from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, await_window, settle
+from .routing import Router
 from .records import (
     Attempt,
-    Failed,
     Invoked,
     InvokeResult,
     LoopStopped,
     Outcome,
     Retried,
-    Role,
-    Routed,
     TerminalOutcome,
     Throttled,
     TimelineDetail,
@@ -74,10 +73,6 @@ from .runtime import (
     trace_env_now,
 )
 
-AwaitCheck = Literal["error", "warn", "off"]
-AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
-Freeze = Literal["cancel", "resume"]
-FREEZE_MODES: tuple[Freeze, ...] = ("cancel", "resume")
 
 
 class LambdaService:
@@ -164,6 +159,8 @@ class LambdaService:
         self._lineage_keys: dict[str, str] = {}
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
+        self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
+                              self.outcomes, self._log, self._invoke_destination, self._new_uuid)
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -407,7 +404,7 @@ class LambdaService:
                 d = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage,
                               invoked_arn=invoked, tenant_id=tenant_id)
-                self._fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
+                self._router.fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
                 return request_id
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
@@ -578,7 +575,7 @@ class LambdaService:
         now = self._clock.now
         if fn.reserved_concurrency == 0:  # Q-5: no retries, straight to failure handling
             self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", reserved_concurrency_zero=True))
-            self._fail(d, "RetriesExhausted")
+            self._router.fail(d, "RetriesExhausted")
             return
         if fn.pending_throttles:
             fn.pending_throttles -= 1
@@ -589,7 +586,7 @@ class LambdaService:
             if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
                 self._log(now, "throttle", fn.name, d.request_id,
                           Throttled("Event", past_maximum_event_age=fn.maximum_event_age))
-                self._fail(d, "EventAgeExceeded")
+                self._router.fail(d, "EventAgeExceeded")
                 return
             self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
             self._push(retry_at, d)
@@ -600,16 +597,16 @@ class LambdaService:
         """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""
         fn = d.function
         if execution.outcome == "success":
-            self._route_success(d, execution)
+            self._router.succeed(d)
             return
         d.function_errors += 1
         if d.function_errors > fn.max_retry_attempts:
-            self._fail(d, "RetriesExhausted")
+            self._router.fail(d, "RetriesExhausted")
             return
         delay = aws.retry_delay(d.function_errors)
         retry_at = self._clock.now + _dt.timedelta(seconds=delay)
         if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
-            self._fail(d, "EventAgeExceeded")
+            self._router.fail(d, "EventAgeExceeded")
             return
         self._log(self._clock.now, "retry", fn.name, d.request_id, Retried(delay))
         self._push(retry_at, d)
@@ -661,7 +658,7 @@ class LambdaService:
 
         window = None
         if self.await_check != "off" and injected is UNSET:
-            window = self._await_window(fn)
+            window = await_window(fn, self.await_allow, self._loop_for)
         runtime = self._runtime
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
@@ -684,7 +681,10 @@ class LambdaService:
         self._inflight.pop()
         notes: list[str] = []
         if window is not None:
-            execution, notes = self._settle_await(d, execution, window)
+            execution, notes, warning = settle(fn, d.request_id, execution, window, await_check=self.await_check,
+                                               freeze=self.freeze)
+            if warning is not None:
+                self._await_warnings.append(warning)
         self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
 
@@ -706,60 +706,6 @@ class LambdaService:
         if self._env_function != fn.name:
             os.environ[aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
 
-    # -- await checks and freeze semantics (PY-4) ------------------------------------
-    def _await_window(self, fn: LambdaFunction) -> AwaitWindow:
-        if fn.user_code is None:
-            fn.user_code = user_code_roots(fn.handler)
-        window = AwaitWindow(allow=self.await_allow, user_code=fn.user_code)
-        if fn.is_async or CURRENT_LOOP_ON_MAIN_THREAD:
-            window.track_loop(self._loop_for(fn))
-        return window
-
-    def _settle_await(self, d: Delivery, execution: Execution,
-                      window: AwaitWindow) -> tuple[Execution, list[str]]:
-        """Judge what the attempt left unfinished, then freeze it: cancel, or keep it to resume.
-
-        Returns the attempt's execution (``"unawaited"`` under ``await_check="error"``)
-        and the lines the timeline shows under the attempt."""
-        fn = d.function
-        notes = self._resumed_work(fn, d.request_id)
-        # A returned awaitable is already AWS's own Runtime.MarshalError (PY-2).
-        leaks = [leak for leak in window.leaks if leak.kind != "returned awaitable"]
-        if not leaks:
-            return execution, notes
-        notes.extend(f"unfinished: {line.strip()}" for line in leak_lines(leaks))
-        if execution.crashed:  # the environment is gone, and the work with it (PY-6, PY-7)
-            window.cancel_leftovers(fn.loop)
-            notes.append("freeze: the environment was reset, so this work was dropped")
-        elif self.freeze == "cancel":
-            window.cancel_leftovers(fn.loop)
-            notes.append("freeze=cancel: unfinished work cancelled (as if this environment were never reused)")
-        elif window.leftovers():
-            fn.suspended.append(SuspendedWork(d.request_id, window))
-            notes.append("freeze=resume: suspended; it resumes if the next attempt reuses this environment")
-        if self.await_check == "warn":
-            self._await_warnings.append(
-                f"{fn.name} (request {d.request_id}) returned before its work was done:\n" + "\n".join(leak_lines(leaks)))
-            return execution, notes
-        if execution.outcome != "success":
-            return execution, notes  # the handler's own error is the attempt's error; the leaks are notes
-        payload = unawaited_error(leaks)
-        return (Execution("unawaited", payload, aws.FUNCTION_ERROR, unawaited_summary(leaks), execution.logs,
-                          execution.crashed), notes)
-
-    def _resumed_work(self, fn: LambdaFunction, request_id: str) -> list[str]:
-        """What suspended work from earlier requests ran during this one (freeze="resume")."""
-        notes: list[str] = []
-        still: list[SuspendedWork] = []
-        for work in fn.suspended:
-            for what, status in work.progress():
-                notes.append(f"resumed: {what}, created by request {short_id(work.request_id)}, "
-                             f"ran during request {short_id(request_id)} ({status})")
-            if work.window.leftovers():
-                still.append(work)
-        fn.suspended = still
-        return notes
-
     def _flush_await_warnings(self) -> None:
         """Raise "warn"-mode findings on the caller's thread, where pytest records warnings."""
         found, self._await_warnings = self._await_warnings, []
@@ -776,7 +722,7 @@ class LambdaService:
         if execution.crashed:
             fn.environment += 1  # PY-6/PY-7: the environment is reset; leftovers are gone
             if fn.drop_suspended():
-                notes = [*notes, "freeze: the environment was reset; work suspended by earlier requests was dropped"]
+                notes = [*notes, _text.FREEZE_NOTES["reset"]]
             fn.drop_loop()
         d.last = execution
         self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
@@ -800,73 +746,11 @@ class LambdaService:
             fn.loop = new_event_loop(self._clock)
         return fn.loop
 
-    # -- outcomes and routing --------------------------------------------------------
-    def _route_success(self, d: Delivery, execution: Execution) -> None:
-        self._terminal(d, "Success")
-        if d.function.on_success is not None:
-            record = self._record(d, "Success")
-            self._send(d, d.function.on_success, "on_success", record, success=True)
-
-    def _fail(self, d: Delivery, condition: aws.Condition) -> None:
-        fn = d.function
-        self._terminal(d, condition)
-        self._log(self._clock.now, "fail", fn.name, d.request_id, Failed(condition, d.attempts))
-        if fn.on_failure is not None:
-            self._send(d, fn.on_failure, "on_failure", self._record(d, condition), success=False)
-        if fn.dead_letter is not None:  # DLQ-2, DLQ-5: both may fire
-            self._send(d, fn.dead_letter, "dead_letter", d.event, success=False)
-
-    def _terminal(self, d: Delivery, condition: aws.Condition) -> None:
-        self.outcomes.append(frozen(TerminalOutcome, {
-            "request_id": d.request_id, "function": d.function.name, "condition": condition,
-            "at": self._clock.now, "attempts": d.attempts}))
-
-    def _record(self, d: Delivery, condition: aws.Condition) -> dict[str, Any]:
-        response = None
-        if d.last is not None:
-            response = aws.ResponsePart(d.last.payload, d.last.function_error)
-        return aws.invocation_record(
-            when=self._clock.now, request_id=d.request_id,
-            function_arn_qualified=aws.function_arn(d.function.name, region=self.region, account=self.account,
-                                                     qualifier=aws.LATEST),
-            condition=condition, approximate_invoke_count=d.attempts, request_payload=d.event,
-            response=response)
-
-    def _send(self, d: Delivery, dest: aws.Destination, role: Role, payload: Any, *, success: bool) -> None:
-        now = self._clock.now
-        error_message = None
-        if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
-            error_message = d.last.payload.get("errorMessage")
-        if dest.fifo:  # CFG-5: FIFO targets fail at delivery, not at configuration
-            self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)")
-            return
-        target = self._functions.get(dest.resource) if dest.kind == "lambda" else None
-        if dest.kind == "lambda" and target is None:
-            self._delivery_failed(d, dest, role, f"function {dest.resource} is not registered")
-            return
-        message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
-                                function_arn=d.function.arn, region=self.region, account=self.account,
-                                error_message=error_message, success=success, new_uuid=self._new_uuid,
-                                eventbridge_source=self.eventbridge_source)
-        if target is not None:  # DST-3: the record is the event of an async invocation
-            self.sinks.deliver(message)
-            self._log(now, "route", d.function.name, d.request_id, Routed(role, f"lambda:{dest.resource}"))
-            self._enqueue(target, json.dumps(payload), parent=d.request_id, parent_function=d.function.name,
-                          chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
-                          if d.trace_root else None)  # DST-7
-            return
-        try:
-            for backend in self.backends:
-                backend.deliver(message)
-        except DeliveryFailed as exc:
-            self._delivery_failed(d, dest, role, str(exc))
-            return
-        self._log(now, "route", d.function.name, d.request_id, Routed(role, dest.short))
-
-    def _delivery_failed(self, d: Delivery, dest: aws.Destination, role: Role, why: str) -> None:
-        metric = "DeadLetterErrors" if role == "dead_letter" else "DestinationDeliveryFailures"  # DLQ-6, DST-6
-        self.metrics[metric] = self.metrics.get(metric, 0) + 1
-        self._log(self._clock.now, "route", d.function.name, d.request_id, Routed(role, dest.short, why, metric))
+    def _invoke_destination(self, target: LambdaFunction, d: Delivery, record: Any) -> None:
+        """DST-3: a Lambda destination gets the record as an async invocation, along the chain (DST-7)."""
+        self._enqueue(target, json.dumps(record), parent=d.request_id, parent_function=d.function.name,
+                      chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
+                      if d.trace_root else None)
 
     # -- reading results -------------------------------------------------------------
     def records(self, target: str) -> list[Any]:
