@@ -102,14 +102,8 @@ class ServiceException(LambdaServiceError):
     status_code = 500
 
 
-_BY_CODE: dict[str, type[LambdaServiceError]] = {
-    cls.code: cls
-    for cls in (
-        InvalidParameterValueException, InvalidRequestContentException, RequestEntityTooLargeException,
-        ResourceNotFoundException, ResourceConflictException, TooManyRequestsException,
-        RecursiveInvocationException, UnsupportedMediaTypeException, ServiceException,
-    )
-}
+# Every code above, and the alias (RequestTooLargeException is the name some SDKs use for 413).
+_BY_CODE: dict[str, type[LambdaServiceError]] = {cls.code: cls for cls in LambdaServiceError.__subclasses__()}
 _BY_CODE["RequestTooLargeException"] = RequestEntityTooLargeException
 
 
