@@ -40,8 +40,8 @@ from typing import Any, Final, Literal, Protocol, TypeVar, Union
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._service import aws
-from . import _formats as fmt
+from .._service import aws
+from . import formats as fmt
 
 __all__ = [
     "Delivery",

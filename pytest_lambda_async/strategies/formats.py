@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from hypothesis.errors import InvalidArgument
 
-from ._service import aws
+from .._service import aws
 
 DEFAULT_REGION: Final = aws.DEFAULT_REGION
 DEFAULT_ACCOUNT: Final = aws.DEFAULT_ACCOUNT
