@@ -608,7 +608,7 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     clean delivery in one environment, and schedules towards sequential runs."""
     from hypothesis import strategies as st
 
-    from .. import _formats as fmt
+    from ..strategies import formats as fmt
     from .._service.aws import MAX_RETRY_ATTEMPTS_RANGE
 
     max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)

@@ -880,10 +880,17 @@ def test_public_names() -> None:
     assert all(hasattr(lst, name) for name in lst.__all__)
 
 
+def test_all_is_exactly_the_public_names() -> None:
+    """As Hypothesis checks its own strategies: every public name of the package is in
+    ``__all__`` and nothing else is (its submodules aside: ``lst.s3``, ``lst.formats``, ...)."""
+    public = {name for name in dir(lst) if not name.startswith("_") and not inspect.ismodule(getattr(lst, name))}
+    assert set(lst.__all__) == public
+
+
 # ---------------------------------------------------------------------------------
 # the reference page (docs/reference/strategies.md)
 # ---------------------------------------------------------------------------------
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 STRATEGIES = ["s3_events", "sqs_events", "sns_events", "eventbridge_events", "scheduled_events",
               "dynamodb_stream_events", "kinesis_events", "api_gateway_events", "events",
               "delivery_histories", "lambda_contexts"]

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from hypothesis.errors import InvalidArgument
 
-from ._service import aws
+from .._service import aws
 
 DEFAULT_REGION: Final = aws.DEFAULT_REGION
 DEFAULT_ACCOUNT: Final = aws.DEFAULT_ACCOUNT
@@ -40,7 +40,7 @@ REGIONS: Final = (
 REGION_RE: Final = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 ACCOUNT_RE: Final = re.compile(r"^\d{12}$")
 
-# -- limits of the services (the Lambda ones live in _aws) ---------------------
+# -- limits of the services (the Lambda ones live in _service/aws.py) ---------
 SQS_BATCH_MAX: Final = 10_000  # event source mapping BatchSize, standard queues
 SQS_FIFO_BATCH_MAX: Final = 10
 SQS_MESSAGE_MAX_BYTES: Final = 1024 * 1024  # 1 MiB since Aug 2025 (256 KiB before)

@@ -50,7 +50,7 @@ FIND = settings(max_examples=100, deadline=None, database=None, phases=(Phase.ge
 # ---------------------------------------------------------------------------------
 # AWS's published sample events (tests/aws_samples/README.md names each source)
 # ---------------------------------------------------------------------------------
-SAMPLES_DIR = Path(__file__).resolve().parent / "aws_samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "aws_samples"
 
 
 def sample(name: str) -> dict[str, Any]:

@@ -1,0 +1,241 @@
+"""Delivery histories: :func:`delivery_histories`, :class:`DeliveryHistory` and the steps it is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, Union
+
+from hypothesis import strategies as st
+
+from .._service import aws
+from . import formats as fmt
+from ._common import plain_value
+
+SdkFailureKind = Literal["before", "response_lost"]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One extra delivery of the event, with the same request id (at-least-once).
+
+    ``concurrent``: the duplicate runs while the first delivery is still
+    running (only meaningful for async handlers; applied by the idempotency
+    checker)."""
+
+    concurrent: bool = False
+
+
+@dataclass(frozen=True)
+class FunctionError:
+    """Attempt ``attempt`` (1 = the first) ends in a function error, and the
+    service retries the event (after about 1, then 2 minutes)."""
+
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """One delivery is throttled (429) before an attempt, and retried with back-off."""
+
+
+@dataclass(frozen=True)
+class SdkFailure:
+    """The ``call_index``-th AWS SDK call (0 = the first) an attempt makes fails.
+
+    ``"before"``: it fails before it takes effect (``ThrottlingException``,
+    ``ServiceUnavailable``).  ``"response_lost"``: it takes effect, then the
+    response is lost (a read timeout), so the handler sees an error for work
+    that was done.  The attempt ends as the handler lets it (usually a
+    function error, then a retry).  Injected by the idempotency checker."""
+
+    call_index: int = 0
+    kind: SdkFailureKind = "before"
+
+
+Delivery = Union[Duplicate, FunctionError, Throttle, SdkFailure]
+"""One step of a :class:`DeliveryHistory`."""
+
+
+class _LambdaFunctionLike(Protocol):
+    def fail_next(self, n: int = ..., /) -> object: ...
+
+    def throttle_next(self, n: int = ..., /) -> object: ...
+
+
+class _InvokerLike(Protocol):
+    def function(self, name: str, /) -> Any: ...
+
+    def invoke(self, function_name: str, payload: Any = ..., /, *, invocation_type: Literal["Event"] = ...,
+               duplicates: int = ...) -> Any: ...
+
+    def run(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DeliveryHistory:
+    """What the service does with one event: a tuple of :data:`Delivery` steps.
+
+    The empty history is one clean delivery.  Steps read in order: throttles
+    before the first attempt, then the failing attempts (``FunctionError`` or
+    ``SdkFailure``, attempt 1, 2, ...), then the final successful attempt, then
+    duplicate deliveries.  Histories are frozen and compare by value.
+    """
+
+    steps: tuple[Delivery, ...] = ()
+
+    def __post_init__(self) -> None:
+        steps: Any = self.steps
+        if not isinstance(steps, tuple):  # accept any iterable, store a tuple
+            object.__setattr__(self, "steps", tuple(steps))
+        failures = 0
+        for step in self.steps:
+            if not isinstance(step, (Duplicate, FunctionError, Throttle, SdkFailure)):
+                raise TypeError(f"a delivery history step is a Duplicate, FunctionError, Throttle or "
+                                f"SdkFailure, got {step!r}")
+            if isinstance(step, (FunctionError, SdkFailure)):
+                failures += 1
+                if isinstance(step, FunctionError) and step.attempt != failures:
+                    raise ValueError(
+                        f"{step!r} is failure number {failures} of this history, so it fails attempt "
+                        f"{failures}: attempts fail in order, each followed by a retry")
+            if isinstance(step, SdkFailure) and (step.kind not in ("before", "response_lost")
+                                                 or step.call_index < 0):
+                raise ValueError(f"{step!r}: call_index is >= 0 and kind is 'before' or 'response_lost'")
+
+    # -- counts ------------------------------------------------------------------
+    @property
+    def is_clean(self) -> bool:
+        """True for the empty history: one clean delivery."""
+        return not self.steps
+
+    @property
+    def duplicates(self) -> int:
+        return sum(isinstance(s, Duplicate) for s in self.steps)
+
+    @property
+    def concurrent_duplicates(self) -> int:
+        return sum(isinstance(s, Duplicate) and s.concurrent for s in self.steps)
+
+    @property
+    def function_errors(self) -> int:
+        return sum(isinstance(s, FunctionError) for s in self.steps)
+
+    @property
+    def throttles(self) -> int:
+        return sum(isinstance(s, Throttle) for s in self.steps)
+
+    @property
+    def sdk_failures(self) -> tuple[SdkFailure, ...]:
+        return tuple(s for s in self.steps if isinstance(s, SdkFailure))
+
+    @property
+    def attempts(self) -> int:
+        """Attempts the first delivery gets: one per failure, plus the final one."""
+        return 1 + self.function_errors + len(self.sdk_failures)
+
+    # -- text --------------------------------------------------------------------
+    def describe(self) -> list[str]:
+        """Human-readable lines, one per step, in the order they happen."""
+        if not self.steps:
+            return ["one clean delivery: attempt #1 succeeds"]
+        lines: list[str] = []
+        throttles = 0
+        for step in self.steps:
+            if isinstance(step, Throttle):
+                throttles += 1
+                lines.append(f"throttled (429) before an attempt, retried after "
+                             f"{aws.throttle_delay(throttles):g}s back-off")
+        attempt = 0
+        for step in self.steps:
+            if isinstance(step, (FunctionError, SdkFailure)):
+                attempt += 1
+                delay = aws.RETRY_DELAYS.get(attempt)
+                retry = f", retried after {delay:g}s" if delay is not None else ", retried"
+                if isinstance(step, FunctionError):
+                    lines.append(f"attempt #{attempt}: function error{retry}")
+                elif step.kind == "before":
+                    lines.append(f"attempt #{attempt}: AWS SDK call [{step.call_index}] fails before it takes "
+                                 f"effect (throttling / ServiceUnavailable){retry}")
+                else:
+                    lines.append(f"attempt #{attempt}: AWS SDK call [{step.call_index}] takes effect, then its "
+                                 f"response is lost (read timeout){retry}")
+        lines.append(f"attempt #{attempt + 1}: success")
+        dup = 0
+        for step in self.steps:
+            if isinstance(step, Duplicate):
+                dup += 1
+                lines.append(f"duplicate delivery #{dup} (same request id)"
+                             + (", concurrent with the first" if step.concurrent else ""))
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.describe())
+
+    # -- replay ------------------------------------------------------------------
+    def apply(self, invoker: _InvokerLike, function_name: str, event: Any) -> Any:
+        """Replay this history on a :class:`~pytest_lambda_async.LambdaInvoker`.
+
+        Sets up the throttles (``throttle_next``) and function errors
+        (``fail_next``) on the registered function, invokes ``event`` with
+        ``invocation_type="Event"`` and ``duplicates=``, then runs the
+        invoker until nothing is queued.  Returns the invoke result.
+
+        ``fail_next`` counts attempts in the order the service makes them, so
+        with duplicates an error can land on a duplicate's attempt; the event
+        still sees that many errors, each retried.  ``SdkFailure`` steps and
+        ``Duplicate.concurrent`` are not applied here: the idempotency checker
+        applies them, as only it wraps the handler's SDK calls and runs
+        duplicates side by side.
+        """
+        fn = invoker.function(function_name)
+        if self.throttles:
+            fn.throttle_next(self.throttles)
+        if self.function_errors:
+            fn.fail_next(self.function_errors)
+        result = invoker.invoke(function_name, event, invocation_type="Event", duplicates=self.duplicates)
+        invoker.run()
+        return result
+
+
+@st.composite
+def _histories(draw: st.DrawFn, *, max_duplicates: int, max_retry_attempts: int, max_throttles: int,
+               sdk_failures: bool, concurrent: bool) -> DeliveryHistory:
+    throttles = draw(st.lists(st.just(Throttle()), max_size=max_throttles))
+    sdk = st.builds(SdkFailure, call_index=st.integers(0, 20),
+                    kind=st.sampled_from(("before", "response_lost")))
+    failure_kinds = st.one_of(st.just("error"), sdk) if sdk_failures else st.just("error")
+    failures = draw(st.lists(failure_kinds, max_size=max_retry_attempts))
+    failing: list[Delivery] = [
+        kind if isinstance(kind, SdkFailure) else FunctionError(attempt=i + 1)
+        for i, kind in enumerate(failures)
+    ]
+    duplicate = st.builds(Duplicate, concurrent=st.booleans()) if concurrent else st.just(Duplicate())
+    duplicates = draw(st.lists(duplicate, max_size=max_duplicates))
+    return DeliveryHistory((*throttles, *failing, *duplicates))
+
+
+def delivery_histories(
+    *,
+    max_duplicates: int = 2,
+    max_retry_attempts: int = 2,
+    max_throttles: int = 3,
+    sdk_failures: bool = True,
+    concurrent: bool = True,
+) -> st.SearchStrategy[DeliveryHistory]:
+    """What the service may do with one event, as a :class:`DeliveryHistory`.
+
+    Up to ``max_duplicates`` extra deliveries (each ``concurrent`` or not
+    when ``concurrent=True``), up to ``max_retry_attempts`` failed attempts
+    each followed by a retry (function errors, and SDK failures when
+    ``sdk_failures=True``), and up to ``max_throttles`` throttles.  Shrinks
+    towards the empty history (one clean delivery): fewer steps, then
+    ``concurrent=False``, ``call_index=0``, ``kind="before"``.
+    """
+    return _histories(
+        max_duplicates=fmt.check_int(plain_value(max_duplicates, "max_duplicates"), "max_duplicates", 0, 100),
+        max_retry_attempts=fmt.check_int(plain_value(max_retry_attempts, "max_retry_attempts"),
+                                         "max_retry_attempts", *aws.MAX_RETRY_ATTEMPTS_RANGE),
+        max_throttles=fmt.check_int(plain_value(max_throttles, "max_throttles"), "max_throttles", 0, 100),
+        sdk_failures=fmt.check_bool(plain_value(sdk_failures, "sdk_failures"), "sdk_failures"),
+        concurrent=fmt.check_bool(plain_value(concurrent, "concurrent"), "concurrent"),
+    )
