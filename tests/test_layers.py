@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("service", ("_service",)),  # the pure Lambda service
     ("adapters", ("_adapters",)),  # botocore routing, moto delivery and state, SDK faults
     ("invoker", ("_invoker",)),  # LambdaInvoker: the service wired to its adapters
-    ("strategies", ("strategies", "_formats")),  # Hypothesis strategies for AWS events and histories
+    ("strategies", ("strategies",)),  # Hypothesis strategies for AWS events and histories
     ("checks", ("_checks",)),  # await and idempotency checks
     ("top", ("plugin", "")),  # the pytest plugin and the package's facade
 )
