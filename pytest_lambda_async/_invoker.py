@@ -29,5 +29,5 @@ class LambdaInvoker(LambdaService):
 
         Clients created before the block (in module globals) are routed too; other
         services' calls are untouched, so they still reach moto when it is active.
-        The ``lambda_invoker`` fixture does this for you (API.md section 2)."""
+        The ``lambda_invoker`` fixture does this for you."""
         return routed(self)

@@ -450,7 +450,7 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
 ASYNC_HANDLER_REFUSED = (
     "{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
     "every invocation fails with Runtime.MarshalError (\"Unable to marshal response: Object of type "
-    "coroutine is not JSON serializable\") and the body never runs (lambda-async-semantics.md PY-2).\n"
+    "coroutine is not JSON serializable\") and the body never runs (PY-2 in docs/reference/rules.md).\n"
     "Fix: deploy a sync entry point that runs it, e.g.\n"
     "    def handler(event, context):\n"
     "        return asyncio.run({func}(event, context))\n"

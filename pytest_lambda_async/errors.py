@@ -36,7 +36,7 @@ class LambdaServiceError(Exception):
     """An error the Lambda service answers with instead of running the function.
 
     ``code`` is the AWS error code and ``status_code`` the HTTP status, as the
-    real API returns them (lambda-async-semantics.md INV-20..INV-24)."""
+    real API returns them (INV-20..INV-24 in docs/reference/rules.md)."""
 
     code: ClassVar[str] = "ServiceException"
     status_code: ClassVar[int] = 500

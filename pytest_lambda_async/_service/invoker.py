@@ -1,7 +1,7 @@
 """The in-memory Lambda service: the orchestrator of functions, the async queue, retries and
 destinations.
 
-Pure Python: no pytest, boto3, moto or Hypothesis here (tests/test_layers.py).  Every AWS rule it
+Pure Python: no pytest, boto3, moto or Hypothesis here (the layer test guards it).  Every AWS rule it
 applies comes from ``aws`` (one place per rule); this module only sequences them on the virtual
 clock.  Request bodies are checked in ``payloads``, functions live in ``functions``, queued
 deliveries in ``delivery``, attempts run through ``runtime``.

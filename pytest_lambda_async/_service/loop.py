@@ -1,7 +1,7 @@
 """An asyncio event loop that runs on a clock of our choosing.
 
 freezegun's default freezes ``time.monotonic`` and so stalls ``asyncio.sleep``
-forever (PITFALLS.md).  Loops made here read either the invoker's virtual
+forever (with the default real_asyncio=False).  Loops made here read either the invoker's virtual
 clock (timers fire by jumping the clock, so ``asyncio.sleep(30)`` takes no real
 time) or the real monotonic clock freezegun keeps aside.
 """

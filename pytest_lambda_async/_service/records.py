@@ -188,7 +188,7 @@ def frozen(cls: type[_T], values: dict[str, Any]) -> _T:
 
     A frozen ``__init__`` sets each field through ``object.__setattr__``; for the records made
     once per invocation and per attempt that was the costliest step of the hot path.
-    ``values`` must name every field (tests/test_engine.py checks each use)."""
+    ``values`` must name every field (the tests check each use)."""
     obj = object.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
     return obj
