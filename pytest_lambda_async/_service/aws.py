@@ -304,6 +304,30 @@ EVENTBRIDGE_DETAIL_TYPES: Final = {
 }
 
 
+def qualified_function_arn(arn: str) -> str:
+    """``arn`` with ``:$LATEST`` added if it names no qualifier (REC-3)."""
+    return arn if arn.count(":") > 6 else f"{arn}:{LATEST}"
+
+
+def eventbridge_resources(bus_arn: str, function_arn: str) -> list[str]:
+    """DST-4: the envelope's ``resources``: the bus, then the qualified function
+    (recorded: ``lambda_destination_event_bus_success``)."""
+    return [bus_arn, qualified_function_arn(function_arn)]
+
+
+def destination_trace_header(request_id: str, current: str | None) -> str:
+    """DST-7: the trace header a destination message carries (SQS's ``AWSTraceHeader`` system
+    attribute, recorded: ``queue_destination_payload``): the invocation's own.
+
+    ``current`` is the runtime's ``_X_AMZN_TRACE_ID`` as the record is sent: the invocation's
+    when its ``Parent`` is this request's segment.  Otherwise (no attempt ran, or another one ran
+    since) it is rebuilt from the request id, as the first invocation of a chain gets it."""
+    root, segment = trace_ids(request_id)
+    if current and parse_trace_header(current)[1] == segment:
+        return current
+    return f"Root={root};Parent={segment};Sampled=0"
+
+
 def iso_millis(when: _dt.datetime) -> str:
     """REC-1: ISO-8601 UTC with milliseconds and Z."""
     when = when.astimezone(_dt.timezone.utc)
