@@ -178,14 +178,15 @@ def test_config_for_an_unknown_function_or_qualifier_is_not_found(worker: Lambda
 # -- the DLQ through update_function_configuration (DLQ-1) --------------------------------------
 @pytest.mark.parametrize("target", [QUEUE, TOPIC])
 def test_dead_letter_config_set_and_removed(worker: LambdaInvoker, target: str) -> None:
-    """DLQ-1, DLQ-3: set by TargetArn, removed by {}; the DLQ gets the original event."""
+    """DLQ-1, DLQ-3: set by TargetArn, removed by an empty TargetArn (``{}`` leaves it: recorded
+    ``delete_dlq``); the DLQ gets the original event."""
     response = lambda_client.update_function_configuration(FunctionName="worker",
                                                            DeadLetterConfig={"TargetArn": target})
     assert response["DeadLetterConfig"] == {"TargetArn": target}
     assert lambda_client.get_function_configuration(FunctionName="worker")["DeadLetterConfig"] == {"TargetArn": target}
     attempts_for_one_event(worker)
     assert worker.records(target) == [{"order": 1}]
-    response = lambda_client.update_function_configuration(FunctionName="worker", DeadLetterConfig={})
+    response = lambda_client.update_function_configuration(FunctionName="worker", DeadLetterConfig={"TargetArn": ""})
     assert "DeadLetterConfig" not in response
     attempts_for_one_event(worker)
     assert len(worker.records(target)) == 1

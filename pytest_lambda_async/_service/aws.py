@@ -177,9 +177,7 @@ def parse_function_name(value: object, qualifier: str | None = None) -> Function
     in_name = m.group("qualifier")
     if qualifier is not None and in_name is not None and qualifier != in_name:
         raise InvalidParameterValueException(
-            f"The derived qualifier from the function name does not match the specified qualifier. "
-            f"({in_name} vs {qualifier})"
-        )
+            "The derived qualifier from the function name does not match the specified qualifier.")
     q = qualifier if qualifier is not None else in_name
     if q is not None and not QUALIFIER_RE.match(q):
         raise InvalidParameterValueException(f"Qualifier {q!r} is not a version, an alias or $LATEST (INV-5)")
@@ -201,9 +199,36 @@ def region_unreachable(arn_region: str, here: str) -> ResourceNotFoundException:
 
 
 def function_not_found(name: str, qualifier: str | None = None, *, region: str = DEFAULT_REGION,
-                       account: str = DEFAULT_ACCOUNT) -> ResourceNotFoundException:
-    arn = function_arn(name, region=region, account=account, qualifier=qualifier)
+                       account: str = DEFAULT_ACCOUNT, as_given: bool = False) -> ResourceNotFoundException:
+    """INV-22: Invoke and PutFunctionConcurrency name the qualified ARN, ``$LATEST`` when none was
+    given (recorded: ``invoke_function_doesnotexist``); ``as_given`` names it as the caller did,
+    unqualified if so (GetFunctionConfiguration, GetFunctionConcurrency: ``not_found_exception``)."""
+    arn = function_arn(name, region=region, account=account, qualifier=qualifier if as_given else qualifier or LATEST)
     return ResourceNotFoundException(f"Function not found: {arn}")
+
+
+def unqualified_only() -> InvalidParameterValueException:
+    """PutFunctionConcurrency: reserved concurrency is the function's, not a version's or alias's
+    (recorded: ``put_function_concurrency_with_qualified_arn``)."""
+    return InvalidParameterValueException(
+        "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+        "operation. Please specify either a function name or an unqualified function ARN.")
+
+
+# -- event invoke config (CFG-1, CFG-2; recorded: test_lambda_eventinvokeconfig_exceptions) ------
+def no_config_settings() -> InvalidParameterValueException:
+    """CFG-1: Put or Update with none of the three settings (checked before the function is looked up)."""
+    return InvalidParameterValueException("You must specify at least one of error handling or destination setting.")
+
+
+def function_doesnt_exist() -> ResourceNotFoundException:
+    """Put, Update and List of a missing function or qualifier."""
+    return ResourceNotFoundException("The function doesn't exist.")
+
+
+def no_event_invoke_config(qualified_arn: str) -> ResourceNotFoundException:
+    """CFG-2: Get and Delete (whether or not the function exists), and Update of a function without one."""
+    return ResourceNotFoundException(f"The function {qualified_arn} doesn't have an EventInvokeConfig")
 
 
 # -- destinations (CFG-5, CFG-6, DLQ-1) ---------------------------------------
