@@ -151,7 +151,8 @@ def test_a_lambda_destination_chain(lambda_invoker: LambdaInvoker) -> None:
      "You can't specify the function as a destination for itself."),
     ({"DestinationConfig": {"OnSuccess": {"Destination": BUCKET}}}, "An on-success destination cannot be an S3 bucket"),
     ({"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:dynamodb:us-east-1:123456789012:table/t"}}},
-     "the destination must be an SQS queue"),
+     "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination="
+     "arn:aws:dynamodb:us-east-1:123456789012:table/t)) is invalid."),  # recorded: put_destination_invalid_service_arn
 ])
 @pytest.mark.parametrize("operation", ["put_function_event_invoke_config", "update_function_event_invoke_config"])
 def test_invalid_configs_are_rejected_and_change_nothing(worker: LambdaInvoker, operation: str,

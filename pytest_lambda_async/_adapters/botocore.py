@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._service import aws
 from ..errors import (
+    InvalidParameterValueException,
     LambdaServiceError,
     ResourceNotFoundException,
     UnsupportedOperation,
@@ -328,7 +329,9 @@ def _parse(model: Any, url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
 
 def _error_reply(exc: LambdaServiceError, invoker: LambdaService) -> _Reply:
     """An AWS error response: the code in ``x-amzn-ErrorType``, the message in the body (INV-20..INV-24)."""
-    body: dict[str, Any] = {"Type": "User" if exc.status_code < 500 else "Service"}
+    # A ValidationException (the model's constraints) carries no Type (recorded: put_destination_invalid_arn_pattern).
+    body: dict[str, Any] = {} if exc.code == "ValidationException" else \
+        {"Type": "User" if exc.status_code < 500 else "Service"}
     # Lambda's error shapes spell the message member "Message" or "message"; botocore reads either.
     body["message" if exc.code not in _CAPITAL_MESSAGE else "Message"] = exc.message
     headers = {"x-amzn-ErrorType": exc.code}
@@ -485,6 +488,49 @@ def _config_body(invoker: LambdaService, fn: LambdaFunction) -> dict[str, Any]:
     return body
 
 
+def _destinations(p: dict[str, Any]) -> dict[str, str | None]:
+    """The request's destination ARNs by key (OnSuccess, OnFailure); None if not given or empty."""
+    config = p.get("DestinationConfig") or {}
+    return {key: (config.get(key) or {}).get("Destination") or None for key in aws.DESTINATION_FIELDS}
+
+
+def _check_destination_patterns(p: dict[str, Any]) -> None:
+    """CFG-6: AWS validates the request against its model before anything else, so a destination
+    outside botocore's ``DestinationArn`` pattern is a ValidationException even for a missing
+    function (recorded: ``put_destination_invalid_arn_pattern``)."""
+    given = _destinations(p)
+    violations = [v for key, field_name in aws.DESTINATION_FIELDS.items()
+                  if (v := aws.model_violation(given[key] or "", field_name, aws.DESTINATION_SHAPE))]
+    if violations:
+        raise aws.validation_error(violations)
+
+
+def _check_destination_targets(invoker: LambdaService, p: dict[str, Any], region: str) -> None:
+    """CFG-5, CFG-6, once the function is known: a Lambda destination must exist now
+    (``put_destination_lambda_doesntexist``); another service is no destination
+    (``put_destination_invalid_service_arn``).  The rest (S3 on success, self) is ``configure``'s."""
+    given = _destinations(p)
+    unsupported = False
+    for key in ("OnFailure", "OnSuccess"):  # AWS's order
+        arn = given[key]
+        if arn is None or not arn.startswith("arn:"):
+            continue
+        service = aws.split_arn(arn).service
+        if service == "lambda":
+            try:
+                ref = aws.parse_function_name(arn)
+            except InvalidParameterValueException:
+                raise aws.destination_arn_invalid(arn) from None
+            target = invoker.functions.get(ref.name)
+            if target is None or ref.region != region or ref.account != invoker.account \
+                    or ref.qualifier not in (None, aws.LATEST):
+                raise aws.destination_arn_invalid(arn)
+        elif service not in aws.ON_FAILURE_KINDS:
+            unsupported = True
+    if unsupported:
+        raise aws.destination_config_invalid(given["OnSuccess"], given["OnFailure"])
+
+
 def _config_settings(p: dict[str, Any], *, replace: bool) -> dict[str, Any]:
     """API parameters -> LambdaFunction.configure keywords (defaults for what Put omits, CFG-1)."""
     settings: dict[str, Any] = {}
@@ -502,9 +548,10 @@ def _config_settings(p: dict[str, Any], *, replace: bool) -> dict[str, Any]:
 
 def _change_config(invoker: LambdaService, request: _Request, *, replace: bool) -> _Reply:
     """Put (``replace``) or Update, checked in AWS's order (recorded:
-    ``test_lambda_eventinvokeconfig_exceptions``): at least one setting, the function, (Update) its
-    config; then the change, all or nothing."""
+    ``test_lambda_eventinvokeconfig_exceptions``): the model's constraints, at least one setting,
+    the function, (Update) its config, the destinations; then the change, all or nothing."""
     p = request.params
+    _check_destination_patterns(p)
     given = {f for f in _FIELDS if f in p}
     if not given:
         raise aws.no_config_settings()
@@ -513,6 +560,7 @@ def _change_config(invoker: LambdaService, request: _Request, *, replace: bool) 
         raise aws.no_event_invoke_config(aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
                                                           qualifier=aws.LATEST))
     record = _configs.get(fn)
+    _check_destination_targets(invoker, p, request.region or invoker.region)
     fn.configure(**_config_settings(p, replace=replace))  # validated there: nothing changes on error (CFG-6)
     fields = given if replace or record is None else record.fields | given
     _configs[fn] = _ConfigRecord(fields, invoker.now)

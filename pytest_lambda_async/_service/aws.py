@@ -1,12 +1,17 @@
 """Every AWS rule, limit and format the package follows, in one place.
 
 Each constant names the row of ``lambda-async-semantics.md`` it comes from.
-Nothing here knows about pytest, boto3 or moto.
+Nothing here knows about pytest, boto3 or moto.  The constraints botocore's
+Lambda service model carries (patterns, lengths) are read from that model
+(:func:`model_constraints`, loaded once, on first use) rather than copied,
+since copies drift from what AWS enforces.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import importlib
 import re
 import zlib
 from dataclasses import dataclass
@@ -15,6 +20,55 @@ from urllib.parse import unquote
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException
 
+
+# -- the service model's constraints, as AWS validates requests against them ----------------
+class ValidationException(InvalidParameterValueException):
+    """A request outside the service model's constraints (AWS's ``ValidationException``: 400, no ``Type``).
+
+    AWS checks these before the operation runs.  A subclass of
+    :class:`InvalidParameterValueException`, which the invoker raised for them before, so code
+    catching that still does.  (Belongs beside it in ``errors.py``, public, once the other
+    model-validation errors of issue 13 item 9 move to this code.)"""
+
+    code = "ValidationException"
+
+
+@functools.cache
+def model_constraints(shape: str) -> dict[str, Any]:
+    """``min``, ``max``, ``pattern`` ... of a shape of botocore's Lambda service model.
+
+    botocore comes with boto3; it is imported here, on first use, not when the package is."""
+    session = importlib.import_module("botocore.session").get_session()
+    return dict(session.get_service_model("lambda").shape_for(shape).metadata)
+
+
+@functools.cache
+def _model_pattern(shape: str) -> re.Pattern[str]:
+    return re.compile(model_constraints(shape)["pattern"])
+
+
+def model_violation(value: str, field: str, shape: str) -> str | None:
+    """AWS's text for ``value`` breaking ``shape``'s constraints at ``field`` (one per member: the
+    pattern first, then the length, as AWS reports them), or None."""
+    constraints = model_constraints(shape)
+    if "pattern" in constraints and not _model_pattern(shape).fullmatch(value):
+        constraint = f"Member must satisfy regular expression pattern: {constraints['pattern']}"
+    elif "max" in constraints and len(value) > constraints["max"]:
+        constraint = f"Member must have length less than or equal to {constraints['max']}"
+    elif "min" in constraints and len(value) < constraints["min"]:
+        constraint = f"Member must have length greater than or equal to {constraints['min']}"
+    else:
+        return None
+    return f"Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+
+
+def validation_error(violations: list[str]) -> ValidationException:
+    """``1 validation error detected: ...`` / ``2 validation errors detected: ...; ...``."""
+    n = len(violations)
+    return ValidationException(f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(violations))
+
+
+# -- defaults, invocation and log types (INV-2, INV-3) -----------------------------------
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT: Final = "123456789012"
 LATEST: Final = "$LATEST"
@@ -131,11 +185,6 @@ _FUNCTION_ARN_RE: Final = re.compile(
     r"(?P<account>\d{12}):function:(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$"
 )
 _NAME_QUALIFIER_RE: Final = re.compile(r"^(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$")
-DESTINATION_ARN_RE: Final = re.compile(
-    r"^$|kafka://([^.]([a-zA-Z0-9\-_.]{0,61}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
-    r"([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
-)
-DESTINATION_ARN_MAX: Final = 350
 
 
 def function_arn(name: str, *, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT,
@@ -231,6 +280,27 @@ def no_event_invoke_config(qualified_arn: str) -> ResourceNotFoundException:
     return ResourceNotFoundException(f"The function {qualified_arn} doesn't have an EventInvokeConfig")
 
 
+# Where each destination sits in the request, as AWS names it in a ValidationException.
+DESTINATION_FIELDS: Final = {"OnSuccess": "destinationConfig.onSuccess.destination",
+                             "OnFailure": "destinationConfig.onFailure.destination"}
+DESTINATION_SHAPE: Final = "DestinationArn"  # OnSuccess.Destination, OnFailure.Destination
+DEAD_LETTER_SHAPE: Final = "ResourceArn"  # DeadLetterConfig.TargetArn
+
+
+def destination_arn_invalid(arn: str) -> InvalidParameterValueException:
+    """A Lambda destination that does not exist when the config is put (``put_destination_lambda_doesntexist``)."""
+    return InvalidParameterValueException(f"The destination ARN {arn} is invalid.")
+
+
+def destination_config_invalid(on_success: str | None, on_failure: str | None) -> InvalidParameterValueException:
+    """A destination of a service that is none (``put_destination_invalid_service_arn``); AWS prints
+    the whole config as its Java model's ``toString``."""
+    success = f"OnSuccess(destination={on_success})" if on_success else "null"
+    failure = f"OnFailure(destination={on_failure})" if on_failure else "null"
+    return InvalidParameterValueException(
+        f"The provided destination config DestinationConfig(onSuccess={success}, onFailure={failure}) is invalid.")
+
+
 # -- destinations (CFG-5, CFG-6, DLQ-1) ---------------------------------------
 DestinationKind = Literal["sqs", "sns", "events", "s3", "lambda"]
 ON_SUCCESS_KINDS: Final = frozenset({"sqs", "sns", "events", "lambda"})
@@ -255,6 +325,10 @@ class Destination:
         return self.kind in ("sqs", "sns") and self.resource.endswith(".fifo")
 
 
+_ROLE_FIELDS: Final = {"on_success": DESTINATION_FIELDS["OnSuccess"], "on_failure": DESTINATION_FIELDS["OnFailure"],
+                       "dead_letter": "deadLetterConfig.targetArn"}
+
+
 def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
                       account: str = DEFAULT_ACCOUNT) -> Destination:
     """Validate a destination (``role`` is on_success, on_failure or dead_letter)."""
@@ -264,11 +338,10 @@ def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
         if FUNCTION_NAME_RE.match(value):  # a registered function, by name (DST-3)
             return Destination("lambda", function_arn(value, region=region, account=account), value)
         raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name (CFG-6)")
-    if len(value) > DESTINATION_ARN_MAX or not DESTINATION_ARN_RE.fullmatch(value):
-        raise InvalidParameterValueException(
-            f"1 validation error detected: Value '{value}' at '{role}' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern and be at most {DESTINATION_ARN_MAX} characters (CFG-6)"
-        )
+    violation = model_violation(value, _ROLE_FIELDS[role], DEAD_LETTER_SHAPE if role == "dead_letter"
+                                else DESTINATION_SHAPE)  # CFG-6, DLQ-1
+    if violation is not None:
+        raise validation_error([violation])
     parts = value.split(":", 5)
     service, rest = parts[2], parts[5]
     kind: DestinationKind

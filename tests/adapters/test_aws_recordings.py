@@ -1,4 +1,4 @@
-"""Our answers against AWS's recorded ones (issue 13).
+"""Our answers against AWS's recorded ones (issue 13, items 1-7 and 10).
 
 The oracle is the set of responses real AWS gave to LocalStack's Lambda test suite
 (``tests/aws/services/lambda_/*.snapshot.json`` in localstack/localstack, Apache-2.0;
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -33,6 +34,13 @@ QUALIFIED = ARN + ":$LATEST"
 QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:failed"
 
 lambda_client = boto3.client("lambda", region_name=REGION)
+
+# put_destination_invalid_arn_pattern: the DestinationArn pattern AWS printed (recorded 25-11-2025).
+RECORDED_DESTINATION_PATTERN = (
+    r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
+    r"((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
+)
+
 
 def ok(event: Any, context: Any) -> Any:
     return {"ok": True}
@@ -65,6 +73,11 @@ def invalid(message: str) -> dict[str, Any]:
             "message": message, "ResponseMetadata": _metadata(400)}
 
 
+def validation(message: str) -> dict[str, Any]:
+    """A recorded ValidationException: no modelled shape, so no ``Type`` and no member."""
+    return {"Error": {"Code": "ValidationException", "Message": message}, "ResponseMetadata": _metadata(400)}
+
+
 def answer(call: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
     """The error ``call`` raises, as the recordings keep it (headers and request id dropped)."""
     with pytest.raises(ClientError) as exc:
@@ -72,6 +85,90 @@ def answer(call: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
     response = dict(exc.value.response)
     response["ResponseMetadata"] = _metadata(response["ResponseMetadata"]["HTTPStatusCode"])
     return response
+
+
+def model_destination_pattern() -> str:
+    model = botocore.session.get_session().get_service_model("lambda")
+    return str(model.shape_for("DestinationArn").metadata["pattern"])
+
+
+def pattern_message(value: str, field: str) -> str:
+    """AWS's text for a destination outside the DestinationArn pattern.  On the botocore this suite
+    pins, the model's pattern is the one AWS printed; an older botocore carries the pattern AWS
+    used then, and the invoker prints that one (it reads the pattern from the model)."""
+    pattern = RECORDED_DESTINATION_PATTERN
+    if model_destination_pattern() != pattern:
+        pattern = model_destination_pattern()
+    return (f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {pattern}")
+
+
+# -- item 1: destinations checked as AWS checks them ---------------------------------------------
+def test_put_destination_lambda_doesntexist(worker: LambdaInvoker) -> None:
+    """``put_destination_lambda_doesntexist``: a Lambda destination must exist when the config is put;
+    the refused put changes nothing (the config put before stays)."""
+    lambda_client.put_function_event_invoke_config(FunctionName="worker", MaximumRetryAttempts=1)
+    missing = f"{FN}:doesnotexist"
+    got = answer(lambda_client.put_function_event_invoke_config, FunctionName="worker",
+                 DestinationConfig={"OnFailure": {"Destination": missing}})
+    assert got == invalid(f"The destination ARN {missing} is invalid.")
+    for destination in (f"{FN}:doesnotexist:$LATEST", f"arn:aws:lambda:{REGION}:210987654321:function:worker2",
+                        f"{FN}:worker2:prod"):  # no such function, another account's, an alias never published
+        got = answer(lambda_client.update_function_event_invoke_config, FunctionName="worker",
+                     DestinationConfig={"OnSuccess": {"Destination": destination}})
+        assert got == invalid(f"The destination ARN {destination} is invalid.")
+    config = lambda_client.get_function_event_invoke_config(FunctionName="worker")
+    assert config["MaximumRetryAttempts"] == 1
+    assert config["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
+    worker.register("worker2", ok)  # once it exists, it is accepted
+    lambda_client.put_function_event_invoke_config(FunctionName="worker",
+                                                   DestinationConfig={"OnFailure": {"Destination": f"{FN}:worker2"}})
+    assert worker.functions["worker"].on_failure is not None
+
+
+@pytest.mark.parametrize("destination", [
+    pytest.param("invalid", id="not an ARN"),
+    pytest.param(f"arn:aws:_-/!lambda:{REGION}:{ACCOUNT}:function:worker", id="recorded value"),
+    pytest.param(f"arn:aws:sqs:mars-1:{ACCOUNT}:q", id="no such region form"),
+])
+@pytest.mark.parametrize("key, field", [("OnFailure", "destinationConfig.onFailure.destination"),
+                                        ("OnSuccess", "destinationConfig.onSuccess.destination")])
+@pytest.mark.parametrize("operation", ["put_function_event_invoke_config", "update_function_event_invoke_config"])
+def test_put_destination_invalid_arn_pattern(worker: LambdaInvoker, operation: str, key: str, field: str,
+                                             destination: str) -> None:
+    """``put_destination_invalid_arn_pattern``: a destination outside botocore's ``DestinationArn``
+    pattern is a ValidationException (no ``Type``), checked before anything else; nothing changes."""
+    lambda_client.put_function_event_invoke_config(FunctionName="worker", MaximumRetryAttempts=1)
+    got = answer(getattr(lambda_client, operation), FunctionName="worker",
+                 DestinationConfig={key: {"Destination": destination}})
+    assert got == validation(pattern_message(destination, field))
+    assert lambda_client.get_function_event_invoke_config(FunctionName="worker")["MaximumRetryAttempts"] == 1
+    assert worker.functions["worker"].on_failure is None and worker.functions["worker"].on_success is None
+
+
+def test_put_destination_invalid_arn_pattern_comes_before_the_function_check(lambda_invoker: LambdaInvoker) -> None:
+    """``put_destination_invalid_arn_pattern``: AWS validates the request against the model first, so
+    a bad destination on a missing function is the ValidationException, not the 404."""
+    got = answer(lambda_client.put_function_event_invoke_config, FunctionName="doesnotexist",
+                 DestinationConfig={"OnFailure": {"Destination": "invalid"}})
+    assert got == validation(pattern_message("invalid", "destinationConfig.onFailure.destination"))
+
+
+def test_the_destination_pattern_is_botocores_DestinationArn() -> None:
+    """Item 1: the pattern comes from botocore's service model, not a copy that drifts."""
+    from pytest_lambda_async._service import aws
+
+    assert aws.model_constraints("DestinationArn")["pattern"] == model_destination_pattern()
+    assert not hasattr(aws, "DESTINATION_ARN_RE")
+
+
+def test_put_destination_invalid_service_arn(worker: LambdaInvoker) -> None:
+    """``put_destination_invalid_service_arn``: an ARN of a service that is no destination."""
+    iam = f"arn:aws:iam:{REGION}:{ACCOUNT}:function:worker"
+    got = answer(lambda_client.put_function_event_invoke_config, FunctionName="worker",
+                 DestinationConfig={"OnSuccess": {"Destination": iam}})
+    assert got == invalid(f"The provided destination config DestinationConfig(onSuccess=OnSuccess(destination={iam}), "
+                          "onFailure=null) is invalid.")
 
 
 # -- item 2 ---------------------------------------------------------------------------------------
