@@ -112,6 +112,11 @@ def _imports(root: Path, modules: dict[str, Path]) -> tuple[list[Import], list[s
                         if alias.name.startswith("_") and not alias.name.startswith("__") and source != module:
                             private_uses.append(f"{module}:{node.lineno} imports {alias.name} from {source}")
                     imports.append(Import(module, target, node.lineno, node.lineno in typing_only, True))
+        for node in ast.walk(tree):  # importlib.import_module("x") / __import__("x") with a literal name
+            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                    and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")):
+                imports.append(Import(module, node.args[0].value, node.lineno, False, False))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
                     and node.attr.startswith("_") and not node.attr.startswith("__")):
@@ -212,9 +217,10 @@ def test_an_upward_import_is_found_even_when_lazy(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("library", ["pytest", "hypothesis", "boto3", "botocore.session", "moto"])
-def test_the_service_may_not_import_test_or_aws_libraries(tmp_path: Path, library: str) -> None:
-    root = _plant(tmp_path, {"_service/q.py": f"def f():\n    import {library}\n"})
-    assert problems(root) == [f"_service.q:2 (service) imports {library}, which its layer may not"]
+@pytest.mark.parametrize("how", ["import {}", "importlib.import_module('{}')", "__import__('{}')"])
+def test_the_service_may_not_import_test_or_aws_libraries(tmp_path: Path, library: str, how: str) -> None:
+    root = _plant(tmp_path, {"_service/q.py": f"import importlib\ndef f():\n    {how.format(library)}\n"})
+    assert problems(root) == [f"_service.q:3 (service) imports {library}, which its layer may not"]
 
 
 def test_private_names_of_other_modules_are_found(tmp_path: Path) -> None:

@@ -59,6 +59,16 @@ _INSTALL_LOCK = threading.Lock()
 _installed = False
 
 
+def _model_constraints(shape: str) -> dict[str, Any]:
+    """A shape's constraints in botocore's Lambda service model (botocore imported on first use)."""
+    import botocore.session  # type: ignore[import-untyped]
+
+    return dict(botocore.session.get_session().get_service_model("lambda").shape_for(shape).metadata)
+
+
+aws.use_service_model(_model_constraints)
+
+
 # -- installing the handlers ----------------------------------------------------------
 def install() -> None:
     """Make every botocore session created from now on carry the routing handlers.
@@ -330,7 +340,9 @@ def _parse(model: Any, url: str, reply: _Reply) -> tuple[Any, dict[str, Any]]:
 
 def _error_reply(exc: LambdaServiceError, invoker: LambdaService) -> _Reply:
     """An AWS error response: the code in ``x-amzn-ErrorType``, the message in the body (INV-20..INV-24)."""
-    body: dict[str, Any] = {"Type": "User" if exc.status_code < 500 else "Service"}
+    # A ValidationException (the model's constraints) carries no Type (recorded: put_destination_invalid_arn_pattern).
+    body: dict[str, Any] = {} if exc.code == "ValidationException" else \
+        {"Type": "User" if exc.status_code < 500 else "Service"}
     # Lambda's error shapes spell the message member "Message" or "message"; botocore reads either.
     body["message" if exc.code not in _CAPITAL_MESSAGE else "Message"] = exc.message
     headers = {"x-amzn-ErrorType": exc.code}
@@ -394,6 +406,49 @@ def _invoke_async(invoker: LambdaService, request: _Request) -> _Reply:
     return _Reply(202, result.request_id, body=json.dumps({"Status": 202}).encode())
 
 
+# -- naming the function: each operation's own "not found" ---------------------------------
+_NotFound = Callable[[aws.FunctionRef, str, str], LambdaServiceError]  # (ref, region, account) -> error
+
+
+def _not_found_as_given(ref: aws.FunctionRef, region: str, account: str) -> LambdaServiceError:
+    """GetFunctionConfiguration, GetFunctionConcurrency ...: the ARN as the caller gave it
+    (recorded: ``not_found_exception``, ``version_not_found_exception``)."""
+    return aws.function_not_found(ref.name, ref.qualifier, region=region, account=account, as_given=True)
+
+
+def _not_found_latest(ref: aws.FunctionRef, region: str, account: str) -> LambdaServiceError:
+    """PutFunctionConcurrency, as Invoke: the qualified ARN (``..._function_name_doesnotexist``)."""
+    return aws.function_not_found(ref.name, ref.qualifier, region=region, account=account)
+
+
+def _no_such_config_function(ref: aws.FunctionRef, region: str, account: str) -> LambdaServiceError:
+    """Put, Update, List of the event invoke config (``put_functionname_name_notfound``)."""
+    return aws.function_doesnt_exist()
+
+
+def _no_config(ref: aws.FunctionRef, region: str, account: str) -> LambdaServiceError:
+    """Get and Delete of the event invoke config (``get_function_doesnotexist``)."""
+    return aws.no_event_invoke_config(aws.function_arn(ref.name, region=region, account=account,
+                                                       qualifier=ref.qualifier or aws.LATEST))
+
+
+def _lookup(invoker: LambdaService, request: _Request, not_found: _NotFound) -> tuple[LambdaFunction, str | None]:
+    """(the function a call names, the ARN as called if not the function's own).
+
+    Names resolve as for Invoke (``LambdaService.resolve``: only ``$LATEST`` exists here); what
+    each operation answers for a function, version or alias that does not exist is its own
+    (``not_found``).  An ARN of another region stays "not reachable" (INV-22)."""
+    p = request.params
+    ref = aws.parse_function_name(p["FunctionName"], p.get("Qualifier"))  # validation errors first
+    here = request.region or invoker.region
+    if ref.region is not None and ref.region != here:
+        raise aws.region_unreachable(ref.region, here)
+    try:
+        return invoker.resolve(p["FunctionName"], p.get("Qualifier"), request.region)
+    except ResourceNotFoundException:
+        raise not_found(ref, here, ref.account or invoker.account) from None
+
+
 # -- event invoke config (CFG-1..CFG-6) -----------------------------------------------
 @dataclass
 class _ConfigRecord:
@@ -405,12 +460,6 @@ class _ConfigRecord:
 
 _FIELDS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
 _configs: weakref.WeakKeyDictionary[LambdaFunction, _ConfigRecord] = weakref.WeakKeyDictionary()
-
-
-def _function(invoker: LambdaService, request: _Request) -> LambdaFunction:
-    """The function a config call names; only ``$LATEST`` exists here (no versions or aliases)."""
-    p = request.params
-    return invoker.resolve(p["FunctionName"], p.get("Qualifier"), request.region)[0]
 
 
 def _set_fields(fn: LambdaFunction) -> set[str]:
@@ -431,7 +480,7 @@ def _config_body(invoker: LambdaService, fn: LambdaFunction) -> dict[str, Any]:
     qualified_arn = aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
                                       qualifier=aws.LATEST)
     if not fields:
-        raise ResourceNotFoundException(f"The function {qualified_arn} doesn't have an EventInvokeConfig")  # CFG-2
+        raise aws.no_event_invoke_config(qualified_arn)  # CFG-2
     record = _configs.get(fn)
     when = record.last_modified if record is not None else invoker.t0
     body: dict[str, Any] = {
@@ -450,11 +499,51 @@ def _config_body(invoker: LambdaService, fn: LambdaFunction) -> dict[str, Any]:
     return body
 
 
-def _config_settings(p: dict[str, Any], *, replace: bool) -> tuple[dict[str, Any], set[str]]:
+def _destinations(p: dict[str, Any]) -> dict[str, str | None]:
+    """The request's destination ARNs by key (OnSuccess, OnFailure); None if not given or empty."""
+    config = p.get("DestinationConfig") or {}
+    return {key: (config.get(key) or {}).get("Destination") or None for key in aws.DESTINATION_FIELDS}
+
+
+def _check_destination_patterns(p: dict[str, Any]) -> None:
+    """CFG-6: AWS validates the request against its model before anything else, so a destination
+    outside botocore's ``DestinationArn`` pattern is a ValidationException even for a missing
+    function (recorded: ``put_destination_invalid_arn_pattern``)."""
+    given = _destinations(p)
+    violations = [v for key, field_name in aws.DESTINATION_FIELDS.items()
+                  if (v := aws.model_violation(given[key] or "", field_name, aws.DESTINATION_SHAPE))]
+    if violations:
+        raise aws.validation_error(violations)
+
+
+def _check_destination_targets(invoker: LambdaService, p: dict[str, Any], region: str) -> None:
+    """CFG-5, CFG-6, once the function is known: a Lambda destination must exist now
+    (``put_destination_lambda_doesntexist``); another service is no destination
+    (``put_destination_invalid_service_arn``).  The rest (S3 on success, self) is ``configure``'s."""
+    given = _destinations(p)
+    unsupported = False
+    for key in ("OnFailure", "OnSuccess"):  # AWS's order
+        arn = given[key]
+        if arn is None or not arn.startswith("arn:"):
+            continue
+        service = aws.split_arn(arn).service
+        if service == "lambda":
+            try:
+                ref = aws.parse_function_name(arn)
+            except InvalidParameterValueException:
+                raise aws.destination_arn_invalid(arn) from None
+            target = invoker.functions.get(ref.name)
+            if target is None or ref.region != region or ref.account != invoker.account \
+                    or ref.qualifier not in (None, aws.LATEST):
+                raise aws.destination_arn_invalid(arn)
+        elif service not in aws.ON_FAILURE_KINDS:
+            unsupported = True
+    if unsupported:
+        raise aws.destination_config_invalid(given["OnSuccess"], given["OnFailure"])
+
+
+def _config_settings(p: dict[str, Any], *, replace: bool) -> dict[str, Any]:
     """API parameters -> LambdaFunction.configure keywords (defaults for what Put omits, CFG-1)."""
-    given = {f for f in _FIELDS if f in p}
-    if not given:
-        raise InvalidParameterValueException("You must specify at least one of error handling or destination setting.")
     settings: dict[str, Any] = {}
     if replace or "MaximumRetryAttempts" in p:
         settings["max_retry_attempts"] = p.get("MaximumRetryAttempts", aws.DEFAULT_MAX_RETRY_ATTEMPTS)
@@ -465,33 +554,45 @@ def _config_settings(p: dict[str, Any], *, replace: bool) -> tuple[dict[str, Any
         if replace or key in destinations:
             # Update merges per destination; {} or an empty Destination removes it.
             settings[role] = destinations.get(key, {}).get("Destination") or None
-    return settings, given
+    return settings
+
+
+def _change_config(invoker: LambdaService, request: _Request, *, replace: bool) -> _Reply:
+    """Put (``replace``) or Update, checked in AWS's order (recorded:
+    ``test_lambda_eventinvokeconfig_exceptions``): the model's constraints, at least one setting,
+    the function, (Update) its config, the destinations; then the change, all or nothing."""
+    p = request.params
+    _check_destination_patterns(p)
+    given = {f for f in _FIELDS if f in p}
+    if not given:
+        raise aws.no_config_settings()
+    fn, _ = _lookup(invoker, request, _no_such_config_function)
+    if not replace and not _set_fields(fn):  # Update never creates one (CFG-2)
+        raise aws.no_event_invoke_config(aws.function_arn(fn.name, region=invoker.region, account=invoker.account,
+                                                          qualifier=aws.LATEST))
+    record = _configs.get(fn)
+    _check_destination_targets(invoker, p, request.region or invoker.region)
+    fn.configure(**_config_settings(p, replace=replace))  # validated there: nothing changes on error (CFG-6)
+    fields = given if replace or record is None else record.fields | given
+    _configs[fn] = _ConfigRecord(fields, invoker.now)
+    return _json_reply(invoker, _config_body(invoker, fn))
 
 
 def _put_config(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
-    settings, given = _config_settings(request.params, replace=True)
-    fn.configure(**settings)  # validated there: nothing changes on error (CFG-6)
-    _configs[fn] = _ConfigRecord(given, invoker.now)
-    return _json_reply(invoker, _config_body(invoker, fn))
+    return _change_config(invoker, request, replace=True)
 
 
 def _update_config(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
-    settings, given = _config_settings(request.params, replace=False)
-    fn.configure(**settings)
-    record = _configs.get(fn)
-    _configs[fn] = _ConfigRecord((record.fields if record is not None else set()) | given, invoker.now)
-    return _json_reply(invoker, _config_body(invoker, fn))
+    return _change_config(invoker, request, replace=False)
 
 
 def _get_config(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
+    fn, _ = _lookup(invoker, request, _no_config)
     return _json_reply(invoker, _config_body(invoker, fn))
 
 
 def _delete_config(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
+    fn, _ = _lookup(invoker, request, _no_config)
     _config_body(invoker, fn)  # ResourceNotFoundException when there is none
     fn.configure(max_retry_attempts=aws.DEFAULT_MAX_RETRY_ATTEMPTS,
                  maximum_event_age=aws.DEFAULT_MAXIMUM_EVENT_AGE, on_success=None, on_failure=None)
@@ -500,7 +601,7 @@ def _delete_config(invoker: LambdaService, request: _Request) -> _Reply:
 
 
 def _list_configs(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
+    fn, _ = _lookup(invoker, request, _no_such_config_function)
     try:
         configs = [_config_body(invoker, fn)]
     except ResourceNotFoundException:
@@ -512,9 +613,10 @@ def _list_configs(invoker: LambdaService, request: _Request) -> _Reply:
 _CONFIGURATION_PARAMS = {"FunctionName", "DeadLetterConfig", "Timeout", "MemorySize"}
 
 
-def _function_configuration(invoker: LambdaService, fn: LambdaFunction) -> dict[str, Any]:
+def _function_configuration(invoker: LambdaService, fn: LambdaFunction, arn: str | None = None) -> dict[str, Any]:
+    """``arn``: the function's ARN as called (qualified when a qualifier was given), if not its own."""
     body: dict[str, Any] = {
-        "FunctionName": fn.name, "FunctionArn": fn.arn, "Version": aws.LATEST,
+        "FunctionName": fn.name, "FunctionArn": arn or fn.arn, "Version": aws.LATEST,
         "Timeout": int(fn.timeout), "MemorySize": fn.memory_size,
         "LastModified": invoker.now.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
         "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
@@ -531,10 +633,11 @@ def _update_configuration(invoker: LambdaService, request: _Request) -> _Reply:
         raise UnsupportedOperation(
             f"lambda.update_function_configuration: the invoker does not model {', '.join(unmodelled)}; "
             f"it models {', '.join(sorted(_CONFIGURATION_PARAMS - {'FunctionName'}))}")
-    fn = _function(invoker, request)
+    fn, _ = _lookup(invoker, request, _not_found_as_given)
     settings: dict[str, Any] = {}
-    if "DeadLetterConfig" in p:  # DLQ-1: {} removes it
-        settings["dead_letter"] = p["DeadLetterConfig"].get("TargetArn") or None
+    dead_letter = p.get("DeadLetterConfig", {})
+    if "TargetArn" in dead_letter:  # DLQ-1: "" removes it; {} leaves it as it is (recorded: delete_dlq)
+        settings["dead_letter"] = dead_letter["TargetArn"] or None
     if "Timeout" in p:
         settings["timeout"] = p["Timeout"]
     if "MemorySize" in p:
@@ -544,34 +647,37 @@ def _update_configuration(invoker: LambdaService, request: _Request) -> _Reply:
 
 
 def _get_configuration(invoker: LambdaService, request: _Request) -> _Reply:
-    return _json_reply(invoker, _function_configuration(invoker, _function(invoker, request)))
+    fn, invoked = _lookup(invoker, request, _not_found_as_given)
+    return _json_reply(invoker, _function_configuration(invoker, fn, invoked))  # qualified if called so
 
 
 def _put_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
+    if aws.parse_function_name(request.params["FunctionName"]).qualifier is not None:
+        raise aws.unqualified_only()  # recorded: put_function_concurrency_with_qualified_arn
+    fn, _ = _lookup(invoker, request, _not_found_latest)
     fn.configure(reserved_concurrency=request.params["ReservedConcurrentExecutions"])
     return _json_reply(invoker, {"ReservedConcurrentExecutions": fn.reserved_concurrency})
 
 
 def _delete_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
-    _function(invoker, request).configure(reserved_concurrency=None)
+    _lookup(invoker, request, _not_found_as_given)[0].configure(reserved_concurrency=None)
     return _Reply(204, invoker.new_request_id())
 
 
 def _get_concurrency(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
+    fn, _ = _lookup(invoker, request, _not_found_as_given)
     body = {} if fn.reserved_concurrency is None else {"ReservedConcurrentExecutions": fn.reserved_concurrency}
     return _json_reply(invoker, body)
 
 
 def _put_recursion(invoker: LambdaService, request: _Request) -> _Reply:
-    fn = _function(invoker, request)
+    fn, _ = _lookup(invoker, request, _not_found_as_given)
     fn.configure(recursive_loop=request.params["RecursiveLoop"])  # LOOP-3
     return _json_reply(invoker, {"RecursiveLoop": fn.recursive_loop})
 
 
 def _get_recursion(invoker: LambdaService, request: _Request) -> _Reply:
-    return _json_reply(invoker, {"RecursiveLoop": _function(invoker, request).recursive_loop})
+    return _json_reply(invoker, {"RecursiveLoop": _lookup(invoker, request, _not_found_as_given)[0].recursive_loop})
 
 
 _OPERATIONS: dict[str, Callable[[LambdaService, _Request], _Reply]] = {

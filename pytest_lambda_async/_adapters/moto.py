@@ -87,11 +87,14 @@ class MotoBackend:
         arn = aws.split_arn(message.target)
         region = arn.region or self.region
         account = arn.account or self.account
-        if message.kind == "sqs":  # DST-1, DLQ-3, DLQ-4
+        if message.kind == "sqs":  # DST-1, DST-7, DLQ-3, DLQ-4
             kwargs: dict[str, Any] = {"QueueUrl": aws.sqs_queue_url(region, account, arn.resource),
                                       "MessageBody": message.wire_body}
             if message.attributes:
                 kwargs["MessageAttributes"] = message.attributes
+            if message.trace_header:  # DST-7: read back as the AWSTraceHeader system attribute
+                kwargs["MessageSystemAttributes"] = {
+                    "AWSTraceHeader": {"DataType": "String", "StringValue": message.trace_header}}
             _client("sqs", region, account).send_message(**kwargs)
         elif message.kind == "sns":  # DST-2; DLQ-4: the attributes become SNS MessageAttributes
             kwargs = {"TopicArn": message.target, "Message": message.wire_body}

@@ -1,20 +1,86 @@
 """Every AWS rule, limit and format the package follows, in one place.
 
-Each constant names the row of ``lambda-async-semantics.md`` it comes from.
-Nothing here knows about pytest, boto3 or moto.
+Each constant names its rule id (docs/reference/rules.md).  Nothing here knows about
+pytest, boto3, botocore or moto.  The constraints the Lambda service model carries
+(patterns, lengths) are read from botocore's copy of that model, which the botocore
+adapter plugs in (:func:`use_service_model`), rather than copied, since copies drift
+from what AWS enforces.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import zlib
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Final, Literal
 from urllib.parse import unquote
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException
 
+
+# -- the service model's constraints, as AWS validates requests against them ----------------
+class ValidationException(InvalidParameterValueException):
+    """A request outside the service model's constraints (AWS's ``ValidationException``: 400, no ``Type``).
+
+    AWS checks these before the operation runs.  A subclass of
+    :class:`InvalidParameterValueException`, which the invoker raised for them before, so code
+    catching that still does.  (Belongs beside it in ``errors.py``, public, once the other
+    model-validation errors of issue 13 item 9 move to this code.)"""
+
+    code = "ValidationException"
+
+
+# Where shapes' constraints come from: botocore's Lambda service model, which the botocore adapter
+# plugs in when the package is imported (this layer imports no botocore).
+_model_source: Callable[[str], dict[str, Any]] | None = None
+
+
+def use_service_model(source: Callable[[str], dict[str, Any]]) -> None:
+    """Read shapes' constraints through ``source`` (``shape name -> {"pattern": ..., "max": ...}``)."""
+    global _model_source
+    _model_source = source
+    model_constraints.cache_clear()
+    _model_pattern.cache_clear()
+
+
+@functools.cache
+def model_constraints(shape: str) -> dict[str, Any]:
+    """``min``, ``max``, ``pattern`` ... of a shape of the Lambda service model (read once per shape)."""
+    if _model_source is None:
+        raise RuntimeError("no Lambda service model: import pytest_lambda_async, whose botocore adapter provides it")
+    return dict(_model_source(shape))
+
+
+@functools.cache
+def _model_pattern(shape: str) -> re.Pattern[str]:
+    return re.compile(model_constraints(shape)["pattern"])
+
+
+def model_violation(value: str, field: str, shape: str) -> str | None:
+    """AWS's text for ``value`` breaking ``shape``'s constraints at ``field`` (one per member: the
+    pattern first, then the length, as AWS reports them), or None."""
+    constraints = model_constraints(shape)
+    if "pattern" in constraints and not _model_pattern(shape).fullmatch(value):
+        constraint = f"Member must satisfy regular expression pattern: {constraints['pattern']}"
+    elif "max" in constraints and len(value) > constraints["max"]:
+        constraint = f"Member must have length less than or equal to {constraints['max']}"
+    elif "min" in constraints and len(value) < constraints["min"]:
+        constraint = f"Member must have length greater than or equal to {constraints['min']}"
+    else:
+        return None
+    return f"Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+
+
+def validation_error(violations: list[str]) -> ValidationException:
+    """``1 validation error detected: ...`` / ``2 validation errors detected: ...; ...``."""
+    n = len(violations)
+    return ValidationException(f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(violations))
+
+
+# -- defaults, invocation and log types (INV-2, INV-3) -----------------------------------
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT: Final = "123456789012"
 LATEST: Final = "$LATEST"
@@ -131,11 +197,6 @@ _FUNCTION_ARN_RE: Final = re.compile(
     r"(?P<account>\d{12}):function:(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$"
 )
 _NAME_QUALIFIER_RE: Final = re.compile(r"^(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$")
-DESTINATION_ARN_RE: Final = re.compile(
-    r"^$|kafka://([^.]([a-zA-Z0-9\-_.]{0,61}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
-    r"([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
-)
-DESTINATION_ARN_MAX: Final = 350
 
 
 def function_arn(name: str, *, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT,
@@ -177,9 +238,7 @@ def parse_function_name(value: object, qualifier: str | None = None) -> Function
     in_name = m.group("qualifier")
     if qualifier is not None and in_name is not None and qualifier != in_name:
         raise InvalidParameterValueException(
-            f"The derived qualifier from the function name does not match the specified qualifier. "
-            f"({in_name} vs {qualifier})"
-        )
+            "The derived qualifier from the function name does not match the specified qualifier.")
     q = qualifier if qualifier is not None else in_name
     if q is not None and not QUALIFIER_RE.match(q):
         raise InvalidParameterValueException(f"Qualifier {q!r} is not a version, an alias or $LATEST (INV-5)")
@@ -201,9 +260,57 @@ def region_unreachable(arn_region: str, here: str) -> ResourceNotFoundException:
 
 
 def function_not_found(name: str, qualifier: str | None = None, *, region: str = DEFAULT_REGION,
-                       account: str = DEFAULT_ACCOUNT) -> ResourceNotFoundException:
-    arn = function_arn(name, region=region, account=account, qualifier=qualifier)
+                       account: str = DEFAULT_ACCOUNT, as_given: bool = False) -> ResourceNotFoundException:
+    """INV-22: Invoke and PutFunctionConcurrency name the qualified ARN, ``$LATEST`` when none was
+    given (recorded: ``invoke_function_doesnotexist``); ``as_given`` names it as the caller did,
+    unqualified if so (GetFunctionConfiguration, GetFunctionConcurrency: ``not_found_exception``)."""
+    arn = function_arn(name, region=region, account=account, qualifier=qualifier if as_given else qualifier or LATEST)
     return ResourceNotFoundException(f"Function not found: {arn}")
+
+
+def unqualified_only() -> InvalidParameterValueException:
+    """PutFunctionConcurrency: reserved concurrency is the function's, not a version's or alias's
+    (recorded: ``put_function_concurrency_with_qualified_arn``)."""
+    return InvalidParameterValueException(
+        "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+        "operation. Please specify either a function name or an unqualified function ARN.")
+
+
+# -- event invoke config (CFG-1, CFG-2; recorded: test_lambda_eventinvokeconfig_exceptions) ------
+def no_config_settings() -> InvalidParameterValueException:
+    """CFG-1: Put or Update with none of the three settings (checked before the function is looked up)."""
+    return InvalidParameterValueException("You must specify at least one of error handling or destination setting.")
+
+
+def function_doesnt_exist() -> ResourceNotFoundException:
+    """Put, Update and List of a missing function or qualifier."""
+    return ResourceNotFoundException("The function doesn't exist.")
+
+
+def no_event_invoke_config(qualified_arn: str) -> ResourceNotFoundException:
+    """CFG-2: Get and Delete (whether or not the function exists), and Update of a function without one."""
+    return ResourceNotFoundException(f"The function {qualified_arn} doesn't have an EventInvokeConfig")
+
+
+# Where each destination sits in the request, as AWS names it in a ValidationException.
+DESTINATION_FIELDS: Final = {"OnSuccess": "destinationConfig.onSuccess.destination",
+                             "OnFailure": "destinationConfig.onFailure.destination"}
+DESTINATION_SHAPE: Final = "DestinationArn"  # OnSuccess.Destination, OnFailure.Destination
+DEAD_LETTER_SHAPE: Final = "ResourceArn"  # DeadLetterConfig.TargetArn
+
+
+def destination_arn_invalid(arn: str) -> InvalidParameterValueException:
+    """A Lambda destination that does not exist when the config is put (``put_destination_lambda_doesntexist``)."""
+    return InvalidParameterValueException(f"The destination ARN {arn} is invalid.")
+
+
+def destination_config_invalid(on_success: str | None, on_failure: str | None) -> InvalidParameterValueException:
+    """A destination of a service that is none (``put_destination_invalid_service_arn``); AWS prints
+    the whole config as its Java model's ``toString``."""
+    success = f"OnSuccess(destination={on_success})" if on_success else "null"
+    failure = f"OnFailure(destination={on_failure})" if on_failure else "null"
+    return InvalidParameterValueException(
+        f"The provided destination config DestinationConfig(onSuccess={success}, onFailure={failure}) is invalid.")
 
 
 # -- destinations (CFG-5, CFG-6, DLQ-1) ---------------------------------------
@@ -230,6 +337,10 @@ class Destination:
         return self.kind in ("sqs", "sns") and self.resource.endswith(".fifo")
 
 
+_ROLE_FIELDS: Final = {"on_success": DESTINATION_FIELDS["OnSuccess"], "on_failure": DESTINATION_FIELDS["OnFailure"],
+                       "dead_letter": "deadLetterConfig.targetArn"}
+
+
 def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
                       account: str = DEFAULT_ACCOUNT) -> Destination:
     """Validate a destination (``role`` is on_success, on_failure or dead_letter)."""
@@ -239,11 +350,10 @@ def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
         if FUNCTION_NAME_RE.match(value):  # a registered function, by name (DST-3)
             return Destination("lambda", function_arn(value, region=region, account=account), value)
         raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name (CFG-6)")
-    if len(value) > DESTINATION_ARN_MAX or not DESTINATION_ARN_RE.fullmatch(value):
-        raise InvalidParameterValueException(
-            f"1 validation error detected: Value '{value}' at '{role}' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern and be at most {DESTINATION_ARN_MAX} characters (CFG-6)"
-        )
+    violation = model_violation(value, _ROLE_FIELDS[role], DEAD_LETTER_SHAPE if role == "dead_letter"
+                                else DESTINATION_SHAPE)  # CFG-6, DLQ-1
+    if violation is not None:
+        raise validation_error([violation])
     parts = value.split(":", 5)
     service, rest = parts[2], parts[5]
     kind: DestinationKind
@@ -302,6 +412,30 @@ EVENTBRIDGE_DETAIL_TYPES: Final = {
     True: "Lambda Function Invocation Result - Success",
     False: "Lambda Function Invocation Result - Failure",
 }
+
+
+def qualified_function_arn(arn: str) -> str:
+    """``arn`` with ``:$LATEST`` added if it names no qualifier (REC-3)."""
+    return arn if arn.count(":") > 6 else f"{arn}:{LATEST}"
+
+
+def eventbridge_resources(bus_arn: str, function_arn: str) -> list[str]:
+    """DST-4: the envelope's ``resources``: the bus, then the qualified function
+    (recorded: ``lambda_destination_event_bus_success``)."""
+    return [bus_arn, qualified_function_arn(function_arn)]
+
+
+def destination_trace_header(request_id: str, current: str | None) -> str:
+    """DST-7: the trace header a destination message carries (SQS's ``AWSTraceHeader`` system
+    attribute, recorded: ``queue_destination_payload``): the invocation's own.
+
+    ``current`` is the runtime's ``_X_AMZN_TRACE_ID`` as the record is sent: the invocation's
+    when its ``Parent`` is this request's segment.  Otherwise (no attempt ran, or another one ran
+    since) it is rebuilt from the request id, as the first invocation of a chain gets it."""
+    root, segment = trace_ids(request_id)
+    if current and parse_trace_header(current)[1] == segment:
+        return current
+    return f"Root={root};Parent={segment};Sampled=0"
 
 
 def iso_millis(when: _dt.datetime) -> str:

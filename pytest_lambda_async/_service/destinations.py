@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ class Delivered:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)  # DLQ-4
     envelope: dict[str, Any] | None = field(default=None, hash=False)  # EventBridge (DST-4)
     key: str | None = None  # S3 object key (DST-5)
+    trace_header: str | None = None  # the invocation's trace, carried by an SQS destination message (DST-7)
 
     @property
     def wire_body(self) -> str:
@@ -61,8 +63,11 @@ class MemorySinks:
 def build_message(*, destination: aws.Destination, role: Role, request_id: str, at: _dt.datetime,
                   payload: Any, function_arn: str, region: str, account: str,
                   error_message: str | None, success: bool, new_uuid: Callable[[], str],
-                  eventbridge_source: str) -> Delivered:
-    """Shape ``payload`` (a record, or the event for a DLQ) for ``destination``."""
+                  eventbridge_source: str, trace_header: str | None = None) -> Delivered:
+    """Shape ``payload`` (a record, or the event for a DLQ) for ``destination``.
+
+    ``trace_header`` is the invocation's trace (DST-7); by default the one the runtime set for
+    its attempt, if that is still set (``aws.destination_trace_header``)."""
     if role == "dead_letter":  # DLQ-3, DLQ-4: the event as is, with three attributes
         return Delivered(destination.arn, destination.kind, role, request_id, at, payload,
                          attributes=aws.dead_letter_attributes(request_id, error_message))
@@ -72,9 +77,12 @@ def build_message(*, destination: aws.Destination, role: Role, request_id: str, 
         envelope = {
             "version": "0", "id": new_uuid(), "detail-type": aws.EVENTBRIDGE_DETAIL_TYPES[success],
             "source": eventbridge_source, "account": account, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": region, "resources": [function_arn, destination.arn], "detail": payload,
+            "region": region, "resources": aws.eventbridge_resources(destination.arn, function_arn),
+            "detail": payload,
         }
     elif destination.kind == "s3":  # DST-5
         key = aws.s3_destination_key(function_arn.split(":")[6], at, new_uuid())
+    if trace_header is None:
+        trace_header = aws.destination_trace_header(request_id, os.environ.get(aws.TRACE_ID_ENV))
     return Delivered(destination.arn, destination.kind, role, request_id, at, payload,
-                     envelope=envelope, key=key)
+                     envelope=envelope, key=key, trace_header=trace_header)

@@ -151,7 +151,8 @@ def test_a_lambda_destination_chain(lambda_invoker: LambdaInvoker) -> None:
      "You can't specify the function as a destination for itself."),
     ({"DestinationConfig": {"OnSuccess": {"Destination": BUCKET}}}, "An on-success destination cannot be an S3 bucket"),
     ({"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:dynamodb:us-east-1:123456789012:table/t"}}},
-     "the destination must be an SQS queue"),
+     "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination="
+     "arn:aws:dynamodb:us-east-1:123456789012:table/t)) is invalid."),  # recorded: put_destination_invalid_service_arn
 ])
 @pytest.mark.parametrize("operation", ["put_function_event_invoke_config", "update_function_event_invoke_config"])
 def test_invalid_configs_are_rejected_and_change_nothing(worker: LambdaInvoker, operation: str,
@@ -178,14 +179,15 @@ def test_config_for_an_unknown_function_or_qualifier_is_not_found(worker: Lambda
 # -- the DLQ through update_function_configuration (DLQ-1) --------------------------------------
 @pytest.mark.parametrize("target", [QUEUE, TOPIC])
 def test_dead_letter_config_set_and_removed(worker: LambdaInvoker, target: str) -> None:
-    """DLQ-1, DLQ-3: set by TargetArn, removed by {}; the DLQ gets the original event."""
+    """DLQ-1, DLQ-3: set by TargetArn, removed by an empty TargetArn (``{}`` leaves it: recorded
+    ``delete_dlq``); the DLQ gets the original event."""
     response = lambda_client.update_function_configuration(FunctionName="worker",
                                                            DeadLetterConfig={"TargetArn": target})
     assert response["DeadLetterConfig"] == {"TargetArn": target}
     assert lambda_client.get_function_configuration(FunctionName="worker")["DeadLetterConfig"] == {"TargetArn": target}
     attempts_for_one_event(worker)
     assert worker.records(target) == [{"order": 1}]
-    response = lambda_client.update_function_configuration(FunctionName="worker", DeadLetterConfig={})
+    response = lambda_client.update_function_configuration(FunctionName="worker", DeadLetterConfig={"TargetArn": ""})
     assert "DeadLetterConfig" not in response
     attempts_for_one_event(worker)
     assert len(worker.records(target)) == 1

@@ -159,7 +159,8 @@ def test_invoke_async_takes_the_same_names_INV_19_INV_1(inv: LambdaInvoker) -> N
     pytest.param(ARN + ":prod", None, ARN + ":prod", id="ARN:alias"),
     pytest.param(PARTIAL + ":7", None, ARN + ":7", id="partial ARN:version"),
     pytest.param("worker", "$LATEST.PUBLISHED", ARN + ":$LATEST.PUBLISHED", id="$LATEST.PUBLISHED"),
-    pytest.param("nobody", None, f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:nobody", id="unknown function"),
+    # recorded (test_invoke_exceptions, invoke_function_doesnotexist): unqualified, it names $LATEST
+    pytest.param("nobody", None, f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:nobody:$LATEST", id="unknown function"),
     pytest.param("nobody:$LATEST", None, f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:nobody:$LATEST",
                  id="unknown function:$LATEST"),
 ])

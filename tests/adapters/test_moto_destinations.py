@@ -203,7 +203,7 @@ def test_dst4_eventbridge_event_reaches_a_rule_target(aws: Aws, lambda_invoker: 
     event = _body(message)
     assert event["detail-type"] == detail_type
     assert event["source"] == "lambda"  # §11.1
-    assert event["resources"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ship", bus]
+    assert event["resources"] == [bus, f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ship:$LATEST"]  # recorded order
     assert event["detail"]["requestContext"]["requestId"] == request_id
     assert event["detail"]["requestPayload"] == {"order_id": "o-4"}
     [sent] = lambda_invoker.deliveries(bus)

@@ -352,7 +352,8 @@ def test_eventbridge_envelope_DST_4(inv: LambdaInvoker) -> None:
     env = message.envelope
     assert env is not None
     assert env["detail-type"] == "Lambda Function Invocation Result - Failure" and env["source"] == "lambda"
-    assert env["resources"] == ["arn:aws:lambda:us-east-1:123456789012:function:w", BUS]
+    # recorded (lambda_destination_event_bus_failure): the bus, then the qualified function
+    assert env["resources"] == [BUS, "arn:aws:lambda:us-east-1:123456789012:function:w:$LATEST"]
     assert env["detail"]["requestContext"]["condition"] == "RetriesExhausted"
 
 
