@@ -90,7 +90,7 @@ class Router:
         message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
                                 function_arn=d.function.arn, region=service.region, account=service.account,
                                 error_message=error_message, success=success, new_uuid=self.new_uuid,
-                                eventbridge_source=service.eventbridge_source)
+                                eventbridge_source=service.eventbridge_source, trace_header=d.trace_header)
         if target is not None:  # DST-3: the record is the event of an async invocation
             self.sinks.deliver(message)
             self.log(now, "route", d.function.name, d.request_id, Routed(role, f"lambda:{dest.resource}"))
