@@ -10,6 +10,7 @@ from typing import Any
 
 from .._service.leaks import AwaitWindow, real_clock_loops, user_code_roots
 from .._service.records import Leak
+from .._service.freeze import allow_patterns
 from .._service.loop import CURRENT_LOOP_ON_MAIN_THREAD, new_event_loop
 from .._service.runtime import LambdaContext, handler_name, is_async_handler
 from .._text import render_message, render_note
@@ -22,6 +23,7 @@ def _run_checked(
     handler: Callable[..., Any], event: Any, context: Any, allow: Sequence[str], strict: bool
 ) -> tuple[list[Leak], BaseException | None]:
     """Run the handler once in a window on a fresh runtime thread: (leaks, its exception)."""
+    allow = allow_patterns(allow)  # checked here, on the caller's thread, not in the runner's
     if context is None:
         context = LambdaContext()
     is_async = is_async_handler(handler)

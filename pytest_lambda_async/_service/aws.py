@@ -176,10 +176,18 @@ def marshal_error(type_name: str) -> dict[str, Any]:
     }
 
 
+def exception_message(exc: BaseException) -> str:
+    """``str(exc)``, or what stands for it when the exception's own ``__str__`` raises."""
+    try:
+        return str(exc)
+    except Exception as inner:  # the attempt still ends as a function error, with this message
+        return f"<str() of the {type(exc).__name__} raised {type(inner).__name__}>"
+
+
 def exception_error(exc: BaseException, request_id: str, stack: list[str]) -> dict[str, Any]:
     """PY-8: a raised exception as the Python runtime reports it."""
     return {
-        "errorMessage": str(exc),
+        "errorMessage": exception_message(exc),
         "errorType": type(exc).__name__,
         "requestId": request_id,
         "stackTrace": stack,
@@ -347,6 +355,9 @@ def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
     if not isinstance(value, str) or not value:
         raise InvalidParameterValueException(f"{role} must be an ARN or a registered function name, got {value!r}")
     if not value.startswith("arn:"):
+        if role == "dead_letter":
+            raise InvalidParameterValueException(
+                f"A dead-letter queue must be an SQS queue or SNS topic ARN (DLQ-1), got {value!r}")
         if FUNCTION_NAME_RE.match(value):  # a registered function, by name (DST-3)
             return Destination("lambda", function_arn(value, region=region, account=account), value)
         raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name (CFG-6)")

@@ -45,6 +45,8 @@ class Delivery:
     fresh: Any = UNSET  # a decoded copy no handler has seen yet (saves one decode)
     client_context: ClientContext | None = None  # a sync caller's ClientContext, decoded (INV-4, PY-3)
     tenant_id: str | None = None  # the caller's TenantId (INV-7): context.tenant_id
+    loop_stopped: bool = False  # stopped as a recursive loop (LOOP-3): its records go to no function
+    timeline_position: int | None = None  # where its running attempt's timeline line goes
 
     def take_event(self) -> Any:
         """The event for one attempt, decoded afresh: the service stores the serialised event and

@@ -6,7 +6,7 @@ only if a later request reuses the environment.  Each attempt runs in an :class:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from .. import _text
@@ -17,12 +17,20 @@ from .leaks import AwaitWindow, user_code_roots
 from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop
 from .runtime import Execution
 
-__all__ = ["AWAIT_CHECKS", "FREEZE_MODES", "AwaitCheck", "Freeze", "await_window", "settle"]
+__all__ = ["AWAIT_CHECKS", "FREEZE_MODES", "AwaitCheck", "Freeze", "allow_patterns", "await_window", "settle"]
 
 AwaitCheck = Literal["error", "warn", "off"]
 AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
 Freeze = Literal["cancel", "resume"]
 FREEZE_MODES: tuple[Freeze, ...] = ("cancel", "resume")
+
+
+def allow_patterns(value: object, name: str = "allow") -> tuple[str, ...]:
+    """The allow-list as a tuple of non-empty strings (one string counts as one pattern)."""
+    patterns = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, Iterable) else None
+    if patterns is None or not all(isinstance(p, str) and p for p in patterns):
+        raise TypeError(f"{name} must be qualname or thread-name patterns (strings), got {value!r}")
+    return patterns
 
 
 def await_window(fn: LambdaFunction, allow: Sequence[str],

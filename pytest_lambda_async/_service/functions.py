@@ -130,7 +130,7 @@ class LambdaFunction:
 
     def fail_next(self, n: int = 1, error: BaseException | None = None) -> LambdaFunction:
         """The next ``n`` attempts end in a function error without running the handler."""
-        int_in_range("fail_next count", n, 0, 10_000)
+        n = int_in_range("fail_next count", n, 0, 10_000)
         self.pending_failures.extend([error] * n)
         return self
 
@@ -147,9 +147,12 @@ class InjectedFunctionError(Exception):
     """The error ``fail_next`` makes an attempt end with."""
 
 
-def int_in_range(what: str, value: Any, lo: float, hi: float) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+def int_in_range(what: str, value: Any, lo: float, hi: float) -> int:
+    """A whole number in ``lo..hi`` (AWS's settings and our fault counts are integers: 1.5 is refused)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # e.g. a timedelta's total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise InvalidParameterValueException(
-            f"{what} must be between {lo:g} and {hi:g}, got {value!r}")
+            f"{what} must be between {lo:g} and {hi:g} (a whole number), got {value!r}")
     return value
 

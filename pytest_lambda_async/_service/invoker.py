@@ -40,7 +40,7 @@ from .functions import Handler, InjectedFunctionError, LambdaFunction
 from .leaks import AwaitWindow
 from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
 from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
-from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, await_window, settle
+from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, allow_patterns, await_window, settle
 from .routing import Router
 from .records import (
     Attempt,
@@ -109,10 +109,7 @@ class LambdaService:
             raise ValueError(f"await_check must be one of {', '.join(AWAIT_CHECKS)}; got {await_check!r}")
         if freeze not in FREEZE_MODES:
             raise ValueError(f"freeze must be one of {', '.join(FREEZE_MODES)}; got {freeze!r}")
-        if isinstance(await_allow, str):
-            await_allow = (await_allow,)
-        if not all(isinstance(a, str) and a for a in await_allow):
-            raise ValueError(f"await_allow must be qualname or thread-name patterns (strings), got {await_allow!r}")
+        await_allow = allow_patterns(await_allow, "await_allow")
         if async_payload_limit not in (aws.ASYNC_PAYLOAD_LIMIT, aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
             raise ValueError(f"async_payload_limit is {aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
                              f"{aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
@@ -403,7 +400,7 @@ class LambdaService:
                 self._count_recursion(fn, request_id, "Event", parent, parent_function)
                 d = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage,
-                              invoked_arn=invoked, tenant_id=tenant_id)
+                              invoked_arn=invoked, tenant_id=tenant_id, loop_stopped=True)
                 self._router.fail(d, "RetriesExhausted")  # no attempt ran: no response parts (REC-8)
                 return request_id
             extra = duplicates
@@ -616,6 +613,7 @@ class LambdaService:
         fn = d.function
         d.attempts += 1
         start = self._clock.now
+        d.timeline_position = len(self._timeline)  # its line goes here, before what it invoked
         timeout = self._timeouts.get(fn.timeout)
         if timeout is None:
             timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
@@ -726,7 +724,8 @@ class LambdaService:
             fn.drop_loop()
         d.last = execution
         self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
-                             invocation_type=invocation_type, execution=execution, at=start, notes=notes)
+                             invocation_type=invocation_type, execution=execution, at=start, notes=notes,
+                             position=d.timeline_position)
 
     def _log_stream(self, fn: LambdaFunction, start: _dt.datetime) -> str:
         # One log stream per execution environment, named when it starts (PY-3).
@@ -747,10 +746,11 @@ class LambdaService:
         return fn.loop
 
     def _invoke_destination(self, target: LambdaFunction, d: Delivery, record: Any) -> None:
-        """DST-3: a Lambda destination gets the record as an async invocation, along the chain (DST-7)."""
+        """DST-3: a Lambda destination gets the record as an async invocation, along the chain (DST-7),
+        so loop detection (LOOP-1) counts it even when no attempt of ``d`` ran (reserved concurrency 0)."""
+        root = d.trace_root or aws.trace_ids(d.request_id)[0]
         self._enqueue(target, json.dumps(record), parent=d.request_id, parent_function=d.function.name,
-                      chain=(d.trace_root, None, d.lineage or {self._lineage_key(d.function): 1})
-                      if d.trace_root else None)
+                      chain=(root, None, d.lineage or {self._lineage_key(d.function): 1}))
 
     # -- reading results -------------------------------------------------------------
     def records(self, target: str) -> list[Any]:
@@ -824,7 +824,7 @@ class LambdaService:
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
                         duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
                         execution: Execution | None = None, at: _dt.datetime | None = None,
-                        notes: Sequence[str] = ()) -> None:
+                        notes: Sequence[str] = (), position: int | None = None) -> None:
         # Throttled deliveries never reached the handler: they don't count as attempts.
         number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
         self._attempt_numbers[request_id] = number
@@ -839,8 +839,13 @@ class LambdaService:
             "response": execution.payload if execution else None, "logs": logs, "environment": fn.environment,
             "error_type": error_type})
         self.attempts.append(attempt)
-        if outcome != "throttled":
-            self._log(attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs))
+        if outcome == "throttled":
+            return
+        entry = new_tuple(TimelineEntry, (attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs)))
+        if position is None or position >= len(self._timeline):
+            self._timeline.append(entry)
+        else:  # the attempt invoked others while it ran: its line goes before theirs, where it started
+            self._timeline.insert(position, entry)
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)

@@ -28,15 +28,22 @@ def encode_body(payload: Any) -> bytes | str:
     if payload is None:
         return b""
     try:
-        return json.dumps(payload)
-    except (TypeError, ValueError) as exc:
+        return _ENCODER.encode(payload)
+    except (TypeError, ValueError, RecursionError) as exc:  # NaN/Infinity are not JSON; nor is a cycle
         raise InvalidRequestContentException(
             f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
             "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
 
 
-# json.loads's own scanner and whitespace matcher, without its per-call wrapping (check_json)
-_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+# AWS's parser refuses NaN and Infinity, which Python's json writes and reads by default (INV-20).
+_ENCODER = json.JSONEncoder(allow_nan=False)
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+# the decoder's own scanner and whitespace matcher, without json.loads's per-call wrapping (check_json)
+_SCAN: Any = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 _JSON_SPACE: Any = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
@@ -61,7 +68,7 @@ def check_json(body: bytes | str) -> None:
         text = body
     try:
         end = _SCAN(text, _JSON_SPACE(text, 0).end())[1]  # JSONDecoder.decode's steps
-    except (StopIteration, json.JSONDecodeError):
+    except (StopIteration, ValueError, RecursionError):
         decode_body(body)
         return
     if _JSON_SPACE(text, end).end() != len(text):  # extra data
@@ -71,9 +78,10 @@ def check_json(body: bytes | str) -> None:
 def decode_body(body: bytes | str) -> Any:
     if not body.strip():
         return {}  # INV-6: an empty body is accepted; the handler sees {}
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:  # json.loads's steps, with the decoder that refuses NaN and Infinity
+        text = body if isinstance(body, str) else body.decode(json.detect_encoding(body), "surrogatepass")
+        return _DECODER.decode(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise InvalidRequestContentException(
             f"Could not parse request body into json: Could not parse payload into json: {exc} (INV-20)"
         ) from None

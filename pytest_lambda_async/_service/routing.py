@@ -86,6 +86,11 @@ class Router:
         if dest.kind == "lambda" and target is None:
             self._delivery_failed(d, dest, role, f"function {dest.resource} is not registered")
             return
+        if target is not None and d.loop_stopped:
+            # Our cap (docs/reference/semantics.md): the invocation was stopped as a loop, and a record
+            # sent on to a function would continue the same loop, so it stops here.
+            self._delivery_failed(d, dest, role, "the recursive loop was stopped (LOOP-1); its record goes to no function")
+            return
         service = self.service
         message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
                                 function_arn=d.function.arn, region=service.region, account=service.account,

@@ -216,7 +216,7 @@ def _blamed(exc: BaseException, frames: list[traceback.FrameSummary] | None = No
 def describe_exception(exc: BaseException, frames: list[traceback.FrameSummary] | None = None) -> str:
     frame = _blamed(exc, frames)
     where = f" ({os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    return f"{type(exc).__name__}: {aws.exception_message(exc)}{where}"
 
 
 def error_line(payload: dict[str, Any]) -> str:
@@ -320,7 +320,7 @@ def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
             return result, None  # already what a JSON round trip gives
     try:
         body = json.dumps(result)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         bad = type(result).__name__
         msg = str(exc)
         if "Object of type " in msg:

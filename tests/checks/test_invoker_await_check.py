@@ -162,7 +162,7 @@ def test_await_allow_names_deliberate_long_lived_work() -> None:
 def test_bad_freeze_and_allow_values_are_refused() -> None:
     with pytest.raises(ValueError, match="freeze must be one of cancel, resume"):
         LambdaInvoker(freeze="pause")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="await_allow must be"):
+    with pytest.raises(TypeError, match="await_allow must be"):
         LambdaInvoker(await_allow=[3])  # type: ignore[list-item]
 
 
