@@ -80,7 +80,7 @@ def utc_now() -> _dt.datetime:
 def user_time_tools_active() -> bool:
     """True while the user has time frozen (freezegun) or travelled (time-machine)."""
     fz = sys.modules.get("freezegun.api")
-    if fz is not None and any(type(f) is not _Factory for f in fz.freeze_factories):
+    if fz is not None and fz.freeze_factories and any(type(f) is not _Factory for f in fz.freeze_factories):
         return True
     hatch = getattr(sys.modules.get("time_machine"), "escape_hatch", None)
     return bool(hatch is not None and hatch.is_travelling())
@@ -260,8 +260,9 @@ def _real_loop_time(self: Any) -> float:
 
 
 def _modules_mark() -> tuple[int, str | None, int]:
-    """Changes when a module is imported, re-imported or dropped (the last-inserted key moves or the
-    count changes); not when one is swapped in place, which imports do only while they are the newest."""
+    """Changes when a module is imported, re-imported or dropped (the count changes or the last-inserted
+    key moves).  A module swapped in place with nothing imported meanwhile goes unseen; a package that
+    swaps itself in does so while it is being imported, when the count has changed too."""
     modules = sys.modules
     try:
         last = next(reversed(modules))
