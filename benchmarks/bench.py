@@ -6,17 +6,23 @@ Targets (issue 2): >= 50,000 Event invocations/s through invoke + run for a
 trivial handler; < 1 ms to play out a 3-attempt failure schedule with a
 destination; <= 1 KB per queued 1 KB event beyond the payload.  Issue 6:
 check_idempotent with 100 examples <= 2x a plain @given loop calling the
-handler twice per example.  boto3 and moto
-are imported first, as in a real suite (freezegun's cost grows with the number
-of loaded modules).
+handler twice per example.  Issue 12: the clock's cost next to freezegun's and
+time-machine's own start/stop; a fresh (not held) invoker's 3-attempt schedule
+< 1 ms; a test using the lambda_invoker fixture < 0.5 ms more than without it.
+boto3 and moto are imported first, as in a real suite (freezegun's cost grows
+with the number of loaded modules).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import gc
+import io
 import json
 import statistics
 import sys
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -26,7 +32,7 @@ import boto3  # noqa: E402,F401
 import moto  # noqa: E402,F401
 
 from pytest_lambda_async import LambdaInvoker  # noqa: E402
-from pytest_lambda_async._service.clock import real_monotonic  # noqa: E402
+from pytest_lambda_async._service.clock import VirtualClock, real_monotonic  # noqa: E402
 
 
 def trivial(event: object, context: object) -> None:
@@ -51,21 +57,134 @@ def throughput(n: int = 50_000, await_check: str = "off") -> float:
     return n / elapsed
 
 
-def failure_schedule(repeats: int, *, held: bool) -> list[float]:
-    """Seconds per invoke + run of a 3-attempt failure with an on_failure record."""
+FAILED_QUEUE = "arn:aws:sqs:us-east-1:123456789012:failed"
+
+
+def failure_schedule(repeats: int) -> list[float]:
+    """Seconds per invoke + run of a 3-attempt failure with an on_failure record, on one invoker."""
     times = []
     inv = LambdaInvoker()
-    if held:
-        inv.__enter__()
-    inv.register("w", failing, on_failure="arn:aws:sqs:us-east-1:123456789012:failed")
+    inv.register("w", failing, on_failure=FAILED_QUEUE)
     for _ in range(repeats):
         start = real_monotonic()
         inv.invoke("w", {"order": 1}, invocation_type="Event")
         inv.run()
         times.append(real_monotonic() - start)
-    assert len(inv.records("arn:aws:sqs:us-east-1:123456789012:failed")) == repeats
+    assert len(inv.records(FAILED_QUEUE)) == repeats
     inv.close()
     return times
+
+
+def fresh_failure_schedule(repeats: int) -> list[float]:
+    """The same schedule on a fresh invoker each time, never held (``with``) and closed after:
+    construction, registration, the runtime thread's start and the clock's window included."""
+    times = []
+    for _ in range(repeats):
+        start = real_monotonic()
+        inv = LambdaInvoker()
+        inv.register("w", failing, on_failure=FAILED_QUEUE)
+        inv.invoke("w", {"order": 1}, invocation_type="Event")
+        inv.run()
+        inv.close()
+        times.append(real_monotonic() - start)
+        assert len(inv.records(FAILED_QUEUE)) == 1
+    return times
+
+
+def _best_and_median(fn: object, rounds: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(rounds):
+        start = real_monotonic()
+        fn()  # type: ignore[operator]
+        samples.append(real_monotonic() - start)
+    return min(samples), statistics.median(samples)
+
+
+def clock_costs(rounds: int = 200) -> None:
+    """Issue 12 part 4: the clock's cost per fresh invoker and per attempt window, next to
+    freezegun's own freeze_time start/stop and time-machine's travel start/stop, in this run.
+
+    A window is what one run(), advance() or RequestResponse invoke opens on the runtime
+    thread: freezegun's fakes go in and the reading thread decides what they return.  The
+    fresh-invoker figure adds the clock's start at the test's clock (its first read)."""
+    from freezegun import freeze_time
+
+    def freezegun_cycle() -> None:
+        freezer = freeze_time("2024-01-01")
+        freezer.start()
+        freezer.stop()
+
+    def window() -> None:
+        clock.freeze()()
+
+    def fresh() -> None:
+        VirtualClock().freeze()()
+
+    results: list[str] = []
+    results.append("freezegun freeze_time start+stop %.3f ms (median %.3f)"
+                   % tuple(t * 1e3 for t in _best_and_median(freezegun_cycle, 20)))
+    try:
+        import time_machine
+    except ImportError:
+        results.append("time-machine travel start+stop: not installed")
+    else:
+        def travel_cycle() -> None:
+            traveller = time_machine.travel(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), tick=False)
+            traveller.start()
+            traveller.stop()
+
+        results.append("time-machine travel start+stop %.1f us (median %.1f)"
+                       % tuple(t * 1e6 for t in _best_and_median(travel_cycle, rounds)))
+    clock = VirtualClock()
+    window()  # the first window scans the loaded modules once
+    results.append("the clock per attempt window (one run(), advance() or RequestResponse invoke, however "
+                   "many attempts it plays) %.1f us (median %.1f)"
+                   % tuple(t * 1e6 for t in _best_and_median(window, rounds)))
+    results.append("per fresh invoker (its clock's start at the test's clock + first window) %.1f us (median %.1f)"
+                   % tuple(t * 1e6 for t in _best_and_median(fresh, rounds)))
+    print(f"clock, {len(sys.modules)} modules loaded: " + "; ".join(results))
+
+
+def _fixture_suite(n: int) -> str:
+    """``n`` tests without the fixture and ``n`` with it, alternating, so load on the machine hits both alike."""
+    return "".join(f"def test_plain_{i}():\n    pass\n\n\ndef test_with_fixture_{i}(lambda_invoker):\n    pass\n\n\n"
+                   for i in range(n))
+
+
+class _ItemTimer:
+    """A pytest plugin timing each test's whole protocol (set-up, call, teardown, reports)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {"test_plain": [], "test_with_fixture": []}
+
+    def pytest_runtest_logstart(self, nodeid: str, location: object) -> None:
+        self._start = real_monotonic()
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: object) -> None:
+        name = nodeid.split("::")[-1].rsplit("_", 1)[0]
+        self.times[name].append(real_monotonic() - self._start)
+
+
+def fixture_cost(n: int = 300) -> None:
+    """Issue 12 part 4: a test using lambda_invoker against the same test without it, run
+    alternately in one in-process pytest session; each test's whole protocol is timed
+    (set-up, call, teardown and reporting), the first 20 of each kind left out as warm-up."""
+    import pytest
+
+    timer = _ItemTimer()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+        (root / "test_cost.py").write_text(_fixture_suite(n))
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main([str(root), "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
+                                "-c", str(root / "pytest.ini"), "--import-mode=importlib"], plugins=[timer])
+    assert code == 0, code
+    plain = statistics.median(timer.times["test_plain"][20:])
+    fixture = statistics.median(timer.times["test_with_fixture"][20:])
+    print(f"a test using lambda_invoker: {fixture * 1e3:.3f} ms vs {plain * 1e3:.3f} ms without it: "
+          f"+{(fixture - plain) * 1e3:.3f} ms (medians of {n - 20} tests each, one in-process pytest run); "
+          "target < 0.5 ms more")
 
 
 def memory_per_event(n: int = 100_000, size: int = 1024, *, raw: bool = False) -> float:
@@ -304,11 +423,15 @@ def main() -> None:
     print(f"Event invoke + run, trivial handler, await_check=off: {max(rates):,.0f}/s best of 30 batches of "
           f"5,000 (median {statistics.median(rates):,.0f}/s); one batch of 50,000: {throughput(50_000):,.0f}/s; "
           f"target >= 50,000/s")
-    held = failure_schedule(200, held=True)
-    print(f"3-attempt failure schedule + on_failure record (invoker held): median "
-          f"{statistics.median(held) * 1000:.3f} ms, best {min(held) * 1000:.3f} ms; target < 1 ms")
-    unheld = failure_schedule(20, held=False)
-    print(f"same, invoker not held (freezegun started per run()): median {statistics.median(unheld) * 1000:.2f} ms")
+    reused = failure_schedule(200)
+    print(f"3-attempt failure schedule + on_failure record (one invoker, 200 runs): median "
+          f"{statistics.median(reused) * 1000:.3f} ms, best {min(reused) * 1000:.3f} ms; target < 1 ms")
+    fresh_failure_schedule(10)  # warm-up
+    fresh = fresh_failure_schedule(200)
+    print(f"same, a fresh invoker each time (made, registered, run, closed; never held): median "
+          f"{statistics.median(fresh) * 1000:.3f} ms, best {min(fresh) * 1000:.3f} ms; target < 1 ms")
+    clock_costs()
+    fixture_cost()
     print(f"memory per queued 1 KB event beyond the payload: {memory_per_event():,.0f} bytes (a dict payload), "
           f"{memory_per_event(raw=True):,.0f} bytes (raw JSON bytes); target <= 1024")
     await_check_cost()

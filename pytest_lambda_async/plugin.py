@@ -21,6 +21,7 @@ from ._service.freeze import AWAIT_CHECKS, FREEZE_MODES
 from ._service.runtime import LambdaContext
 
 INVOKER_KEY = pytest.StashKey[LambdaInvoker]()
+_SUITE_KEY = pytest.StashKey[dict[str, Any]]()  # suite_settings, read once per session
 MARKER = "lambda_async"
 
 
@@ -98,8 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}({', '.join(k + '=...' for k in MARKER_KEYS)}): configure this test's lambda_invoker. "
         "Keyword arguments only; the closest marker wins per key.",
     )
-    # Validate the suite-wide defaults once, so a typo fails at start-up.
-    suite_settings(config)
+    # Validate the suite-wide defaults once, so a typo fails at start-up; each test reuses them.
+    config.stash[_SUITE_KEY] = suite_settings(config)
 
 
 def _convert(s: _Setting, raw: Any, origin: str) -> Any:
@@ -146,7 +147,8 @@ def marker_settings(item: pytest.Item) -> dict[str, Any]:
 
 
 def effective_settings(item: pytest.Item) -> dict[str, Any]:
-    return {**suite_settings(item.config), **marker_settings(item)}
+    suite = item.config.stash.get(_SUITE_KEY, None)
+    return {**(suite if suite is not None else suite_settings(item.config)), **marker_settings(item)}
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -165,18 +165,16 @@ class LambdaService:
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self: _Self) -> _Self:
-        """Hold freezegun for the block, so each attempt switches clocks in microseconds."""
+        """``with LambdaInvoker() as inv:`` closes the invoker when the block ends."""
         self._held = True
-        self._clock.hold()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        """Stop the runtime thread and the clock's freezer (the fixture calls this)."""
+        """Stop the runtime thread (the fixture calls this)."""
         self._held = False
-        self._clock.release()
         for fn in self._functions.values():
             fn.drop_suspended()
             fn.drop_loop()
