@@ -260,7 +260,7 @@ class _Runner:
     # -- lifecycle
     def __enter__(self) -> _Runner:
         if self._owns_invoker and self.hold:
-            self.invoker.__enter__()  # one freezegun start for all the runs, not one per run
+            self.invoker.__enter__()  # one runtime thread for all the runs, closed with the check
         return self
 
     def __exit__(self, *exc: object) -> None:

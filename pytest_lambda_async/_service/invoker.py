@@ -144,7 +144,6 @@ class LambdaService:
         self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
         self._runtime: RuntimeThread | None = None
-        self._held = False
         self._lock = threading.RLock()
         self._capture: Any = None
         self._closed = False
@@ -166,7 +165,6 @@ class LambdaService:
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self: _Self) -> _Self:
         """``with LambdaInvoker() as inv:`` closes the invoker when the block ends."""
-        self._held = True
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -174,7 +172,6 @@ class LambdaService:
 
     def close(self) -> None:
         """Stop the runtime thread (the fixture calls this)."""
-        self._held = False
         for fn in self._functions.values():
             fn.drop_suspended()
             fn.drop_loop()
