@@ -458,6 +458,7 @@ class LambdaService:
 
     def advance(self, seconds: float | _dt.timedelta) -> list[Attempt]:
         """Move the clock forward by ``seconds``, delivering what falls due on the way."""
+        self._refuse_off_runtime_while_running("advance")
         delta = seconds if isinstance(seconds, _dt.timedelta) else _dt.timedelta(seconds=seconds)
         if delta < _dt.timedelta(0):
             raise ValueError(f"advance() takes a duration >= 0, got {seconds!r}: the virtual clock only moves forward")
@@ -471,7 +472,17 @@ class LambdaService:
         """Deliveries still queued (including retries scheduled for later)."""
         return len(self._queue)
 
+    def _refuse_off_runtime_while_running(self, what: str) -> None:
+        """The clock belongs to the running attempt: a thread a handler started may queue events, but
+        not play them out or move the clock under it."""
+        runtime = self._runtime
+        if self._inflight and not (runtime is not None and runtime.on_thread()):
+            raise RuntimeError(
+                f"{what}() was called from another thread while an attempt is running; the virtual clock "
+                f"belongs to that attempt. Call {what}() from the test once the attempt has returned.")
+
     def _drain(self, *, until: _dt.datetime | None, max_attempts: int) -> list[Attempt]:
+        self._refuse_off_runtime_while_running("run" if until is None else "advance")
         first = len(self.attempts)
         if not self._queue:
             return []

@@ -175,3 +175,52 @@ def test_the_timeline_lists_an_attempt_before_what_it_invoked() -> None:
         assert times == sorted(times)
         assert times[2] - times[1] == dt.timedelta(seconds=2)
         assert isinstance(inv.timeline_entries[1].detail, Attempt)
+
+
+def test_a_handler_closing_its_own_invoker_ends_cleanly() -> None:
+    """``inv.close()`` from inside a handler: the attempt ends, the delivery gets its outcome and the
+    trace variables the runtime set are gone afterwards."""
+    import os
+
+    inv = LambdaInvoker()
+
+    def handler(event: Any, context: Any) -> str:
+        inv.close()
+        return "closed"
+
+    inv.register("w", handler)
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.run()
+    assert [a.outcome for a in inv.attempts] == ["success"]
+    assert [o.condition for o in inv.outcomes] == ["Success"]
+    assert "_X_AMZN_TRACE_ID" not in os.environ and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+    inv.close()
+
+
+@pytest.mark.parametrize("call", ["advance", "run"])
+def test_a_thread_cannot_move_the_clock_under_a_running_attempt(call: str) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    with LambdaInvoker() as inv:
+
+        def meddle() -> None:
+            try:
+                inv.advance(100) if call == "advance" else inv.run()
+            except RuntimeError as exc:
+                errors.append(exc)
+
+        def handler(event: Any, context: Any) -> None:
+            inv.invoke("other", {}, invocation_type="Event")  # queueing from a thread stays allowed
+            thread = threading.Thread(target=meddle)
+            thread.start()
+            thread.join()
+
+        inv.register("w", handler)
+        inv.register("other", lambda event, context: None)
+        start = inv.now
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert [str(e).split(" was called")[0] for e in errors] == [f"{call}()"]
+        assert [a.outcome for a in inv.attempts] == ["success", "success"]
+        assert inv.now - start < dt.timedelta(seconds=100)
