@@ -401,9 +401,10 @@ class LambdaService:
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # at-least-once, even without errors
+            invoked_detail = _PLAIN_EVENT if not extra and parent is None and parent_function is None else \
+                new_tuple(Invoked, ("Event", extra, parent, parent_function))
             self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
-                now, "invoke", fn.name, request_id, new_tuple(Invoked, ("Event", extra, parent, parent_function)),
-                ())))
+                now, "invoke", fn.name, request_id, invoked_detail, ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
@@ -855,6 +856,7 @@ class LambdaService:
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+_PLAIN_EVENT = Invoked("Event")  # the detail most queued events share (immutable: one object for all)
 # UUID version 4 and variant bits, over 128 random bits (_new_request_id)
 _UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
