@@ -26,6 +26,7 @@ from .._text import leak_lines, render_timeline, short_id, unawaited_error, unaw
 from ..errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
+    LambdaServiceError,
     RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceConflictException,
@@ -46,6 +47,7 @@ from .records import (
     Invoked,
     InvokeResult,
     LoopStopped,
+    NotInvoked,
     Outcome,
     Retried,
     Role,
@@ -73,6 +75,7 @@ from .runtime import (
     set_python_env,
     trace_env_now,
 )
+from .sources import Poller
 
 AwaitCheck = Literal["error", "warn", "off"]
 AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
@@ -164,6 +167,7 @@ class LambdaService:
         self._lineage_keys: dict[str, str] = {}
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
+        self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -360,6 +364,31 @@ class LambdaService:
         chain, parent, parent_function = self._traced_caller(trace, None)
         return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
 
+    def accept_source_event(self, function_name: str, event: Any, *, source: str, region: str | None = None,
+                            synchronous: bool = False, trace: str | None = None) -> InvokeResult | None:
+        """An event an AWS event source sends (the adapters' hooks into moto), shown as ``from <source>``.
+
+        S3, SNS and EventBridge invoke with ``Event`` (SRC-1..SRC-3); an event source mapping invokes
+        ``synchronous``-ly with a batch (ESM-1).  ``trace`` is the X-Ray header the source passes on (LOOP-2).
+        A function the source names but that is not registered (or an ARN of another region or account) is
+        not invoked: the timeline says why, and the answer is None."""
+        try:
+            fn, invoked = self.resolve(function_name, None, region)
+        except LambdaServiceError as exc:
+            try:
+                name = aws.parse_function_name(function_name).name
+            except LambdaServiceError:
+                name = function_name
+            self._log(self._clock.now, "invoke", name, "", NotInvoked(source, function_name, exc.code, exc.message))
+            return None
+        chain, parent, parent_function = self._traced_caller(trace, None) if trace else (None, None, None)
+        body = json.dumps(event)
+        if not synchronous:
+            return accepted(self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain,
+                                          invoked=invoked, source=source))
+        return self._invoke_sync(fn, body, UNSET, log_type="None", parent=parent, parent_function=parent_function,
+                                 chain=chain, invoked=invoked, source=source)
+
     def _traced_caller(self, trace: str, parent: str | None) -> tuple[Chain, str | None, str | None]:
         """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
         calling attempt's request id and function name, when that attempt is this invoker's)."""
@@ -396,7 +425,8 @@ class LambdaService:
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
+                 chain: Chain | None = None, invoked: str | None = None, tenant_id: str | None = None,
+                 source: str | None = None) -> str:
         """Queue an event (INV-11): its request id."""
         with self._lock:
             request_id = self.new_request_id()
@@ -413,7 +443,7 @@ class LambdaService:
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
             self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
-                now, "invoke", fn.name, request_id, new_tuple(Invoked, ("Event", extra, parent, parent_function)),
+                now, "invoke", fn.name, request_id, new_tuple(Invoked, ("Event", extra, parent, parent_function, source)),
                 ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
@@ -433,7 +463,8 @@ class LambdaService:
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
                      chain: Chain | None = None, invoked: str | None = None,
-                     client_context: ClientContext | None = None, tenant_id: str | None = None) -> InvokeResult:
+                     client_context: ClientContext | None = None, tenant_id: str | None = None,
+                     source: str | None = None) -> InvokeResult:
         request_id = self.new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
@@ -449,7 +480,7 @@ class LambdaService:
             self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
                                  invocation_type="RequestResponse", count=False)
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
-        self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function))
+        self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function, source))
         delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
                              invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
@@ -484,12 +515,14 @@ class LambdaService:
 
     def _drain(self, *, until: _dt.datetime | None, max_attempts: int) -> list[Attempt]:
         first = len(self.attempts)
-        if not self._queue:
+        if not self._queue and not self.pollers:
             return []
 
         def loop() -> None:
             made = 0
             while True:
+                if self.pollers and self.poll_due(until):  # a poller due before the queue's next delivery ran
+                    continue
                 with self._lock:  # a thread the handler started may be invoking meanwhile
                     if not self._queue:
                         return
@@ -508,6 +541,23 @@ class LambdaService:
 
         self.run_in_runtime(loop)
         return self.attempts[first:]
+
+    def poll_due(self, until: _dt.datetime | None) -> bool:
+        """Let the poller due first work, if it is due no later than the queue's next delivery and ``until``
+        (moving the clock to its time): True if one did.  ``run()`` and ``advance()`` call it between deliveries."""
+        first: tuple[_dt.datetime, Poller] | None = None
+        for poller in self.pollers:
+            due = poller.due()
+            if due is not None and (first is None or due < first[0]):
+                first = (due, poller)
+        with self._lock:
+            head = self._queue[0][0] if self._queue else None
+        if first is None or (head is not None and first[0] > head) or (until is not None and first[0] > until):
+            return False
+        if first[0] > self._clock.now:
+            self._clock.advance_to(first[0])
+        first[1].poll()
+        return True
 
     def run_in_runtime(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` on the runtime thread with freezegun on the virtual clock.

@@ -1,0 +1,19 @@
+"""AWS event sources under moto invoke the invoker's functions, as AWS does (issue 14).
+
+While an invoker is routed (``LambdaInvoker.patch_boto3()``, the ``lambda_invoker`` fixture) and
+``moto.mock_aws`` is active, moto's services reach the invoker where they would reach moto's Lambda:
+
+- ``s3``: bucket notifications with ``LambdaFunctionConfigurations`` (SRC-1);
+
+Each is a :class:`~.hooks.Hook` on a moto function, applied for the duration of the routed block and
+restored exactly after it (``hooks.hooked``): outside it moto behaves as it always does.  A function is
+found by the name in the ARN the source was configured with, so a function created in moto under the
+same name maps to the registered handler.
+"""
+
+from __future__ import annotations
+
+from . import s3  # noqa: F401  (declares its hooks)
+from .hooks import hooked, installed_hooks
+
+__all__ = ["hooked", "installed_hooks"]

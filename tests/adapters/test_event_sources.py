@@ -1,0 +1,378 @@
+"""AWS event sources under moto invoke registered handlers as AWS does (issue 14): real boto3 clients,
+real moto, the invoker routed by the ``lambda_invoker`` fixture.
+
+Each test names the rule it pins (docs/reference/rules.md: SRC-1..SRC-3 for the pushing sources,
+ESM-1..ESM-5 for SQS event source mappings).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from hypothesis import given, settings
+from moto import mock_aws
+
+from pytest_lambda_async import Invoked, LambdaInvoker, NotInvoked
+from pytest_lambda_async import strategies as lst
+from pytest_lambda_async._adapters.sources import installed_hooks
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+SAMPLES = Path(__file__).resolve().parents[1] / "aws_samples"
+
+_SESSION = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+_CLIENTS = {name: _SESSION.client(name) for name in ("sqs", "sns", "events", "s3", "lambda")}
+
+
+def arn(function: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+
+
+def field_paths(value: Any, prefix: str = "") -> set[str]:
+    """Dotted paths of every key (``Records[].s3.object.key``)."""
+    paths: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths.add(path)
+            paths |= field_paths(inner, path)
+    elif isinstance(value, list):
+        for inner in value:
+            paths |= field_paths(inner, prefix + "[]")
+    return paths
+
+
+def sample(name: str) -> Any:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+class Aws(SimpleNamespace):
+    sqs: Any
+    sns: Any
+    events: Any
+    s3: Any
+    awslambda: Any
+
+    def queue(self, name: str, **attributes: str) -> str:
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        return str(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+                   ["Attributes"]["QueueArn"])
+
+    def url(self, queue_arn: str) -> str:
+        return str(self.sqs.get_queue_url(QueueName=queue_arn.split(":")[5])["QueueUrl"])
+
+    def receive(self, queue_arn: str, n: int = 10) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(QueueUrl=self.url(queue_arn), MaxNumberOfMessages=n,
+                                          MessageAttributeNames=["All"], AttributeNames=["All"])
+        return list(answer.get("Messages", []))
+
+    def bucket(self, name: str, *configs: dict[str, Any], versioned: bool = False) -> str:
+        self.s3.create_bucket(Bucket=name)
+        if versioned:
+            self.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if configs:
+            self.s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"LambdaFunctionConfigurations": list(configs)})
+        return name
+
+
+def to_lambda(function: str, *events: str, prefix: str | None = None, suffix: str | None = None,
+              config_id: str = "to-lambda") -> dict[str, Any]:
+    """A ``LambdaFunctionConfigurations`` entry."""
+    config: dict[str, Any] = {"Id": config_id, "LambdaFunctionArn": arn(function),
+                              "Events": list(events or ("s3:ObjectCreated:*",))}
+    rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix)) if v is not None]
+    if rules:
+        config["Filter"] = {"Key": {"FilterRules": rules}}
+    return config
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    with mock_aws():
+        yield Aws(sqs=_CLIENTS["sqs"], sns=_CLIENTS["sns"], events=_CLIENTS["events"], s3=_CLIENTS["s3"],
+                  awslambda=_CLIENTS["lambda"])
+
+
+class Recorder:
+    """A handler that records its events and fails its first ``failures`` attempts."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.events: list[Any] = []
+        self.failures = failures
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        self.events.append(event)
+        if len(self.events) <= self.failures:
+            raise RuntimeError(f"attempt {len(self.events)} fails")
+        return {"ok": len(self.events)}
+
+
+def invoked_sources(inv: LambdaInvoker) -> list[tuple[str, str, str | None]]:
+    return [(e.function, e.detail.invocation_type, e.detail.source)
+            for e in inv.timeline_entries if isinstance(e.detail, Invoked)]
+
+
+# ====================================================================================
+# S3 bucket notifications (SRC-1)
+# ====================================================================================
+def test_src1_an_upload_is_an_event_invocation_with_the_record_aws_sends(aws: Aws,
+                                                                         lambda_invoker: LambdaInvoker) -> None:
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.bucket("uploads", to_lambda("thumbs", config_id="make-thumbnail"))
+    aws.s3.put_object(Bucket="uploads", Key="photos/cat.jpg", Body=b"meow")
+    assert thumbs.events == []  # queued (INV-11), not run yet
+
+    lambda_invoker.run()
+    [event] = thumbs.events
+    [record] = event["Records"]
+    assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
+    assert record["awsRegion"] == REGION and record["eventVersion"] == "2.1"
+    assert record["s3"]["configurationId"] == "make-thumbnail"
+    assert record["s3"]["bucket"] == {"name": "uploads", "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
+                                      "arn": "arn:aws:s3:::uploads"}
+    head = aws.s3.head_object(Bucket="uploads", Key="photos/cat.jpg")
+    assert record["s3"]["object"]["key"] == "photos/cat.jpg"
+    assert record["s3"]["object"]["size"] == 4
+    assert record["s3"]["object"]["eTag"] == head["ETag"].strip('"')
+    assert record["eventTime"] == "{}Z".format(lambda_invoker.t0.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3])
+    # The field set of AWS's recorded ObjectCreated:Put, and of what the strategies generate.
+    assert field_paths(event) == field_paths(sample("s3-put"))
+    assert invoked_sources(lambda_invoker) == [("thumbs", "Event", "s3:uploads ObjectCreated:Put")]
+
+
+@settings(max_examples=5, deadline=None)
+@given(lst.s3_events(event_name="ObjectCreated:Put", max_records=1))
+def test_src1_the_record_has_the_fields_the_strategies_generate(generated: dict[str, Any]) -> None:
+    with mock_aws(), LambdaInvoker() as inv, inv.patch_boto3():
+        seen = Recorder()
+        inv.register("thumbs", seen)
+        s3 = _CLIENTS["s3"]
+        s3.create_bucket(Bucket="uploads")
+        s3.put_bucket_notification_configuration(
+            Bucket="uploads", NotificationConfiguration={"LambdaFunctionConfigurations": [to_lambda("thumbs")]})
+        s3.put_object(Bucket="uploads", Key="k", Body=b"x")
+        inv.run()
+        assert field_paths(seen.events[0]) == field_paths(generated)
+
+
+def test_src1_the_timeline_names_the_source(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    lambda_invoker.register("thumbs", Recorder())
+    aws.bucket("uploads", to_lambda("thumbs"))
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    lambda_invoker.run()
+    lines = lambda_invoker.timeline().splitlines()
+    assert lines[1].endswith("invoke   thumbs  req " + lines[1].split("req ")[1].split()[0]
+                             + "  Event  -> 202, queued  from s3:uploads ObjectCreated:Put")
+
+
+def test_src1_retries_apply_and_the_on_failure_record_lands_in_sqs(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    failed = aws.queue("thumbs-failed")
+    thumbs = Recorder(failures=3)
+    lambda_invoker.register("thumbs", thumbs, on_failure=failed)
+    aws.bucket("uploads", to_lambda("thumbs"))
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+
+    attempts = lambda_invoker.run()
+    assert [(a.number, a.outcome, (a.at - lambda_invoker.t0).total_seconds()) for a in attempts] == [
+        (1, "error", 0), (2, "error", 60), (3, "error", 180)]  # RET-1
+    [message] = aws.receive(failed)
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == thumbs.events[0]  # REC-5: the S3 event as sent
+
+
+def test_src1_duplicates_apply_to_source_events(aws: Aws) -> None:
+    with LambdaInvoker(duplicate_rate=1.0) as inv, inv.patch_boto3():
+        thumbs = Recorder()
+        inv.register("thumbs", thumbs)
+        aws.bucket("uploads", to_lambda("thumbs"))
+        aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+        inv.run()
+    assert len(thumbs.events) == 2 and thumbs.events[0] == thumbs.events[1]  # Q-2
+
+
+@pytest.mark.parametrize(("key", "invoked"), [
+    ("in/a.jpg", True), ("in/a.png", False), ("out/a.jpg", False), ("in/sub/b.jpg", True),
+])
+def test_src1_prefix_and_suffix_filters_apply_as_moto_applies_them(aws: Aws, lambda_invoker: LambdaInvoker,
+                                                                   key: str, invoked: bool) -> None:
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.bucket("uploads", to_lambda("thumbs", prefix="in/", suffix=".jpg"))
+    aws.s3.put_object(Bucket="uploads", Key=key, Body=b"x")
+    lambda_invoker.run()
+    assert len(thumbs.events) == (1 if invoked else 0)
+
+
+def test_src1_event_types_select_the_notifications(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    created, removed, copied = Recorder(), Recorder(), Recorder()
+    lambda_invoker.register("created", created)
+    lambda_invoker.register("removed", removed)
+    lambda_invoker.register("copied", copied)
+    aws.bucket("uploads", to_lambda("created", "s3:ObjectCreated:Put", config_id="c"),
+               to_lambda("removed", "s3:ObjectRemoved:*", config_id="r"),
+               to_lambda("copied", "s3:ObjectCreated:Copy", config_id="k"))
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    aws.s3.copy_object(Bucket="uploads", Key="b.jpg", CopySource={"Bucket": "uploads", "Key": "a.jpg"})
+    aws.s3.delete_object(Bucket="uploads", Key="a.jpg")
+    lambda_invoker.run()
+
+    assert [e["Records"][0]["eventName"] for e in created.events] == ["ObjectCreated:Put"]
+    assert [e["Records"][0]["eventName"] for e in copied.events] == ["ObjectCreated:Copy"]
+    [deleted] = removed.events
+    assert deleted["Records"][0]["eventName"] == "ObjectRemoved:Delete"
+    # A delete names the object only (no size or ETag), as AWS's sample does.
+    assert set(deleted["Records"][0]["s3"]["object"]) == {"key", "sequencer"}
+    assert field_paths(deleted) == field_paths(sample("s3-delete"))
+
+
+def test_src1_keys_are_form_url_encoded(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.bucket("uploads", to_lambda("thumbs"))
+    aws.s3.put_object(Bucket="uploads", Key="my photos/été~1.jpg", Body=b"x")
+    lambda_invoker.run()
+    key = thumbs.events[0]["Records"][0]["s3"]["object"]["key"]
+    assert key == "my+photos/%C3%A9t%C3%A9%7E1.jpg"
+    assert urllib.parse.unquote_plus(key) == "my photos/été~1.jpg"
+
+
+def test_src1_a_versioned_bucket_sends_the_version_id(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.bucket("uploads", to_lambda("thumbs"), versioned=True)
+    version = aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")["VersionId"]
+    lambda_invoker.run()
+    assert thumbs.events[0]["Records"][0]["s3"]["object"]["versionId"] == version
+
+
+def test_src1_sequencers_increase(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.bucket("uploads", to_lambda("thumbs", "s3:ObjectCreated:*", "s3:ObjectRemoved:*"))
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    aws.s3.delete_object(Bucket="uploads", Key="a.jpg")
+    lambda_invoker.run()
+    first, second = (int(e["Records"][0]["s3"]["object"]["sequencer"], 16) for e in thumbs.events)
+    assert first < second
+
+
+def test_src1_a_function_known_to_moto_by_arn_maps_to_the_registered_handler(aws: Aws,
+                                                                             lambda_invoker: LambdaInvoker) -> None:
+    """The configuration names the function by ARN, whatever created it: the registered handler answers."""
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.bucket("uploads", {"LambdaFunctionArn": arn("thumbs") + ":$LATEST", "Events": ["s3:ObjectCreated:*"]})
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    lambda_invoker.run()
+    assert len(thumbs.events) == 1
+
+
+def test_src1_a_notification_to_an_unregistered_function_is_reported(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    aws.bucket("uploads", to_lambda("ghost"))
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")  # S3 answers the put as usual
+    assert lambda_invoker.run() == []
+    [entry] = lambda_invoker.timeline_entries
+    assert entry.function == "ghost"
+    assert entry.detail == NotInvoked("s3:uploads ObjectCreated:Put", arn("ghost"), "ResourceNotFoundException",
+                                      f"Function not found: {arn('ghost')}")
+    assert ("from s3:uploads ObjectCreated:Put -> not invoked: ResourceNotFoundException: Function not found: "
+            f"{arn('ghost')} (the event is lost)") in lambda_invoker.timeline()
+
+
+def test_src1_a_function_of_another_account_is_not_invoked(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    lambda_invoker.register("thumbs", Recorder())
+    other = "arn:aws:lambda:us-east-1:210987654321:function:thumbs"
+    aws.bucket("uploads", {"LambdaFunctionArn": other, "Events": ["s3:ObjectCreated:*"]})
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    assert lambda_invoker.run() == []
+    [entry] = lambda_invoker.timeline_entries
+    assert isinstance(entry.detail, NotInvoked) and entry.detail.code == "ResourceNotFoundException"
+
+
+def test_src1_a_put_from_a_handler_invokes_along_its_chain_and_loops_are_stopped(
+        aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-1/LOOP-2: S3 passes the trace on; the 17th invocation of one function along a chain stops."""
+    s3 = _CLIENTS["s3"]
+
+    def rewrite(event: Any, context: Any) -> None:
+        key = urllib.parse.unquote_plus(event["Records"][0]["s3"]["object"]["key"])
+        s3.put_object(Bucket="uploads", Key=key + "x", Body=b"x")  # writes into the bucket that triggers it
+
+    lambda_invoker.register("rewrite", rewrite)
+    aws.bucket("uploads", to_lambda("rewrite"))
+    aws.s3.put_object(Bucket="uploads", Key="a", Body=b"x")
+    attempts = lambda_invoker.run()
+    assert len(attempts) == 16
+    assert lambda_invoker.metrics["RecursiveInvocationsDropped"] == 1
+    parents = [e.detail.parent for e in lambda_invoker.timeline_entries if isinstance(e.detail, Invoked)]
+    assert parents[0] is None and all(parents[1:])  # each later upload came from the previous attempt
+
+
+# ====================================================================================
+# Hooks: only while routed; restored exactly; nothing reaches the network or Docker
+# ====================================================================================
+def test_without_the_invoker_moto_is_unpatched(aws: Aws) -> None:
+    import moto.s3.notifications as notifications
+
+    originals = (notifications.send_event, notifications._invoke_awslambda)
+    with LambdaInvoker() as inv, inv.patch_boto3():
+        assert installed_hooks()
+        assert (notifications.send_event, notifications._invoke_awslambda) != originals
+        with inv.patch_boto3():  # nested blocks keep them
+            pass
+        assert (notifications.send_event, notifications._invoke_awslambda) != originals
+    assert installed_hooks() == []
+    assert (notifications.send_event, notifications._invoke_awslambda) == originals
+    assert "_invoke_awslambda" in vars(notifications) and "send_event" in vars(notifications)
+
+
+def test_without_the_invoker_a_notification_goes_to_moto_as_before(aws: Aws) -> None:
+    thumbs = Recorder()
+    with LambdaInvoker() as inv:  # not routed: moto's Lambda is asked (and swallows its error)
+        inv.register("thumbs", thumbs)
+        aws.bucket("uploads", to_lambda("thumbs"))
+        aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+        assert inv.run() == [] and inv.timeline_entries == []
+    assert thumbs.events == []
+
+
+def test_moto_modules_imported_inside_the_block_are_patched_then_restored() -> None:
+    """In a fresh interpreter: moto loads its S3 models on the first S3 request, inside the block."""
+    script = textwrap.dedent("""
+        import sys, boto3, moto
+        from pytest_lambda_async import LambdaInvoker
+        from pytest_lambda_async._adapters.sources import installed_hooks
+        assert "moto.s3.notifications" not in sys.modules
+        seen = []
+        with moto.mock_aws(), LambdaInvoker() as inv, inv.patch_boto3():
+            inv.register("thumbs", lambda event, context: seen.append(event))
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="bkt")
+            s3.put_bucket_notification_configuration(Bucket="bkt", NotificationConfiguration={
+                "LambdaFunctionConfigurations": [{"LambdaFunctionArn":
+                    "arn:aws:lambda:us-east-1:123456789012:function:thumbs", "Events": ["s3:ObjectCreated:*"]}]})
+            s3.put_object(Bucket="bkt", Key="k", Body=b"x")
+            inv.run()
+            assert installed_hooks(), "not patched on import"
+        import moto.s3.notifications as n
+        assert installed_hooks() == [] and n._invoke_awslambda.__qualname__ == "_invoke_awslambda"
+        assert n._invoke_awslambda.__module__ == "moto.s3.notifications"
+        assert len(seen) == 1, seen
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
