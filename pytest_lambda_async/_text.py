@@ -82,7 +82,7 @@ def entry_text(e: TimelineEntry) -> str:
         extra = f" (+{_plural(d.duplicates, 'duplicate')})" if d.duplicates else ""
         return f"Event  -> 202, queued{extra}" + source + _from(d.parent, d.parent_function)
     if isinstance(d, NotInvoked):
-        return f"from {d.source} -> not invoked: {d.code}: {d.message} (the event is lost)"
+        return f"from {d.source} -> not invoked: {d.code}: {d.message} ({d.fate})"
     if isinstance(d, Throttled):
         if d.invocation_type != "Event":
             return f"{d.invocation_type} -> 429 {d.reason}"

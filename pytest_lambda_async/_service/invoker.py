@@ -375,11 +375,7 @@ class LambdaService:
         try:
             fn, invoked = self.resolve(function_name, None, region)
         except LambdaServiceError as exc:
-            try:
-                name = aws.parse_function_name(function_name).name
-            except LambdaServiceError:
-                name = function_name
-            self._log(self._clock.now, "invoke", name, "", NotInvoked(source, function_name, exc.code, exc.message))
+            self.refuse_source_event(function_name, source=source, code=exc.code, message=exc.message)
             return None
         chain, parent, parent_function = self._traced_caller(trace, None) if trace else (None, None, None)
         body = json.dumps(event)
@@ -388,6 +384,15 @@ class LambdaService:
                                           invoked=invoked, source=source))
         return self._invoke_sync(fn, body, UNSET, log_type="None", parent=parent, parent_function=parent_function,
                                  chain=chain, invoked=invoked, source=source)
+
+    def refuse_source_event(self, function_name: str, *, source: str, code: str, message: str,
+                            fate: str = "the event is lost") -> None:
+        """Show in the timeline that an event source's event did not reach ``function_name``, why, and its fate."""
+        try:
+            name = aws.parse_function_name(function_name).name
+        except LambdaServiceError:
+            name = function_name
+        self._log(self._clock.now, "invoke", name, "", NotInvoked(source, function_name, code, message, fate))
 
     def _traced_caller(self, trace: str, parent: str | None) -> tuple[Chain, str | None, str | None]:
         """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the

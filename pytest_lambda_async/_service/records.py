@@ -87,6 +87,7 @@ class NotInvoked(NamedTuple):
     target: str  # the function name or ARN the source was configured with
     code: str  # the Lambda error code the source got (ResourceNotFoundException, ...)
     message: str
+    fate: str = "the event is lost"  # what the source did with it then
 
 
 class Throttled(NamedTuple):

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from pytest_lambda_async import Invoked, LambdaInvoker, NotInvoked
@@ -50,6 +51,11 @@ def field_paths(value: Any, prefix: str = "") -> set[str]:
         for inner in value:
             paths |= field_paths(inner, prefix + "[]")
     return paths
+
+
+def shape(event: Any, opaque: str = "Records[].Sns.MessageAttributes") -> set[str]:
+    """The field paths, not looking inside ``opaque`` (a map whose keys are the user's)."""
+    return {p for p in field_paths(event) if not p.startswith(opaque + ".")}
 
 
 def sample(name: str) -> Any:
@@ -376,3 +382,147 @@ def test_moto_modules_imported_inside_the_block_are_patched_then_restored() -> N
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+# ====================================================================================
+# SNS subscriptions with the lambda protocol (SRC-2)
+# ====================================================================================
+def subscribed_topic(aws: Aws, name: str, function: str, **attributes: str) -> str:
+    topic = str(aws.sns.create_topic(Name=name)["TopicArn"])
+    aws.sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn(function), Attributes=attributes)
+    return topic
+
+
+def test_src2_a_publish_is_an_event_invocation_with_the_sns_record(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    notify = Recorder()
+    lambda_invoker.register("notify", notify)
+    topic = subscribed_topic(aws, "orders", "notify")
+    [subscription] = aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    message_id = aws.sns.publish(TopicArn=topic, Message="order o-1 placed", Subject="New order", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "order"},
+        "total": {"DataType": "Number", "StringValue": "42"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    })["MessageId"]
+    assert notify.events == []  # queued (INV-11)
+
+    lambda_invoker.run()
+    [event] = notify.events
+    [record] = event["Records"]
+    assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
+    assert record["EventSubscriptionArn"] == subscription["SubscriptionArn"]
+    sns = record["Sns"]
+    assert (sns["Type"], sns["MessageId"], sns["TopicArn"]) == ("Notification", message_id, topic)
+    assert (sns["Message"], sns["Subject"]) == ("order o-1 placed", "New order")
+    assert sns["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"},
+                                        "total": {"Type": "Number", "Value": "42"},
+                                        "blob": {"Type": "Binary", "Value": "AAE="}}
+    assert sns["Timestamp"].endswith("Z") and sns["UnsubscribeUrl"].endswith(subscription["SubscriptionArn"])
+    assert shape(event) == shape(sample("sns"))
+    assert invoked_sources(lambda_invoker) == [("notify", "Event", "sns:orders")]
+
+
+@settings(max_examples=5, deadline=None)
+@given(lst.sns_events(subjects=st.none()))
+def test_src2_the_record_has_the_fields_the_strategies_generate(generated: dict[str, Any]) -> None:
+    with mock_aws(), LambdaInvoker() as inv, inv.patch_boto3():
+        seen = Recorder()
+        inv.register("notify", seen)
+        sns = _CLIENTS["sns"]
+        topic = sns.create_topic(Name="orders")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn("notify"))
+        sns.publish(TopicArn=topic, Message="hello")
+        inv.run()
+        assert shape(seen.events[0]) == shape(generated)
+        assert seen.events[0]["Records"][0]["Sns"]["Subject"] is None  # no subject: null, as generated
+
+
+@pytest.mark.parametrize(("attributes", "invoked"), [
+    ({"kind": {"DataType": "String", "StringValue": "order"}}, True),
+    ({"kind": {"DataType": "String", "StringValue": "refund"}}, False),
+    ({}, False),
+])
+def test_src2_the_filter_policy_applies_as_moto_applies_it(aws: Aws, lambda_invoker: LambdaInvoker,
+                                                           attributes: dict[str, Any], invoked: bool) -> None:
+    notify = Recorder()
+    lambda_invoker.register("notify", notify)
+    topic = subscribed_topic(aws, "orders", "notify", FilterPolicy=json.dumps({"kind": ["order"]}))
+    aws.sns.publish(TopicArn=topic, Message="m", MessageAttributes=attributes)
+    lambda_invoker.run()
+    assert len(notify.events) == (1 if invoked else 0)
+
+
+def test_src2_a_message_body_filter_policy_applies(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    notify = Recorder()
+    lambda_invoker.register("notify", notify)
+    topic = subscribed_topic(aws, "orders", "notify", FilterPolicyScope="MessageBody",
+                             FilterPolicy=json.dumps({"total": [{"numeric": [">", 100]}]}))
+    aws.sns.publish(TopicArn=topic, Message=json.dumps({"total": 50}))
+    aws.sns.publish(TopicArn=topic, Message=json.dumps({"total": 500}))
+    lambda_invoker.run()
+    assert [json.loads(e["Records"][0]["Sns"]["Message"]) for e in notify.events] == [{"total": 500}]
+
+
+def test_src2_message_structure_json_sends_the_lambda_message(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    notify = Recorder()
+    lambda_invoker.register("notify", notify)
+    topic = subscribed_topic(aws, "orders", "notify")
+    aws.sns.publish(TopicArn=topic, MessageStructure="json",
+                    Message=json.dumps({"default": "for everyone", "lambda": "for lambda"}))
+    lambda_invoker.run()
+    assert notify.events[0]["Records"][0]["Sns"]["Message"] == "for lambda"
+
+
+def test_src2_other_subscriptions_stay_with_moto(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    notify = Recorder()
+    lambda_invoker.register("notify", notify)
+    topic = subscribed_topic(aws, "orders", "notify")
+    queue = aws.queue("orders-copy")
+    aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes={"RawMessageDelivery": "true"})
+    aws.sns.publish(TopicArn=topic, Message="m")
+    lambda_invoker.run()
+    assert len(notify.events) == 1
+    assert [m["Body"] for m in aws.receive(queue)] == ["m"]
+
+
+def test_src2_failures_retry_and_reach_the_dead_letter_queue(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    dlq = aws.queue("notify-dlq")
+    notify = Recorder(failures=3)
+    lambda_invoker.register("notify", notify, dead_letter=dlq)
+    topic = subscribed_topic(aws, "orders", "notify")
+    aws.sns.publish(TopicArn=topic, Message="m")
+    assert [a.outcome for a in lambda_invoker.run()] == ["error"] * 3  # RET-1
+    [message] = aws.receive(dlq)
+    assert json.loads(message["Body"]) == notify.events[0]  # DLQ-3: the SNS event as sent
+    assert message["MessageAttributes"]["ErrorMessage"]["StringValue"] == "attempt 3 fails"
+
+
+def test_src2_a_subscription_to_an_unregistered_function_is_reported(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    topic = subscribed_topic(aws, "orders", "ghost")
+    aws.sns.publish(TopicArn=topic, Message="m")
+    assert lambda_invoker.run() == []
+    [entry] = lambda_invoker.timeline_entries
+    assert isinstance(entry.detail, NotInvoked) and entry.detail.source == "sns:orders"
+    assert "SNS retries the delivery for hours, then drops it" in lambda_invoker.timeline()
+
+
+def test_src2_s3_to_sns_to_lambda(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    notify = Recorder()
+    lambda_invoker.register("notify", notify)
+    topic = subscribed_topic(aws, "uploads-topic", "notify")
+    aws.s3.create_bucket(Bucket="uploads")
+    aws.s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]})
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    lambda_invoker.run()
+    test_event, event = (json.loads(e["Records"][0]["Sns"]["Message"]) for e in notify.events)
+    assert test_event["Event"] == "s3:TestEvent"  # S3 tests a topic when the configuration is put
+    assert event["Records"][0]["s3"]["object"]["key"] == "a.jpg"  # as moto's S3 sends it to SNS
+
+
+def test_without_the_invoker_sns_is_unpatched(aws: Aws) -> None:
+    from moto.sns.models import Subscription
+
+    original = vars(Subscription)["publish"]
+    with LambdaInvoker() as inv, inv.patch_boto3():
+        assert vars(Subscription)["publish"] is not original
+    assert vars(Subscription)["publish"] is original

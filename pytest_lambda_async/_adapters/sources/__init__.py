@@ -4,6 +4,7 @@ While an invoker is routed (``LambdaInvoker.patch_boto3()``, the ``lambda_invoke
 ``moto.mock_aws`` is active, moto's services reach the invoker where they would reach moto's Lambda:
 
 - ``s3``: bucket notifications with ``LambdaFunctionConfigurations`` (SRC-1);
+- ``sns``: topic subscriptions with the ``lambda`` protocol (SRC-2);
 
 Each is a :class:`~.hooks.Hook` on a moto function, applied for the duration of the routed block and
 restored exactly after it (``hooks.hooked``): outside it moto behaves as it always does.  A function is
@@ -13,7 +14,7 @@ same name maps to the registered handler.
 
 from __future__ import annotations
 
-from . import s3  # noqa: F401  (declares its hooks)
+from . import s3, sns  # noqa: F401  (each declares its hooks)
 from .hooks import hooked, installed_hooks
 
 __all__ = ["hooked", "installed_hooks"]
