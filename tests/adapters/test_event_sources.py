@@ -526,3 +526,190 @@ def test_without_the_invoker_sns_is_unpatched(aws: Aws) -> None:
     with LambdaInvoker() as inv, inv.patch_boto3():
         assert vars(Subscription)["publish"] is not original
     assert vars(Subscription)["publish"] is original
+
+
+# ====================================================================================
+# EventBridge rules with a Lambda target (SRC-3)
+# ====================================================================================
+def rule_to_lambda(aws: Aws, rule: str, function: str, pattern: dict[str, Any], *, bus: str = "default",
+                   **target: Any) -> str:
+    if bus != "default":
+        aws.events.create_event_bus(Name=bus)
+    rule_arn = str(aws.events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern))["RuleArn"])
+    aws.events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "fn", "Arn": arn(function), **target}])
+    return rule_arn
+
+
+def put_order(aws: Aws, *, bus: str = "default", **detail: Any) -> str:
+    answer = aws.events.put_events(Entries=[{"Source": "com.example.orders", "DetailType": "Order Placed",
+                                             "Detail": json.dumps(detail), "EventBusName": bus,
+                                             "Resources": ["arn:aws:example:order/o-1"]}])
+    return str(answer["Entries"][0]["EventId"])
+
+
+ORDERS = {"source": ["com.example.orders"]}
+
+
+def test_src3_a_matching_event_is_an_event_invocation_with_the_event(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    placed = Recorder()
+    lambda_invoker.register("placed", placed)
+    rule_to_lambda(aws, "orders-placed", "placed", ORDERS)
+    event_id = put_order(aws, order_id="o-1")
+    assert placed.events == []  # queued (INV-11)
+
+    lambda_invoker.run()
+    [event] = placed.events
+    assert event["id"] == event_id  # the id EventBridge assigned
+    assert (event["source"], event["detail-type"], event["detail"]) == (
+        "com.example.orders", "Order Placed", {"order_id": "o-1"})
+    assert (event["version"], event["account"], event["region"]) == ("0", ACCOUNT, REGION)
+    assert event["resources"] == ["arn:aws:example:order/o-1"]
+    assert len(event["time"]) == 20 and event["time"].endswith("Z")  # 2017-12-22T18:43:48Z
+    assert set(event) == set(sample("eventbridge")) - {"replay-name"}  # only replays carry replay-name
+    assert invoked_sources(lambda_invoker) == [("placed", "Event", "events:orders-placed")]
+
+
+@pytest.mark.parametrize(("pattern", "invoked"), [
+    (ORDERS, True),
+    ({"source": ["com.example.users"]}, False),
+    ({"source": ["com.example.orders"], "detail": {"order_id": ["o-2"]}}, False),
+])
+def test_src3_the_rule_pattern_selects_events(aws: Aws, lambda_invoker: LambdaInvoker, pattern: dict[str, Any],
+                                              invoked: bool) -> None:
+    placed = Recorder()
+    lambda_invoker.register("placed", placed)
+    rule_to_lambda(aws, "orders-placed", "placed", pattern)
+    put_order(aws, order_id="o-1")
+    lambda_invoker.run()
+    assert len(placed.events) == (1 if invoked else 0)
+
+
+def test_src3_a_disabled_rule_invokes_nothing(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    placed = Recorder()
+    lambda_invoker.register("placed", placed)
+    rule_to_lambda(aws, "orders-placed", "placed", ORDERS)
+    aws.events.disable_rule(Name="orders-placed")
+    put_order(aws, order_id="o-1")
+    lambda_invoker.run()
+    assert placed.events == []
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ({"Input": json.dumps({"fixed": True})}, {"fixed": True}),
+    ({"InputPath": "$.detail"}, {"order_id": "o-1", "items": [{"sku": "s-1"}]}),
+    ({"InputPath": "$.detail.items[0].sku"}, "s-1"),
+    ({"InputTransformer": {"InputPathsMap": {"order": "$.detail.order_id", "src": "$.source"},
+                           "InputTemplate": '{"order": "<order>", "from": "<src>", "rule": "<aws.events.rule-name>"}'}},
+     {"order": "o-1", "from": "com.example.orders", "rule": "orders-placed"}),
+    ({"InputTransformer": {"InputPathsMap": {"order": "$.detail.order_id"},
+                           "InputTemplate": '"order <order> placed"'}}, "order o-1 placed"),
+])
+def test_src3_target_input_settings(aws: Aws, lambda_invoker: LambdaInvoker, target: dict[str, Any],
+                                    expected: Any) -> None:
+    placed = Recorder()
+    lambda_invoker.register("placed", placed)
+    rule_to_lambda(aws, "orders-placed", "placed", ORDERS, **target)
+    put_order(aws, order_id="o-1", items=[{"sku": "s-1"}])
+    lambda_invoker.run()
+    assert placed.events == [expected]
+
+
+def test_src3_other_targets_of_the_rule_stay_with_moto(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    placed = Recorder()
+    lambda_invoker.register("placed", placed)
+    queue = aws.queue("orders-copy")
+    rule_to_lambda(aws, "orders-placed", "placed", ORDERS)
+    aws.events.put_targets(Rule="orders-placed", Targets=[{"Id": "q", "Arn": queue}])
+    put_order(aws, order_id="o-1")
+    lambda_invoker.run()
+    assert len(placed.events) == 1
+    [message] = aws.receive(queue)
+    assert json.loads(message["Body"])["detail"] == {"order_id": "o-1"}
+    assert [t["Id"] for t in aws.events.list_targets_by_rule(Rule="orders-placed")["Targets"]] == ["fn", "q"]
+
+
+def test_src3_a_rule_on_a_custom_bus(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    placed = Recorder()
+    lambda_invoker.register("placed", placed)
+    rule_to_lambda(aws, "orders-placed", "placed", ORDERS, bus="shop")
+    put_order(aws, bus="shop", order_id="o-1")
+    lambda_invoker.run()
+    assert len(placed.events) == 1
+    assert invoked_sources(lambda_invoker) == [("placed", "Event", "events:shop/orders-placed")]
+
+
+def test_src3_retries_and_the_on_failure_destination_apply(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    failed = aws.queue("placed-failed")
+    placed = Recorder(failures=3)
+    lambda_invoker.register("placed", placed, on_failure=failed)
+    rule_to_lambda(aws, "orders-placed", "placed", ORDERS)
+    put_order(aws, order_id="o-1")
+    assert [a.outcome for a in lambda_invoker.run()] == ["error"] * 3
+    [message] = aws.receive(failed)
+    assert json.loads(message["Body"])["requestPayload"] == placed.events[0]
+
+
+def test_src3_an_unregistered_target_goes_to_the_targets_dead_letter_queue(aws: Aws,
+                                                                           lambda_invoker: LambdaInvoker) -> None:
+    dlq = aws.queue("rule-dlq")
+    rule_arn = rule_to_lambda(aws, "orders-placed", "ghost", ORDERS, DeadLetterConfig={"Arn": dlq})
+    event_id = put_order(aws, order_id="o-1")
+    assert lambda_invoker.run() == []
+    [message] = aws.receive(dlq)
+    assert json.loads(message["Body"])["id"] == event_id
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes == {"RULE_ARN": rule_arn, "TARGET_ARN": arn("ghost"), "ERROR_CODE": "NO_RESOURCE",
+                          "ERROR_MESSAGE": f"Function not found: {arn('ghost')}", "RETRY_ATTEMPTS": "0"}
+    [entry] = lambda_invoker.timeline_entries
+    assert isinstance(entry.detail, NotInvoked)
+    assert entry.detail.fate == "sent to the target's dead-letter queue sqs:rule-dlq"
+
+
+def test_src3_an_unregistered_target_without_a_dead_letter_queue_is_reported(aws: Aws,
+                                                                             lambda_invoker: LambdaInvoker) -> None:
+    rule_to_lambda(aws, "orders-placed", "ghost", ORDERS)
+    put_order(aws, order_id="o-1")
+    assert lambda_invoker.run() == []
+    assert "from events:orders-placed -> not invoked: ResourceNotFoundException" in lambda_invoker.timeline()
+
+
+def test_src3_s3_to_eventbridge_to_lambda(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    created = Recorder()
+    lambda_invoker.register("created", created)
+    rule_to_lambda(aws, "uploads", "created", {"source": ["aws.s3"], "detail-type": ["Object Created"]})
+    aws.s3.create_bucket(Bucket="uploads")
+    aws.s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "EventBridgeConfiguration": {}})
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    aws.s3.put_object(Bucket="uploads", Key="b.jpg", Body=b"x")
+    lambda_invoker.run()
+    first, second = created.events
+    assert first["detail"]["bucket"] == {"name": "uploads"}
+    assert first["detail"]["object"]["key"] == "a.jpg" and "etag" in first["detail"]["object"]
+    assert first["id"] != second["id"]  # each S3 event has its own id
+    assert first["time"].endswith("Z")
+
+
+def test_src3_an_eventbridge_destination_reaches_a_rule_targeting_a_function(aws: Aws,
+                                                                              lambda_invoker: LambdaInvoker) -> None:
+    """DST-4 then SRC-3: a success record put on a bus reaches a function through a rule."""
+    audit = Recorder()
+    lambda_invoker.register("audit", audit)
+    bus = str(aws.events.create_event_bus(Name="results")["EventBusArn"])
+    aws.events.put_rule(Name="successes", EventBusName="results", EventPattern=json.dumps({"source": ["lambda"]}))
+    aws.events.put_targets(Rule="successes", EventBusName="results", Targets=[{"Id": "a", "Arn": arn("audit")}])
+    lambda_invoker.register("ship", lambda event, context: {"shipped": event["order_id"]}, on_success=bus)
+    lambda_invoker.invoke("ship", {"order_id": "o-1"}, invocation_type="Event")
+    lambda_invoker.run()
+    [event] = audit.events
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["detail"]["responsePayload"] == {"shipped": "o-1"}
+
+
+def test_without_the_invoker_eventbridge_is_unpatched(aws: Aws) -> None:
+    from moto.events.models import Rule
+
+    original = vars(Rule)["send_to_targets"]
+    with LambdaInvoker() as inv, inv.patch_boto3():
+        assert vars(Rule)["send_to_targets"] is not original
+    assert vars(Rule)["send_to_targets"] is original
