@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from ._adapters.botocore import routed
 from ._adapters.moto import MotoBackend
-from ._adapters.sources import hooked
+from ._adapters.sources import hooked, release
 from ._service.destinations import Backend
 from ._service.invoker import LambdaService
 
@@ -40,4 +40,7 @@ class LambdaInvoker(LambdaService):
     @contextmanager
     def _patched(self) -> Iterator[LambdaInvoker]:
         with routed(self), hooked():
-            yield self
+            try:
+                yield self
+            finally:
+                release(self)  # SQS pollers let go of the messages they hold

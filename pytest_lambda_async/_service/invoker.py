@@ -26,7 +26,6 @@ from .._text import leak_lines, render_timeline, short_id, unawaited_error, unaw
 from ..errors import (
     AsyncHandlerError,
     InvalidParameterValueException,
-    LambdaServiceError,
     RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceConflictException,
@@ -47,7 +46,6 @@ from .records import (
     Invoked,
     InvokeResult,
     LoopStopped,
-    NotInvoked,
     Outcome,
     Retried,
     Role,
@@ -75,7 +73,7 @@ from .runtime import (
     set_python_env,
     trace_env_now,
 )
-from .sources import Poller
+from .sources import Poller, SourceEvents
 
 AwaitCheck = Literal["error", "warn", "off"]
 AWAIT_CHECKS: tuple[AwaitCheck, ...] = ("error", "warn", "off")
@@ -83,7 +81,7 @@ Freeze = Literal["cancel", "resume"]
 FREEZE_MODES: tuple[Freeze, ...] = ("cancel", "resume")
 
 
-class LambdaService:
+class LambdaService(SourceEvents):
     """The in-memory AWS Lambda service with a virtual clock (public as ``LambdaInvoker``).
 
     Register handlers, invoke them as AWS would (``Event`` queues, retries,
@@ -364,36 +362,6 @@ class LambdaService:
         chain, parent, parent_function = self._traced_caller(trace, None)
         return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
 
-    def accept_source_event(self, function_name: str, event: Any, *, source: str, region: str | None = None,
-                            synchronous: bool = False, trace: str | None = None) -> InvokeResult | None:
-        """An event an AWS event source sends (the adapters' hooks into moto), shown as ``from <source>``.
-
-        S3, SNS and EventBridge invoke with ``Event`` (SRC-1..SRC-3); an event source mapping invokes
-        ``synchronous``-ly with a batch (ESM-1).  ``trace`` is the X-Ray header the source passes on (LOOP-2).
-        A function the source names but that is not registered (or an ARN of another region or account) is
-        not invoked: the timeline says why, and the answer is None."""
-        try:
-            fn, invoked = self.resolve(function_name, None, region)
-        except LambdaServiceError as exc:
-            self.refuse_source_event(function_name, source=source, code=exc.code, message=exc.message)
-            return None
-        chain, parent, parent_function = self._traced_caller(trace, None) if trace else (None, None, None)
-        body = json.dumps(event)
-        if not synchronous:
-            return accepted(self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain,
-                                          invoked=invoked, source=source))
-        return self._invoke_sync(fn, body, UNSET, log_type="None", parent=parent, parent_function=parent_function,
-                                 chain=chain, invoked=invoked, source=source)
-
-    def refuse_source_event(self, function_name: str, *, source: str, code: str, message: str,
-                            fate: str = "the event is lost") -> None:
-        """Show in the timeline that an event source's event did not reach ``function_name``, why, and its fate."""
-        try:
-            name = aws.parse_function_name(function_name).name
-        except LambdaServiceError:
-            name = function_name
-        self._log(self._clock.now, "invoke", name, "", NotInvoked(source, function_name, code, message, fate))
-
     def _traced_caller(self, trace: str, parent: str | None) -> tuple[Chain, str | None, str | None]:
         """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
         calling attempt's request id and function name, when that attempt is this invoker's)."""
@@ -448,8 +416,8 @@ class LambdaService:
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
             self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
-                now, "invoke", fn.name, request_id, new_tuple(Invoked, ("Event", extra, parent, parent_function, source)),
-                ())))
+                now, "invoke", fn.name, request_id,
+                new_tuple(Invoked, ("Event", extra, parent, parent_function, source)), ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
@@ -546,23 +514,6 @@ class LambdaService:
 
         self.run_in_runtime(loop)
         return self.attempts[first:]
-
-    def poll_due(self, until: _dt.datetime | None) -> bool:
-        """Let the poller due first work, if it is due no later than the queue's next delivery and ``until``
-        (moving the clock to its time): True if one did.  ``run()`` and ``advance()`` call it between deliveries."""
-        first: tuple[_dt.datetime, Poller] | None = None
-        for poller in self.pollers:
-            due = poller.due()
-            if due is not None and (first is None or due < first[0]):
-                first = (due, poller)
-        with self._lock:
-            head = self._queue[0][0] if self._queue else None
-        if first is None or (head is not None and first[0] > head) or (until is not None and first[0] > until):
-            return False
-        if first[0] > self._clock.now:
-            self._clock.advance_to(first[0])
-        first[1].poll()
-        return True
 
     def run_in_runtime(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` on the runtime thread with freezegun on the virtual clock.

@@ -2,7 +2,7 @@
 real moto, the invoker routed by the ``lambda_invoker`` fixture.
 
 Each test names the rule it pins (docs/reference/rules.md: SRC-1..SRC-3 for the pushing sources,
-ESM-1..ESM-5 for SQS event source mappings).
+ESM-1..ESM-8 for SQS event source mappings).
 """
 
 from __future__ import annotations
@@ -713,3 +713,429 @@ def test_without_the_invoker_eventbridge_is_unpatched(aws: Aws) -> None:
     with LambdaInvoker() as inv, inv.patch_boto3():
         assert vars(Rule)["send_to_targets"] is not original
     assert vars(Rule)["send_to_targets"] is original
+
+
+# ====================================================================================
+# SQS event source mappings (ESM-1..ESM-8)
+# ====================================================================================
+def body(record: dict[str, Any]) -> Any:
+    return json.loads(record["body"])
+
+
+class BatchHandler:
+    """An SQS handler recording each batch's bodies and receive counts; ``fail(body)`` decides per message.
+
+    ``partial``: answer with batchItemFailures (ESM-5) instead of raising."""
+
+    def __init__(self, fail: Any = lambda b: False, partial: bool = False) -> None:
+        self.batches: list[list[tuple[Any, str]]] = []
+        self.times: list[float] = []
+        self.fail = fail
+        self.partial = partial
+        self.t0: Any = None
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        import datetime as dt
+
+        self.batches.append([(body(r), r["attributes"]["ApproximateReceiveCount"]) for r in event["Records"]])
+        self.times.append((dt.datetime.now(dt.timezone.utc) - self.t0).total_seconds())
+        failed = [r["messageId"] for r in event["Records"] if self.fail(body(r))]
+        if self.partial:
+            return {"batchItemFailures": [{"itemIdentifier": i} for i in failed]}
+        if failed:
+            raise ValueError(f"{len(failed)} failed")
+        return None
+
+
+def mapped_queue(aws: Aws, inv: LambdaInvoker, handler: Any, name: str = "orders", *, function: str = "worker",
+                 redrive: int | None = None, fifo: bool = False, **mapping: Any) -> tuple[str, str]:
+    """A queue mapped to a registered function: (queue ARN, mapping UUID)."""
+    attributes: dict[str, str] = {}
+    if fifo:
+        attributes.update(FifoQueue="true", ContentBasedDeduplication="true")
+    if redrive is not None:
+        dlq = aws.queue(f"{name}-dlq")
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq, "maxReceiveCount": str(redrive)})
+    queue = aws.queue(name + (".fifo" if fifo else ""), **attributes)
+    if isinstance(handler, BatchHandler):
+        handler.t0 = inv.t0
+    inv.register(function, handler)
+    uuid = aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName=function, **mapping)["UUID"]
+    return queue, str(uuid)
+
+
+def send(aws: Aws, queue: str, *bodies: Any, **kwargs: Any) -> None:
+    for item in bodies:
+        aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody=json.dumps(item), **kwargs)
+
+
+def test_esm1_batches_are_synchronous_invocations_with_the_sqs_records(aws: Aws,
+                                                                       lambda_invoker: LambdaInvoker) -> None:
+    events: list[Any] = []
+    queue, _ = mapped_queue(aws, lambda_invoker, lambda event, context: events.append(event), BatchSize=10)
+    send(aws, queue, *({"n": n} for n in range(25)))
+    attempts = lambda_invoker.run()
+
+    assert [a.invocation_type for a in attempts] == ["RequestResponse"] * 3  # ESM-1
+    assert [len(e["Records"]) for e in events] == [10, 10, 5]
+    assert sorted(body(r)["n"] for e in events for r in e["Records"]) == list(range(25))
+    record = events[0]["Records"][0]
+    assert (record["eventSource"], record["eventSourceARN"], record["awsRegion"]) == ("aws:sqs", queue, REGION)
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert int(record["attributes"]["ApproximateFirstReceiveTimestamp"]) >= int(record["attributes"]["SentTimestamp"])
+    assert shape(events[0], "Records[].messageAttributes") == shape(sample("sqs-standard"), "Records[].messageAttributes")
+    assert invoked_sources(lambda_invoker) == [("worker", "RequestResponse", f"sqs:orders batch of {n}")
+                                               for n in (10, 10, 5)]
+    assert aws.receive(queue) == []  # ESM-6: a successful batch is deleted
+
+
+@settings(max_examples=5, deadline=None)
+@given(lst.sqs_events(queue_name="orders", max_records=1, message_attributes=st.just({})))
+def test_esm1_the_record_has_the_fields_the_strategies_generate(generated: dict[str, Any]) -> None:
+    with mock_aws(), LambdaInvoker() as inv, inv.patch_boto3():
+        aws = Aws(sqs=_CLIENTS["sqs"], sns=None, events=None, s3=None, awslambda=_CLIENTS["lambda"])
+        events: list[Any] = []
+        queue, _ = mapped_queue(aws, inv, lambda event, context: events.append(event))
+        send(aws, queue, {"n": 1})
+        inv.run()
+        assert field_paths(events[0]) == field_paths(generated)
+
+
+def test_esm1_message_attributes_are_in_lambdas_form(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    events: list[Any] = []
+    queue, _ = mapped_queue(aws, lambda_invoker, lambda event, context: events.append(event))
+    aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody="m", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "order"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}})
+    lambda_invoker.run()
+    [record] = events[0]["Records"]
+    assert record["messageAttributes"] == {
+        "kind": {"stringValue": "order", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "blob": {"binaryValue": "AAE=", "stringListValues": [], "binaryListValues": [], "dataType": "Binary"}}
+    assert record["md5OfBody"] == "6f8f57715090da2632453988d9a1501b"
+    sent = aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody="m", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "order"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}})
+    assert record["md5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+
+
+def test_esm3_esm6_a_failed_batch_comes_back_after_the_visibility_timeout(aws: Aws,
+                                                                          lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler(fail=lambda b: len(worker.batches) < 3)
+    queue, _ = mapped_queue(aws, lambda_invoker, worker)
+    aws.sqs.set_queue_attributes(QueueUrl=aws.url(queue), Attributes={"VisibilityTimeout": "45"})
+    send(aws, queue, {"n": 1}, {"n": 2})
+    lambda_invoker.run()
+    assert worker.batches == [[({"n": 1}, "1"), ({"n": 2}, "1")], [({"n": 1}, "2"), ({"n": 2}, "2")],
+                              [({"n": 1}, "3"), ({"n": 2}, "3")]]
+    assert worker.times == [0, 45, 90]  # on the virtual clock
+    assert aws.receive(queue) == []
+
+
+def test_esm3_the_redrive_policy_moves_a_message_to_the_dlq_after_max_receive_count(
+        aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler(fail=lambda b: b["n"] == 1)
+    queue, _ = mapped_queue(aws, lambda_invoker, worker, redrive=3, BatchSize=1)
+    send(aws, queue, {"n": 1}, {"n": 2})
+    lambda_invoker.run()
+    received_1 = [count for batch in worker.batches for b, count in batch if b == {"n": 1}]
+    assert received_1 == ["1", "2", "3"]  # then moved instead of a 4th receive
+    [dead] = aws.receive(f"{queue}-dlq")
+    assert json.loads(dead["Body"]) == {"n": 1}
+    assert aws.receive(queue) == []
+
+
+def test_esm5_a_partial_batch_response_redelivers_only_what_failed(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler(fail=lambda b: b["n"] == 2 and len(worker.batches) == 1, partial=True)
+    queue, _ = mapped_queue(aws, lambda_invoker, worker, FunctionResponseTypes=["ReportBatchItemFailures"])
+    send(aws, queue, {"n": 1}, {"n": 2}, {"n": 3})
+    lambda_invoker.run()
+    assert worker.batches == [[({"n": 1}, "1"), ({"n": 2}, "1"), ({"n": 3}, "1")], [({"n": 2}, "2")]]
+    assert worker.times == [0, 30]
+
+
+@pytest.mark.parametrize(("response", "redelivered"), [
+    ({"batchItemFailures": []}, False),  # an empty list: complete success
+    ({"batchItemFailures": None}, False),
+    (None, False),  # an empty response
+    ({"status": "done"}, False),
+    ({"batchItemFailures": [{"itemIdentifier": ""}]}, True),  # complete failure
+    ({"batchItemFailures": [{"itemIdentifier": None}]}, True),
+    ({"batchItemFailures": [{"id": "x"}]}, True),  # a wrong key
+    ({"batchItemFailures": [{"itemIdentifier": "not-in-the-batch"}]}, True),
+    ("failed", True),  # not an event response at all
+])
+def test_esm5_partial_batch_response_edge_cases(aws: Aws, lambda_invoker: LambdaInvoker, response: Any,
+                                                redelivered: bool) -> None:
+    calls: list[int] = []
+
+    def handler(event: Any, context: Any) -> Any:
+        calls.append(len(event["Records"]))
+        return response if len(calls) == 1 else None
+
+    queue, _ = mapped_queue(aws, lambda_invoker, handler, FunctionResponseTypes=["ReportBatchItemFailures"])
+    send(aws, queue, {"n": 1}, {"n": 2})
+    lambda_invoker.run()
+    assert calls == ([2, 2] if redelivered else [2])
+
+
+def test_esm5_without_report_batch_item_failures_the_response_is_ignored(aws: Aws,
+                                                                         lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler(fail=lambda b: b["n"] == 2, partial=True)
+    queue, _ = mapped_queue(aws, lambda_invoker, worker)
+    send(aws, queue, {"n": 1}, {"n": 2})
+    lambda_invoker.run()
+    assert len(worker.batches) == 1 and aws.receive(queue) == []
+
+
+def test_esm7_the_batching_window_waits_for_a_fuller_batch(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler()
+    queue, _ = mapped_queue(aws, lambda_invoker, worker, BatchSize=50, MaximumBatchingWindowInSeconds=20)
+    send(aws, queue, *({"n": n} for n in range(3)))
+    lambda_invoker.run()
+    assert [len(b) for b in worker.batches] == [3] and worker.times == [20]
+
+
+def test_esm7_a_full_batch_does_not_wait_for_the_window(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler()
+    queue, _ = mapped_queue(aws, lambda_invoker, worker, BatchSize=2, MaximumBatchingWindowInSeconds=20)
+    send(aws, queue, *({"n": n} for n in range(5)))
+    lambda_invoker.run()
+    assert [len(b) for b in worker.batches] == [2, 2, 1]
+    assert worker.times == [0, 0, 20]  # the window runs from the previous invocation's end
+
+
+def test_esm8_fifo_groups_stay_in_order_and_a_failed_group_waits(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    failed_once: set[str] = set()
+
+    def fail(b: dict[str, str]) -> bool:
+        if b["id"] == "a1" and "a1" not in failed_once:
+            failed_once.add("a1")
+            return True
+        return False
+
+    worker = BatchHandler(fail=fail)
+    queue, _ = mapped_queue(aws, lambda_invoker, worker, fifo=True, BatchSize=1)
+    for item, group in (({"id": "a1"}, "A"), ({"id": "a2"}, "A"), ({"id": "b1"}, "B")):
+        aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody=json.dumps(item), MessageGroupId=group)
+    lambda_invoker.run()
+    assert [b[0][0]["id"] for b in worker.batches] == ["a1", "b1", "a1", "a2"]
+    assert worker.times == [0, 0, 30, 30]
+
+
+def test_esm8_fifo_records_carry_sequence_and_group(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    events: list[Any] = []
+    queue, _ = mapped_queue(aws, lambda_invoker, lambda event, context: events.append(event), fifo=True)
+    aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody="m", MessageGroupId="g")
+    lambda_invoker.run()
+    attributes = events[0]["Records"][0]["attributes"]
+    assert attributes["MessageGroupId"] == "g" and attributes["SequenceNumber"].isdigit()
+    assert attributes["MessageDeduplicationId"]
+    assert shape(events[0], "Records[].messageAttributes") == shape(sample("sqs-fifo"), "Records[].messageAttributes")
+
+
+def test_messages_sent_by_a_handler_are_polled_in_step_with_the_async_queue(aws: Aws,
+                                                                            lambda_invoker: LambdaInvoker) -> None:
+    sqs = _CLIENTS["sqs"]
+    worker = BatchHandler()
+    queue, _ = mapped_queue(aws, lambda_invoker, worker)
+    url = aws.url(queue)
+
+    def producer(event: Any, context: Any) -> None:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": event["n"]}))
+        if event["n"] == 1:
+            raise RuntimeError("after sending")  # retried in 60 s (RET-1): sends again
+
+    lambda_invoker.register("producer", producer, max_retry_attempts=1)
+    lambda_invoker.invoke("producer", {"n": 1}, invocation_type="Event")
+    lambda_invoker.run()
+    assert worker.times == [0, 60]  # each message polled when it was sent, not after the async queue drained
+
+
+def test_advance_plays_pollers_out_to_the_given_time(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler(fail=lambda b: True)
+    queue, _ = mapped_queue(aws, lambda_invoker, worker)
+    send(aws, queue, {"n": 1})
+    lambda_invoker.advance(10)
+    assert len(worker.batches) == 1
+    assert aws.receive(queue) == []  # held by the poller: invisible at any clock
+    lambda_invoker.advance(25)
+    assert len(worker.batches) == 2  # the visibility timeout (30 s) ended at t+30
+
+
+def test_esm6_a_throttled_batch_comes_back_after_the_visibility_timeout(aws: Aws,
+                                                                        lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler()
+    queue, _ = mapped_queue(aws, lambda_invoker, worker)
+    lambda_invoker.function("worker").throttle_next(1)
+    send(aws, queue, {"n": 1})
+    lambda_invoker.run()
+    assert worker.batches == [[({"n": 1}, "2")]] and worker.times == [30]
+
+
+def test_a_disabled_mapping_polls_nothing_until_enabled(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler()
+    queue, uuid = mapped_queue(aws, lambda_invoker, worker, Enabled=False)
+    send(aws, queue, {"n": 1})
+    assert lambda_invoker.run() == []
+    assert aws.awslambda.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+    aws.awslambda.update_event_source_mapping(UUID=uuid, Enabled=True)
+    lambda_invoker.run()
+    assert worker.batches == [[({"n": 1}, "1")]]
+
+
+def test_a_delayed_message_is_polled_when_its_delay_ends(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler()
+    queue, _ = mapped_queue(aws, lambda_invoker, worker)
+    send(aws, queue, {"n": 1}, DelaySeconds=10)
+    lambda_invoker.run()
+    assert len(worker.batches) == 1 and 10 <= worker.times[0] < 15
+
+
+def test_messages_held_when_routing_ends_are_released(aws: Aws) -> None:
+    with LambdaInvoker() as inv:
+        with inv.patch_boto3():
+            worker = BatchHandler(fail=lambda b: True)
+            queue, _ = mapped_queue(aws, inv, worker)
+            send(aws, queue, {"n": 1})
+            inv.advance(1)
+            assert aws.receive(queue) == []
+        assert aws.receive(queue) == []  # still in its (virtual) visibility timeout
+        assert installed_hooks() == []
+
+
+# -- the mapping API (through the routed boto3 client) ------------------------------------
+def test_the_mapping_api_create_get_list_update_delete(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    queue = aws.queue("orders")
+    lambda_invoker.register("worker", Recorder())
+    created = aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="worker")
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (created["State"], created["BatchSize"], created["MaximumBatchingWindowInSeconds"]) == ("Creating", 10, 0)
+    assert created["FunctionArn"] == arn("worker") and created["EventSourceArn"] == queue
+    uuid = created["UUID"]
+    assert aws.awslambda.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+    assert [m["UUID"] for m in aws.awslambda.list_event_source_mappings(FunctionName="worker")
+            ["EventSourceMappings"]] == [uuid]
+    assert aws.awslambda.list_event_source_mappings(EventSourceArn=queue + "x")["EventSourceMappings"] == []
+    updated = aws.awslambda.update_event_source_mapping(UUID=uuid, BatchSize=5,
+                                                        FunctionResponseTypes=["ReportBatchItemFailures"])
+    assert (updated["BatchSize"], updated["FunctionResponseTypes"]) == (5, ["ReportBatchItemFailures"])
+    assert aws.awslambda.delete_event_source_mapping(UUID=uuid)["State"] == "Deleting"
+    with pytest.raises(aws.awslambda.exceptions.ResourceNotFoundException):
+        aws.awslambda.get_event_source_mapping(UUID=uuid)
+    assert lambda_invoker.pollers == []
+
+
+def test_a_deleted_mapping_stops_polling(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    worker = BatchHandler()
+    queue, uuid = mapped_queue(aws, lambda_invoker, worker)
+    aws.awslambda.delete_event_source_mapping(UUID=uuid)
+    send(aws, queue, {"n": 1})
+    assert lambda_invoker.run() == []
+    assert len(aws.receive(queue)) == 1
+
+
+@pytest.mark.parametrize(("setup", "kwargs", "code", "message"), [
+    ({}, {"FunctionName": "ghost"}, "ResourceNotFoundException", "Function not found"),
+    ({}, {"EventSourceArn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:nowhere"}, "InvalidParameterValueException",
+     "AWS.SimpleQueueService.NonExistentQueue"),
+    ({"VisibilityTimeout": "2"}, {}, "InvalidParameterValueException",
+     "Queue visibility timeout: 2 seconds is less than Function timeout: 3 seconds"),
+    ({}, {"BatchSize": 11}, "InvalidParameterValueException",
+     "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"),
+    ({}, {"BatchSize": 10001, "MaximumBatchingWindowInSeconds": 1}, "InvalidParameterValueException", "ESM-2"),
+    ({}, {"MaximumBatchingWindowInSeconds": 301}, "InvalidParameterValueException", "ESM-2"),
+    ({}, {"FunctionResponseTypes": ["Everything"]}, "InvalidParameterValueException", "ESM-5"),
+    ({}, {"StartingPosition": "LATEST"}, "InvalidParameterValueException", "not supported for Amazon SQS"),
+])
+def test_mapping_errors(aws: Aws, lambda_invoker: LambdaInvoker, setup: dict[str, str], kwargs: dict[str, Any],
+                        code: str, message: str) -> None:
+    queue = aws.queue("orders", **setup)
+    lambda_invoker.register("worker", Recorder())
+    params = {"EventSourceArn": queue, "FunctionName": "worker", **kwargs}
+    with pytest.raises(aws.awslambda.exceptions.ClientError) as caught:
+        aws.awslambda.create_event_source_mapping(**params)
+    assert caught.value.response["Error"]["Code"] == code
+    assert message in caught.value.response["Error"]["Message"]
+    assert lambda_invoker.pollers == []
+
+
+def test_a_fifo_queue_takes_batches_of_at_most_10(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    queue = aws.queue("orders.fifo", FifoQueue="true")
+    lambda_invoker.register("worker", Recorder())
+    with pytest.raises(aws.awslambda.exceptions.InvalidParameterValueException, match="1 to 10 for FIFO"):
+        aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="worker", BatchSize=20,
+                                                  MaximumBatchingWindowInSeconds=1)
+
+
+def test_a_second_mapping_of_the_same_pair_conflicts(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    queue, uuid = mapped_queue(aws, lambda_invoker, Recorder())
+    with pytest.raises(aws.awslambda.exceptions.ResourceConflictException, match=uuid):
+        aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="worker")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"EventSourceArn": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/s", "StartingPosition": "LATEST"},
+    {"FilterCriteria": {"Filters": [{"Pattern": "{}"}]}},
+])
+def test_what_is_not_modelled_says_so(aws: Aws, lambda_invoker: LambdaInvoker, kwargs: dict[str, Any]) -> None:
+    from pytest_lambda_async import UnsupportedOperation
+
+    queue = aws.queue("orders")
+    lambda_invoker.register("worker", Recorder())
+    with pytest.raises(UnsupportedOperation, match="not modelled"):
+        aws.awslambda.create_event_source_mapping(**{"EventSourceArn": queue, "FunctionName": "worker", **kwargs})
+
+
+def test_without_the_invoker_sqs_is_unpatched(aws: Aws) -> None:
+    from moto.sqs.models import Queue
+
+    original = vars(Queue)["add_message"]
+    with LambdaInvoker() as inv, inv.patch_boto3():
+        assert vars(Queue)["add_message"] is not original
+    assert vars(Queue)["add_message"] is original
+
+
+# ====================================================================================
+# The guard: nothing reaches the network, Docker or moto's Lambda
+# ====================================================================================
+def test_guard_every_source_runs_in_process(aws: Aws, lambda_invoker: LambdaInvoker,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sockets, subprocesses (Docker) and moto's own Lambda invocation paths all refuse, and record that
+    they were asked (moto swallows what its notification paths raise, so the record is what counts)."""
+    import socket
+
+    import moto.awslambda.models as moto_lambda
+
+    reached: list[str] = []
+
+    def refuse(what: str) -> Any:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            reached.append(what)
+            raise AssertionError(f"{what} was reached")
+        return refused
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+    monkeypatch.setattr(socket, "create_connection", refuse("socket.create_connection"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("socket.getaddrinfo"))
+    monkeypatch.setattr(subprocess, "Popen", refuse("subprocess.Popen"))
+    monkeypatch.setattr(moto_lambda.LambdaFunction, "invoke", refuse("moto's LambdaFunction.invoke"))
+    for name in ("send_sns_message", "send_sqs_batch", "invoke"):
+        monkeypatch.setattr(moto_lambda.LambdaBackend, name, refuse(f"moto's LambdaBackend.{name}"))
+
+    seen: list[str] = []
+    for function in ("from-s3", "from-sns", "from-events"):
+        lambda_invoker.register(function, lambda event, context, f=function: seen.append(f))
+    aws.bucket("uploads", to_lambda("from-s3"))
+    topic = subscribed_topic(aws, "orders", "from-sns")
+    rule_to_lambda(aws, "orders-placed", "from-events", ORDERS)
+    queue, _ = mapped_queue(aws, lambda_invoker, lambda event, context: seen.append("from-sqs"), function="from-sqs")
+
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    aws.sns.publish(TopicArn=topic, Message="m")
+    put_order(aws, order_id="o-1")
+    send(aws, queue, {"n": 1})
+    lambda_invoker.run()
+    assert sorted(seen) == ["from-events", "from-s3", "from-sns", "from-sqs"]
+    assert reached == []

@@ -6,6 +6,8 @@ While an invoker is routed (``LambdaInvoker.patch_boto3()``, the ``lambda_invoke
 - ``s3``: bucket notifications with ``LambdaFunctionConfigurations`` (SRC-1);
 - ``sns``: topic subscriptions with the ``lambda`` protocol (SRC-2);
 - ``eventbridge``: rules with a Lambda target, input settings and the target's DLQ (SRC-3);
+- ``sqs``: event source mappings (``create_event_source_mapping`` ... through the routed Lambda client)
+  and the poller Lambda runs for each, in ``LambdaService.pollers`` (ESM-1..ESM-8).
 
 Each is a :class:`~.hooks.Hook` on a moto function, applied for the duration of the routed block and
 restored exactly after it (``hooks.hooked``): outside it moto behaves as it always does.  A function is
@@ -17,5 +19,6 @@ from __future__ import annotations
 
 from . import eventbridge, s3, sns  # noqa: F401  (each declares its hooks)
 from .hooks import hooked, installed_hooks
+from .sqs import SqsPoller, release
 
-__all__ = ["hooked", "installed_hooks"]
+__all__ = ["SqsPoller", "hooked", "installed_hooks", "release"]
