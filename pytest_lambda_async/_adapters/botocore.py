@@ -354,7 +354,8 @@ def _json_reply(invoker: LambdaService, body: Any, status: int = 200) -> _Reply:
 
 # -- operations other adapters answer (sources: event source mappings) ------------------
 Operation = Callable[["LambdaService", dict[str, Any], "str | None"], tuple[int, Any]]
-# Lambda operation name -> (invoker, the caller's parameters, the client's region) -> (HTTP status, JSON body);
+# Lambda operation name -> (invoker, the caller's parameters, the client's region) -> (HTTP status, JSON body
+# or None for none);
 # a LambdaServiceError raised is the API error.  Added to by the event sources adapter.
 extra_operations: dict[str, Operation] = {}
 
@@ -362,6 +363,8 @@ extra_operations: dict[str, Operation] = {}
 def _extra(operation: Operation) -> Callable[[LambdaService, _Request], _Reply]:
     def answer(invoker: LambdaService, request: _Request) -> _Reply:
         status, body = operation(invoker, request.params, request.region)
+        if body is None:  # 204: no body
+            return _Reply(status, invoker.new_request_id())
         return _json_reply(invoker, body, status)
 
     return answer

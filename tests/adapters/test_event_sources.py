@@ -1139,3 +1139,35 @@ def test_guard_every_source_runs_in_process(aws: Aws, lambda_invoker: LambdaInvo
     lambda_invoker.run()
     assert sorted(seen) == ["from-events", "from-s3", "from-sns", "from-sqs"]
     assert reached == []
+
+
+def test_permissions_wiring_code_grants_are_answered(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    """add_permission before put_bucket_notification_configuration, as wiring code does (recorded only)."""
+    thumbs = Recorder()
+    lambda_invoker.register("thumbs", thumbs)
+    aws.s3.create_bucket(Bucket="uploads")
+    answer = aws.awslambda.add_permission(FunctionName="thumbs", StatementId="s3-invoke",
+                                          Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
+                                          SourceArn="arn:aws:s3:::uploads", SourceAccount=ACCOUNT)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 201
+    statement = json.loads(answer["Statement"])
+    assert statement == {"Sid": "s3-invoke", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                         "Action": "lambda:InvokeFunction", "Resource": arn("thumbs"),
+                         "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::uploads"},
+                                       "StringEquals": {"AWS:SourceAccount": ACCOUNT}}}
+    assert json.loads(aws.awslambda.get_policy(FunctionName="thumbs")["Policy"])["Statement"] == [statement]
+    with pytest.raises(aws.awslambda.exceptions.ResourceConflictException):
+        aws.awslambda.add_permission(FunctionName="thumbs", StatementId="s3-invoke", Action="lambda:InvokeFunction",
+                                     Principal="s3.amazonaws.com")
+    aws.s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [to_lambda("thumbs")]})
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    lambda_invoker.run()
+    assert len(thumbs.events) == 1
+    assert aws.awslambda.remove_permission(FunctionName="thumbs", StatementId="s3-invoke")[
+        "ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(aws.awslambda.exceptions.ResourceNotFoundException):
+        aws.awslambda.get_policy(FunctionName="thumbs")
+    with pytest.raises(aws.awslambda.exceptions.ResourceNotFoundException):
+        aws.awslambda.add_permission(FunctionName="ghost", StatementId="x", Action="lambda:InvokeFunction",
+                                     Principal="sns.amazonaws.com")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -150,8 +149,8 @@ def _invoke_target(invoker: LambdaService, rule: Any, target: dict[str, Any], ev
         invoker.refuse_source_event(function, source=source, code="INVALID_JSON",
                                     message=f"the target's input could not be made ({type(exc).__name__}: {exc})")
         return
-    invoker.accept_source_event(function, payload, source=source, region=region,
-                                trace=os.environ.get(aws.TRACE_ID_ENV))
+    # No trace passed on: EventBridge is not among the sources Lambda's loop detection follows (LOOP-2).
+    invoker.accept_source_event(function, payload, source=source, region=region)
 
 
 def _to_dead_letter_queue(dlq: str, event: dict[str, Any], rule: Any, function: str, exc: LambdaServiceError) -> str:
