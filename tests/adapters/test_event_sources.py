@@ -1171,3 +1171,27 @@ def test_permissions_wiring_code_grants_are_answered(aws: Aws, lambda_invoker: L
     with pytest.raises(aws.awslambda.exceptions.ResourceNotFoundException):
         aws.awslambda.add_permission(FunctionName="ghost", StatementId="x", Action="lambda:InvokeFunction",
                                      Principal="sns.amazonaws.com")
+
+
+def test_an_outer_invokers_mapping_is_woken_by_a_message_sent_inside_an_inner_block(aws: Aws) -> None:
+    with LambdaInvoker() as outer, outer.patch_boto3():
+        worker = BatchHandler()
+        queue, _ = mapped_queue(aws, outer, worker)
+        assert outer.run() == []  # nothing yet: the poller goes idle
+        with LambdaInvoker() as inner, inner.patch_boto3():
+            send(aws, queue, {"n": 1})
+        outer.run()
+        assert worker.batches == [[({"n": 1}, "1")]]
+
+
+def test_s3_to_sqs_to_a_mapping(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    events: list[Any] = []
+    queue, _ = mapped_queue(aws, lambda_invoker, lambda event, context: events.append(event), name="uploads-q")
+    aws.s3.create_bucket(Bucket="uploads")
+    aws.s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": queue, "Events": ["s3:ObjectCreated:*"]}]})
+    aws.s3.put_object(Bucket="uploads", Key="a.jpg", Body=b"x")
+    lambda_invoker.run()
+    bodies = [body(r) for e in events for r in e["Records"]]
+    assert [b.get("Event") for b in bodies] == ["s3:TestEvent", None]  # S3 tests the queue first, as on AWS
+    assert bodies[1]["Records"][0]["s3"]["object"]["key"] == "a.jpg"

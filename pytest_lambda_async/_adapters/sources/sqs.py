@@ -28,6 +28,7 @@ import base64
 import datetime as _dt
 import itertools
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ from ...errors import (
     ResourceNotFoundException,
     UnsupportedOperation,
 )
-from ..botocore import active_invoker, extra_operations
+from ..botocore import extra_operations
 from ..moto import moto_active
 from .hooks import Hook, register
 
@@ -102,7 +103,10 @@ def _record_attribute(value: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- the poller ------------------------------------------------------------------------------
-@dataclass
+_POLLERS: weakref.WeakSet[SqsPoller] = weakref.WeakSet()  # every mapping's poller, for add_message to wake
+
+
+@dataclass(eq=False)
 class SqsPoller:
     """One event source mapping's poller (``LambdaService.pollers``)."""
 
@@ -317,11 +321,9 @@ def release(invoker: LambdaService) -> None:
 def _wrap_add_message(original: Callable[..., Any]) -> Callable[..., Any]:
     def add_message(self: Any, message: Any) -> Any:
         answer = original(self, message)
-        invoker = active_invoker()
-        if invoker is not None:
-            for poller in invoker.pollers:
-                if isinstance(poller, SqsPoller) and poller.queue_arn == self.queue_arn:
-                    poller.dirty = True
+        for poller in list(_POLLERS):  # any invoker's: an outer routed invoker's mappings too
+            if poller.queue_arn == self.queue_arn:
+                poller.dirty = True
         return answer
 
     return add_message
@@ -412,6 +414,7 @@ def _create(invoker: LambdaService, params: dict[str, Any], region: str | None) 
     poller.last_modified = invoker.now.timestamp()
     poller.window_from = invoker.now
     invoker.pollers.append(poller)
+    _POLLERS.add(poller)
     return 202, poller.configuration("Creating")
 
 
@@ -462,6 +465,7 @@ def _delete(invoker: LambdaService, params: dict[str, Any], region: str | None) 
     poller = _find(invoker, params["UUID"])
     poller.release_all()
     invoker.pollers.remove(poller)
+    _POLLERS.discard(poller)
     return 202, poller.configuration("Deleting")
 
 
