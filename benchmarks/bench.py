@@ -9,6 +9,8 @@ check_idempotent with 100 examples <= 2x a plain @given loop calling the
 handler twice per example.  Issue 12: the clock's cost next to freezegun's and
 time-machine's own start/stop; a fresh (not held) invoker's 3-attempt schedule
 < 1 ms; a test using the lambda_invoker fixture < 0.5 ms more than without it.
+Issue 14: an S3 put that invokes a function < 2x the same put without a
+notification; 1,000 SQS messages through a mapping with BatchSize 10 in < 1 s.
 boto3 and moto are imported first, as in a real suite (freezegun's cost grows
 with the number of loaded modules).
 """
@@ -412,6 +414,65 @@ def moto_delivery_cost(repeats: int = 300) -> None:
           f"refused by moto (no such queue) {refused * 1e3:.3f} ms; a user's own boto3 "
           f"send_message into moto: {statistics.median(direct) * 1e3:.3f} ms")
 
+def s3_notification_cost(repeats: int = 300) -> None:
+    """Issue 14: put_object into a bucket whose notification invokes a registered function, against the
+    same put into a bucket without one (both under moto, the invoker routed).  The put alone (the
+    notification queues an Event invocation inside it), and the put with the run() that plays the
+    invocation out.  Interleaved, medians; target: the put < 2x."""
+    with moto.mock_aws(), LambdaInvoker() as inv, inv.patch_boto3():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        inv.register("thumbs", trivial)
+        s3.create_bucket(Bucket="plain")
+        s3.create_bucket(Bucket="notifying")
+        s3.put_bucket_notification_configuration(Bucket="notifying", NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{
+                "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:thumbs",
+                "Events": ["s3:ObjectCreated:*"]}]})
+        for bucket in ("plain", "notifying"):  # warm-up
+            s3.put_object(Bucket=bucket, Key="warm", Body=b"x")
+        inv.run()
+        plain, notifying, with_run = [], [], []
+        for i in range(repeats):
+            start = real_monotonic()
+            s3.put_object(Bucket="plain", Key=f"k{i}", Body=b"x")
+            plain.append(real_monotonic() - start)
+            start = real_monotonic()
+            s3.put_object(Bucket="notifying", Key=f"k{i}", Body=b"x")
+            notifying.append(real_monotonic() - start)
+            inv.run()
+            with_run.append(real_monotonic() - start)
+        assert len(inv.attempts) == repeats + 1, inv.timeline()
+    base, put, played = (statistics.median(t) for t in (plain, notifying, with_run))
+    print(f"S3 put_object into moto: no notification {base * 1e3:.3f} ms, notifying a registered function "
+          f"{put * 1e3:.3f} ms ({put / base:.2f}x; target < 2x), put + run() of the invocation "
+          f"{played * 1e3:.3f} ms ({played / base:.2f}x)")
+
+
+def sqs_mapping_cost(messages: int = 1_000, batch_size: int = 10, rounds: int = 5) -> None:
+    """Issue 14: 1,000 messages already in a queue, played out through an event source mapping with
+    BatchSize 10 (100 synchronous invocations, each batch deleted): run() alone is timed.  Target < 1 s."""
+    times = []
+    for _ in range(rounds):
+        with moto.mock_aws(), LambdaInvoker() as inv, inv.patch_boto3():
+            sqs = boto3.client("sqs", region_name="us-east-1")
+            url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            inv.register("worker", trivial)
+            boto3.client("lambda", region_name="us-east-1").create_event_source_mapping(
+                EventSourceArn=arn, FunctionName="worker", BatchSize=batch_size)
+            for first in range(0, messages, 10):
+                sqs.send_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(i), "MessageBody": json.dumps({"n": first + i})} for i in range(10)])
+            start = real_monotonic()
+            attempts = inv.run()
+            times.append(real_monotonic() - start)
+            assert len(attempts) == messages // batch_size
+            assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                "Attributes"]["ApproximateNumberOfMessages"] == "0"
+    print(f"{messages:,} SQS messages through a mapping, BatchSize {batch_size}: run() median "
+          f"{statistics.median(times):.3f} s, best {min(times):.3f} s of {rounds}; target < 1 s")
+
+
 def main() -> None:
     print(f"python {sys.version.split()[0]}, {len(sys.modules)} modules loaded")
     # Batches of 5,000 (more than a test queues) on a fresh invoker each: the best batch is
@@ -438,6 +499,8 @@ def main() -> None:
     idempotency_cost()
     moto_delivery_cost()
     boto3_routing_cost()
+    s3_notification_cost()
+    sqs_mapping_cost()
 
 
 if __name__ == "__main__":

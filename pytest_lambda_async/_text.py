@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._service.records import Attempt, Failed, Invoked, LoopStopped, Retried, Routed, Throttled
+from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked, Retried, Routed, Throttled
 
 if TYPE_CHECKING:
     from ._service.records import Leak, TimelineEntry
@@ -76,10 +76,13 @@ def entry_text(e: TimelineEntry) -> str:
     if isinstance(d, Attempt):
         return attempt_text(d)
     if isinstance(d, Invoked):
+        source = f"  from {d.source}" if d.source else ""
         if d.invocation_type != "Event":
-            return d.invocation_type + _from(d.parent, d.parent_function)
+            return d.invocation_type + source + _from(d.parent, d.parent_function)
         extra = f" (+{_plural(d.duplicates, 'duplicate')})" if d.duplicates else ""
-        return f"Event  -> 202, queued{extra}" + _from(d.parent, d.parent_function)
+        return f"Event  -> 202, queued{extra}" + source + _from(d.parent, d.parent_function)
+    if isinstance(d, NotInvoked):
+        return f"from {d.source} -> not invoked: {d.code}: {d.message} ({d.fate})"
     if isinstance(d, Throttled):
         if d.invocation_type != "Event":
             return f"{d.invocation_type} -> 429 {d.reason}"

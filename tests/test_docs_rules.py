@@ -27,7 +27,7 @@ RULES = ROOT / "docs" / "reference" / "rules.md"
 
 # Rule-id families (see rules.md). A closed list keeps look-alikes out: UTF-8,
 # ISO-8601, UTF-16/32, US-EAST-1 (an upper-cased region).
-FAMILIES = ("INV", "Q", "RET", "CFG", "REC", "DST", "DLQ", "LOOP", "PY", "ESM", "IDEM")
+FAMILIES = ("INV", "Q", "RET", "CFG", "REC", "DST", "DLQ", "LOOP", "PY", "SRC", "ESM", "IDEM")
 _FAMILY = "|".join(FAMILIES)
 # An id, optionally followed by the short end of a range or pair: "INV-13..15",
 # "REC-1..8", "DLQ-3/4" (the end is an id too: INV-15, REC-8, DLQ-4).

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .._service.functions import LambdaFunction
     from .._service.invoker import LambdaService
 
-__all__ = ["active_invoker", "install", "routed"]
+__all__ = ["Operation", "active_invoker", "extra_operations", "install", "routed"]
 
 _S = TypeVar("_S", bound="LambdaService")
 
@@ -169,10 +169,13 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
     if model.name == "Invoke" and api_params.get("InvocationType") == "Event" and _EVENT_PARAMS.issuperset(api_params):
         return _answer_event(invoker, model, params, context, api_params)
     operation = _OPERATIONS.get(model.name)
+    if operation is None and model.name in extra_operations:
+        operation = _extra(extra_operations[model.name])
     if operation is None:
         raise UnsupportedOperation(
             f"lambda.{_snake(model.name)} is not modelled by the invoker, and while it is active Lambda calls "
-            f"never go to AWS or moto. Modelled: {', '.join(sorted(_snake(n) for n in _OPERATIONS))}. "
+            "never go to AWS or moto. Modelled: "
+            f"{', '.join(sorted(_snake(n) for n in [*_OPERATIONS, *extra_operations]))}. "
             "See docs/how-to/boto3-and-moto.md")
     request = _Request(api_params, params.get("headers", {}), params.get("url", ""), context.get("client_region"))
     try:
@@ -359,6 +362,24 @@ _CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "RecursiveInvocationE
 
 def _json_reply(invoker: LambdaService, body: Any, status: int = 200) -> _Reply:
     return _Reply(status, invoker.new_request_id(), body=json.dumps(body).encode())
+
+
+# -- operations other adapters answer (sources: event source mappings) ------------------
+Operation = Callable[["LambdaService", dict[str, Any], "str | None"], tuple[int, Any]]
+# Lambda operation name -> (invoker, the caller's parameters, the client's region) -> (HTTP status, JSON body
+# or None for none);
+# a LambdaServiceError raised is the API error.  Added to by the event sources adapter.
+extra_operations: dict[str, Operation] = {}
+
+
+def _extra(operation: Operation) -> Callable[[LambdaService, _Request], _Reply]:
+    def answer(invoker: LambdaService, request: _Request) -> _Reply:
+        status, body = operation(invoker, request.params, request.region)
+        if body is None:  # 204: no body
+            return _Reply(status, invoker.new_request_id())
+        return _json_reply(invoker, body, status)
+
+    return answer
 
 
 # -- Invoke (INV-1..INV-24) -----------------------------------------------------------

@@ -574,6 +574,42 @@ def recursion_stopped_message(function_name: str) -> str:
             f"{RECURSION_LIMIT} times by one chain of requests (LOOP-1)")
 
 
+# -- SQS event source mappings (ESM-1..ESM-8) ---------------------------------------
+SQS_DEFAULT_BATCH_SIZE: Final = 10  # ESM-2
+SQS_BATCH_SIZE_RANGE: Final = (1, 10_000)  # ESM-2
+SQS_FIFO_BATCH_MAX: Final = 10  # ESM-2
+BATCHING_WINDOW_MAX: Final = 300  # ESM-2: MaximumBatchingWindowInSeconds 0-300
+SQS_BATCH_WITHOUT_WINDOW_MAX: Final = 10  # ESM-7: a larger BatchSize needs a batching window of at least 1 s
+SQS_BATCH_NEEDS_WINDOW_MESSAGE: Final = (
+    "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")  # ESM-7
+BATCH_ITEM_FAILURES: Final = "ReportBatchItemFailures"  # ESM-5, the only FunctionResponseTypes value
+
+
+def sqs_batch_size_message(batch_size: int, fifo: bool) -> str:
+    """ESM-2: BatchSize 1-10,000 for standard queues, 1-10 for FIFO queues."""
+    high = SQS_FIFO_BATCH_MAX if fifo else SQS_BATCH_SIZE_RANGE[1]
+    kind = "FIFO queues" if fifo else "Amazon SQS standard queues"
+    return f"BatchSize {batch_size} is out of range: it is 1 to {high} for {kind} (ESM-2)"
+
+
+def sqs_queue_not_found_message() -> str:
+    """CreateEventSourceMapping for a queue SQS does not have (its ReceiveMessage error, relayed)."""
+    return ("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+            "SQS Error Message: The specified queue does not exist for this wsdl version.")
+
+
+def sqs_visibility_message(visibility_timeout: int, function_timeout: float) -> str:
+    """ESM-6: the queue's visibility timeout must be at least the function's timeout."""
+    return (f"Queue visibility timeout: {visibility_timeout} seconds is less than Function timeout: "
+            f"{function_timeout:g} seconds")
+
+
+def mapping_exists_message(source_arn: str, function_name: str, mapping_uuid: str) -> str:
+    """A second mapping of one queue to one function (ResourceConflictException)."""
+    return (f'The event source arn (" {source_arn} ") and function (" {function_name} ") provided mapping '
+            f"already exists. Please update or delete the existing mapping with UUID {mapping_uuid}")
+
+
 # -- AWS SDK call failures injected by the idempotency checks ----------------------
 # (code, HTTP status, message) a call fails with *before* it takes effect, per
 # botocore service id: each service's own throttling error where it has one.

@@ -25,6 +25,7 @@ from .. import _text
 from .._text import render_timeline
 from ..errors import (
     AsyncHandlerError,
+    LambdaServiceError,
     InvalidParameterValueException,
     RecursiveInvocationException,
     RequestEntityTooLargeException,
@@ -47,6 +48,7 @@ from .records import (
     Invoked,
     InvokeResult,
     LoopStopped,
+    NotInvoked,
     Outcome,
     Retried,
     TerminalOutcome,
@@ -72,6 +74,7 @@ from .runtime import (
     set_python_env,
     trace_env_now,
 )
+from .sources import Poller
 
 
 
@@ -157,6 +160,7 @@ class LambdaService:
         self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
                               self.outcomes, self._log, self._invoke_destination, self._new_uuid)
+        self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -385,7 +389,8 @@ class LambdaService:
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
-                 chain: Chain | None = None, invoked: str | None = None, tenant_id: str | None = None) -> str:
+                 chain: Chain | None = None, invoked: str | None = None, tenant_id: str | None = None,
+                 source: str | None = None) -> str:
         """Queue an event (INV-11): its request id."""
         with self._lock:
             request_id = self.new_request_id()
@@ -401,8 +406,8 @@ class LambdaService:
             extra = duplicates
             if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
                 extra += 1  # Q-2: at-least-once, even without errors
-            invoked_detail = _PLAIN_EVENT if not extra and parent is None and parent_function is None else \
-                new_tuple(Invoked, ("Event", extra, parent, parent_function))
+            invoked_detail = _PLAIN_EVENT if not extra and parent is None and parent_function is None \
+                and source is None else new_tuple(Invoked, ("Event", extra, parent, parent_function, source))
             self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
                 now, "invoke", fn.name, request_id, invoked_detail, ())))
             for copy in range(1 + extra):
@@ -423,7 +428,8 @@ class LambdaService:
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
                      chain: Chain | None = None, invoked: str | None = None,
-                     client_context: ClientContext | None = None, tenant_id: str | None = None) -> InvokeResult:
+                     client_context: ClientContext | None = None, tenant_id: str | None = None,
+                     source: str | None = None) -> InvokeResult:
         request_id = self.new_request_id()
         now = self._clock.now
         root, lineage, stopped = self._child_lineage(fn, chain)
@@ -439,7 +445,7 @@ class LambdaService:
             self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
                                  invocation_type="RequestResponse", count=False)
             raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
-        self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function))
+        self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function, source))
         delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
                              invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
@@ -449,6 +455,56 @@ class LambdaService:
             tail = ("\n".join(execution.logs) + "\n").encode("utf-8")[-aws.LOG_TAIL_BYTES:]
             log_result = base64.b64encode(tail).decode("ascii")
         return InvokeResult(200, request_id, execution.payload, execution.function_error, aws.LATEST, log_result)
+
+    # -- events from AWS event sources (the adapters' hooks into moto) ---------------
+    def accept_source_event(self, function_name: str, event: Any, *, source: str,
+                            region: str | None = None, synchronous: bool = False,
+                            trace: str | None = None) -> InvokeResult | None:
+        """An event an AWS event source sends (the adapters' hooks into moto), shown as ``from <source>``.
+
+        S3, SNS and EventBridge invoke with ``Event`` (SRC-1..SRC-3); an event source mapping invokes
+        ``synchronous``-ly with a batch (ESM-1).  ``trace`` is the X-Ray header the source passes on (LOOP-2).
+        A function the source names but that is not registered (or an ARN of another region or account) is
+        not invoked: the timeline says why, and the answer is None."""
+        try:
+            fn, invoked = self.resolve(function_name, None, region)
+        except LambdaServiceError as exc:
+            self.refuse_source_event(function_name, source=source, code=exc.code, message=exc.message)
+            return None
+        chain, parent, parent_function = self._traced_caller(trace, None) if trace else (None, None, None)
+        body = json.dumps(event)
+        if not synchronous:
+            return accepted(self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain,
+                                          invoked=invoked, source=source))
+        return self._invoke_sync(fn, body, UNSET, log_type="None", parent=parent, parent_function=parent_function,
+                                 chain=chain, invoked=invoked, source=source)
+
+    def refuse_source_event(self, function_name: str, *, source: str, code: str, message: str,
+                            fate: str = "the event is lost") -> None:
+        """Show in the timeline that an event source's event did not reach ``function_name``, why, and its fate."""
+        try:
+            name = aws.parse_function_name(function_name).name
+        except LambdaServiceError:
+            name = function_name
+        self._log(self._clock.now, "invoke", name, "", NotInvoked(source, function_name, code, message, fate))
+
+    def poll_due(self, until: _dt.datetime | None) -> bool:
+        """Let the poller due first work, if it is due no later than the queue's next delivery and ``until``
+        (moving the clock to its time): True if one did.  ``run()`` and ``advance()`` call it between
+        deliveries, on the runtime thread."""
+        first: tuple[_dt.datetime, Poller] | None = None
+        for poller in self.pollers:
+            due = poller.due()
+            if due is not None and (first is None or due < first[0]):
+                first = (due, poller)
+        with self._lock:
+            head = self._queue[0][0] if self._queue else None
+        if first is None or (head is not None and first[0] > head) or (until is not None and first[0] > until):
+            return False
+        if first[0] > self._clock.now:
+            self._clock.advance_to(first[0])
+        first[1].poll()
+        return True
 
     # -- playing the queue out --------------------------------------------------
     def run(self, *, max_attempts: int = 100_000) -> list[Attempt]:
@@ -485,12 +541,14 @@ class LambdaService:
     def _drain(self, *, until: _dt.datetime | None, max_attempts: int) -> list[Attempt]:
         self._refuse_off_runtime_while_running("run" if until is None else "advance")
         first = len(self.attempts)
-        if not self._queue:
+        if not self._queue and not self.pollers:
             return []
 
         def loop() -> None:
             made = 0
             while True:
+                if self.pollers and self.poll_due(until):  # a poller due before the queue's next delivery ran
+                    continue
                 with self._lock:  # a thread the handler started may be invoking meanwhile
                     if not self._queue:
                         return

@@ -15,9 +15,9 @@ from typing import Any, Literal, NamedTuple, TypeVar, Union
 from . import aws
 
 __all__ = [
-    "Attempt", "Failed", "Invoked", "InvokeResult", "Leak", "LeakKind", "Leftovers", "LoopStopped", "Outcome",
-    "Retried", "Role", "Routed", "TerminalOutcome", "Throttled", "TimelineDetail", "TimelineEntry", "TimelineKind",
-    "frozen", "new_tuple",
+    "Attempt", "Failed", "Invoked", "InvokeResult", "Leak", "LeakKind", "Leftovers", "LoopStopped", "NotInvoked",
+    "Outcome", "Retried", "Role", "Routed", "TerminalOutcome", "Throttled", "TimelineDetail", "TimelineEntry",
+    "TimelineKind", "frozen", "new_tuple",
 ]
 
 Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
@@ -76,6 +76,18 @@ class Invoked(NamedTuple):
     duplicates: int = 0  # extra copies queued with it (Q-2)
     parent: str | None = None  # request id of the attempt that invoked it, if a handler did
     parent_function: str | None = None
+    source: str | None = None  # the AWS event source that sent it ("s3:uploads ObjectCreated:Put"), if one did
+
+
+class NotInvoked(NamedTuple):
+    """An event an AWS event source sent to a function that could not be invoked (none registered by that
+    name, or an ARN of another region or account): no invocation happened, and the event is lost."""
+
+    source: str  # as in Invoked.source
+    target: str  # the function name or ARN the source was configured with
+    code: str  # the Lambda error code the source got (ResourceNotFoundException, ...)
+    message: str
+    fate: str = "the event is lost"  # what the source did with it then
 
 
 class Throttled(NamedTuple):
@@ -120,7 +132,7 @@ class LoopStopped(NamedTuple):
     parent_function: str | None = None
 
 
-TimelineDetail = Union[Invoked, "Attempt", Throttled, Retried, Failed, Routed, LoopStopped]
+TimelineDetail = Union[Invoked, "Attempt", Throttled, Retried, Failed, Routed, LoopStopped, NotInvoked]
 
 
 class TimelineEntry(NamedTuple):
