@@ -93,6 +93,13 @@ def make_coroutine() -> Any:
     return send_email("via helper")  # LEAK[a_coroutine_from_helper]: never awaited
 
 
+METRICS: list[str] = []
+
+
+def record_metric(name: str) -> None:
+    METRICS.append(name)
+
+
 # Import-time work: started outside every window, never reported.
 IMPORT_THREAD = threading.Thread(target=STOP.wait, name="catalogue-import-thread", daemon=True)
 IMPORT_THREAD.start()
@@ -191,6 +198,11 @@ async def a_thread_not_joined(event: Any, context: Any) -> None:
     threading.Thread(target=blocking_job).start()  # LEAK: alive thread
 
 
+@buggy()
+async def a_call_later_left_scheduled(event: Any, context: Any) -> None:
+    asyncio.get_running_loop().call_later(5, record_metric, "sent")  # LEAK: pending callback
+
+
 # ===== buggy: sync handlers, the way AWS calls them ==================================
 @buggy()
 def s_asyncio_run_coroutine_not_awaited(event: Any, context: Any) -> None:
@@ -279,6 +291,34 @@ def s_executor_shutdown_nowait(event: Any, context: Any) -> None:
     pool = ThreadPoolExecutor(max_workers=1)
     pool.submit(blocking_job)  # LEAK: running job
     pool.shutdown(wait=False)
+
+
+@buggy()
+def s_asyncio_run_drops_call_later(event: Any, context: Any) -> None:
+    async def main() -> None:
+        asyncio.get_running_loop().call_later(0.5, record_metric, "sent")  # LEAK: dropped callback
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_asyncio_run_drops_call_at(event: Any, context: Any) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_at(loop.time() + 60, record_metric, "flushed")  # LEAK: dropped callback
+        await send_email()
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_own_loop_closed_with_callback(event: Any, context: Any) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(send_email())
+        loop.call_soon(record_metric, "sent")  # LEAK: dropped callback
+    finally:
+        loop.close()
 
 
 # ===== correct handlers: never flagged ================================================
@@ -457,6 +497,46 @@ def ok_sync_eager_factory_awaited(event: Any, context: Any) -> None:
 @correct()
 def ok_sync_uses_import_time_work(event: Any, context: Any) -> bool:
     return IMPORT_THREAD.is_alive()
+
+
+@correct()
+async def ok_call_soon_ran(event: Any, context: Any) -> None:
+    asyncio.get_running_loop().call_soon(record_metric, "sent")
+    await asyncio.sleep(0)
+
+
+@correct()
+def ok_sync_call_later_ran(event: Any, context: Any) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.call_later(0.01, record_metric, "sent")
+        loop.call_at(loop.time() + 0.02, done.set_result, None)
+        await done
+
+    asyncio.run(main())
+
+
+@correct()
+def ok_sync_call_later_cancelled(event: Any, context: Any) -> None:
+    async def main() -> None:
+        reminder = asyncio.get_running_loop().call_later(5, record_metric, "late")
+        await send_email()
+        reminder.cancel()
+
+    asyncio.run(main())
+
+
+@correct()
+def ok_sync_timeout_guard_on_done_future(event: Any, context: Any) -> str:
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[str] = loop.create_future()
+        loop.call_later(5, reply.cancel)  # a timeout guard, moot once the reply is in
+        loop.call_soon(reply.set_result, "pong")
+        return await reply
+
+    return asyncio.run(main())
 
 
 # -- library-owned work (a stdlib QueueListener): ignored unless strict ---------------------

@@ -1,9 +1,9 @@
 """Await checks: did the handler finish the work it started before it returned?
 
 When a Lambda handler returns, the service freezes the environment.  A
-coroutine never awaited, a task still pending, a thread still alive or an
-executor job still running is work that silently never happens (or happens
-during some later invocation).  :class:`AwaitWindow` watches one invocation
+coroutine never awaited, a task still pending, a callback still scheduled, a
+thread still alive or an executor job still running is work that silently
+never happens (or happens during some later invocation).  :class:`AwaitWindow` watches one invocation
 attempt and lists that work as :class:`Leak` s; :func:`assert_awaits_all` runs
 a handler inside one and raises ``UnawaitedWorkError`` (``_checks/awaits.py``).
 
@@ -13,7 +13,9 @@ error that reaches a chained ``sys.unraisablehook``; the heap that existed
 before the window is parked with ``gc.freeze()`` so a final ``gc.collect()``
 plus ``gc.get_objects()`` see only the window's objects; event loops (created
 through ``asyncio.new_event_loop``, or simply started on the thread) get a
-task factory; ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped.
+task factory, and their ``call_soon``/``call_later``/``call_at`` and ``close``
+are wrapped (a callback still scheduled when ``asyncio.run`` closes the loop is
+silently dropped); ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped.
 Process-global hooks are installed when the first window opens and restored
 when the last one closes, so nested and concurrent windows compose.
 """
@@ -363,12 +365,14 @@ def _dropped_by_runner(task: asyncio.Task[Any]) -> bool:
 
 
 class _LoopState:
-    __slots__ = ("chained", "users", "installed")
+    __slots__ = ("chained", "users", "installed", "saved", "callbacks")
 
     def __init__(self, chained: Any) -> None:
         self.chained = chained  # the factory the loop had, or the handler later set
         self.users = 0
         self.installed = False
+        self.saved: dict[str, Any] = {}  # instance attributes our wrappers cover (restored on release)
+        self.callbacks: list[_Record] = []  # callbacks user code scheduled on the loop, judged at close()
 
 
 _LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
@@ -385,6 +389,78 @@ def _task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> 
     if window is not None:
         window._on_task(task, sys._getframe(1))
     return task
+
+
+_MISSING = object()
+_SCHEDULERS = ("call_soon", "call_later", "call_at", "call_soon_threadsafe")
+_TIMED = frozenset({"call_later", "call_at"})
+_NOT_SCHEDULERS = (_MACHINERY, _INTERNAL)  # callers whose callbacks are never the user's work
+
+
+def _scheduler(loop: asyncio.AbstractEventLoop, method: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``loop.<method>`` for the window: schedule, then record the handle if user or library
+    code (not asyncio's own machinery, the common case) asked for it."""
+
+    def schedule(*args: Any, **kwargs: Any) -> Any:
+        handle = original(*args, **kwargs)
+        if _ACTIVE:
+            frame = sys._getframe(1)
+            if _FILE_KIND.get(frame.f_code.co_filename) not in _NOT_SCHEDULERS:  # None: not seen yet
+                _on_schedule(loop, method, handle, args, frame)
+        return handle
+
+    schedule.__wrapped__ = original  # type: ignore[attr-defined]
+    return schedule
+
+
+def _on_schedule(
+    loop: asyncio.AbstractEventLoop, method: str, handle: Any, args: tuple[Any, ...], frame: types.FrameType
+) -> None:
+    if _file_kind(frame.f_code.co_filename) in _NOT_SCHEDULERS:
+        return
+    timed = method in _TIMED
+    if len(args) < (2 if timed else 1) or not isinstance(handle, asyncio.Handle):
+        return
+    callback = args[1] if timed else args[0]
+    callback_args = args[2:] if timed else args[1:]
+    if isinstance(getattr(callback, "__self__", None), asyncio.Task):
+        return  # a task's own step or wake-up (scheduled by C code while this frame resolves a future)
+    if len(callback_args) == 1 and isinstance(callback_args[0], asyncio.Future) and callback_args[0].done():
+        return  # the done callbacks of a future this frame just resolved: they run on the next turn
+    window = _current_window()
+    if window is None:
+        return
+    delay: float | None = None
+    if timed:
+        with contextlib.suppress(TypeError, ValueError):
+            delay = float(args[0]) - (loop.time() if method == "call_at" else 0.0)
+    record = window._on_callback(handle, callback, method, delay, loop, frame)
+    state = _LOOPS.get(loop)
+    if state is not None:
+        state.callbacks.append(record)
+
+
+def _callback_pending(loop: Any, handle: asyncio.Handle) -> bool:
+    """Still waiting to run: a timer still in the loop's heap, or a handle in its ready queue."""
+    if handle.cancelled():
+        return False
+    if isinstance(handle, asyncio.TimerHandle):
+        return bool(getattr(handle, "_scheduled", False))  # cleared when the loop pops it to run it
+    ready = getattr(loop, "_ready", None)
+    try:
+        return ready is not None and any(h is handle for h in ready)
+    except RuntimeError:  # the loop runs on another thread and changed the queue meanwhile
+        return False
+
+
+def _on_close(loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
+    """``loop.close()`` discards what is still scheduled: those callbacks never run."""
+    if loop.is_running() or loop.is_closed():
+        return  # close() refuses (running) or does nothing (closed)
+    for record in state.callbacks:
+        if not record.dropped and _callback_pending(loop, record.obj):
+            record.dropped = True
+    state.callbacks.clear()
 
 
 def _instrument(loop: asyncio.AbstractEventLoop) -> None:
@@ -409,6 +485,23 @@ def _instrument(loop: asyncio.AbstractEventLoop) -> None:
     with contextlib.suppress(AttributeError, TypeError):
         loop.set_task_factory = set_task_factory  # type: ignore[method-assign]
         loop.get_task_factory = get_task_factory  # type: ignore[method-assign]
+    # Callbacks: who scheduled what (call_soon/call_later/call_at), and whether close() dropped it.
+    own = vars(loop) if hasattr(loop, "__dict__") else None
+    if own is None:
+        return
+    for name in _SCHEDULERS:
+        original = getattr(loop, name, None)
+        if original is not None:
+            state.saved[name] = own.get(name, _MISSING)
+            own[name] = _scheduler(loop, name, original)
+    original_close = loop.close
+
+    def close() -> None:
+        _on_close(loop, state)
+        original_close()
+
+    state.saved["close"] = own.get("close", _MISSING)
+    own["close"] = close
 
 
 def _release(loop: asyncio.AbstractEventLoop) -> None:
@@ -423,6 +516,14 @@ def _release(loop: asyncio.AbstractEventLoop) -> None:
         with contextlib.suppress(AttributeError, TypeError):
             if name in vars(loop):
                 delattr(loop, name)
+    own = vars(loop) if hasattr(loop, "__dict__") else {}
+    for name, previous in state.saved.items():
+        if previous is _MISSING:
+            own.pop(name, None)
+        else:
+            own[name] = previous
+    state.saved.clear()
+    state.callbacks.clear()
     if loop.get_task_factory() is _task_factory:
         loop.set_task_factory(state.chained)
     del _LOOPS[loop]
@@ -434,12 +535,15 @@ class _Record:
     """Work started in a window; described (names, paths) only if it turns out to be a leak."""
 
     seq: int
-    kind: Literal["task", "thread", "job"]
+    kind: Literal["task", "thread", "job", "callback"]
     obj: Any
     site: tuple[str, int | None] | None  # (filename, line) where it was started
     library: bool
-    target: Any = None  # an executor job's callable
-    dropped: bool = False
+    target: Any = None  # an executor job's callable, or a scheduled callback
+    dropped: bool = False  # a task asyncio.run cancelled, or a callback its loop's close() discarded
+    loop: Any = None  # a callback's loop
+    method: str = ""  # a callback's scheduler: call_soon, call_later, call_at, call_soon_threadsafe
+    delay: float | None = None  # a timed callback's delay when it was scheduled
 
     @property
     def where(self) -> str:
@@ -461,6 +565,13 @@ class _Record:
         if self.kind == "job":
             fname, names = _callable_name(self.target)
             return f"executor job {fname}()", names
+        if self.kind == "callback":
+            fname, names = _callable_name(self.target)
+            if self.delay is None:
+                return f"{self.method}({fname})", names
+            if self.method == "call_at":
+                return f"call_at(loop.time() + {self.delay:.3g}, {fname})", names
+            return f"{self.method}({self.delay:.3g}, {fname})", names
         thread: threading.Thread = obj
         target = getattr(thread, "_target", None)
         if isinstance(thread, threading.Timer):
@@ -738,10 +849,14 @@ class AwaitWindow:
         Tasks are cancelled and run to their end on their loop (their ``finally``
         blocks run) with the loop's exception handler muted; a task on a closed
         loop has its coroutine closed.  Still-referenced coroutines are closed,
-        executor jobs not yet started are cancelled.  Threads cannot be
+        executor jobs not yet started are cancelled, callbacks still scheduled
+        on a loop that lives on are cancelled.  Threads cannot be
         cancelled: they are only reported.  Call it after leaving the window,
         on the thread that owns the loop, while the loop is not running."""
         rest = self.leftovers()
+        for leak in self.leaks:
+            if leak.kind == "pending callback" and isinstance(leak.obj, asyncio.Handle):
+                leak.obj.cancel()  # a timer still scheduled on a loop that lives on
         for coro in rest.coroutines:
             with contextlib.suppress(RuntimeError):
                 coro.close()
@@ -836,6 +951,14 @@ class AwaitWindow:
         user_owned, site = self._site(frame)
         self._records.append(_Record(self._next_seq(), "job", future, site, not user_owned, target=fn))
 
+    def _on_callback(self, handle: asyncio.Handle, callback: Any, method: str, delay: float | None,
+                     loop: asyncio.AbstractEventLoop, frame: types.FrameType | None) -> _Record:
+        user_owned, site = self._site(frame)
+        record = _Record(self._next_seq(), "callback", handle, site, not user_owned, target=callback,
+                         loop=loop, method=method, delay=delay)
+        self._records.append(record)
+        return record
+
     def _on_never_awaited(self, coro: Any) -> None:
         qualname, names = _coro_names(coro)
         where, _ = self._origin_where(coro)
@@ -886,6 +1009,19 @@ class AwaitWindow:
                 if isinstance(obj, threading.Timer) and obj.finished.is_set():
                     continue  # cancelled: it will not run its function
                 kind = "alive thread"
+            elif record.kind == "callback":
+                if obj.cancelled():
+                    continue
+                closed = record.loop.is_closed()
+                if record.dropped or (closed and _callback_pending(record.loop, obj)):
+                    kind = "dropped callback"
+                elif not closed and _callback_pending(record.loop, obj):
+                    kind = "pending callback"
+                else:
+                    continue  # it ran
+                owner = getattr(record.target, "__self__", None)
+                if isinstance(owner, asyncio.Future) and owner.done():
+                    continue  # it would only act on a future that is already done (a timeout guard)
             else:
                 if obj.done():
                     continue

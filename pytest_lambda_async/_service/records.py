@@ -77,6 +77,8 @@ LeakKind = Literal[
     "dropped task",  # a task asyncio.run cancelled at shutdown: its work silently never happened
     "running job",  # a ThreadPoolExecutor / run_in_executor job still running
     "alive thread",  # a thread (or threading.Timer) still alive
+    "pending callback",  # a call_later/call_at/call_soon callback still scheduled on a loop that lives on
+    "dropped callback",  # a callback still scheduled when its loop was closed (asyncio.run): it never runs
     "returned awaitable",  # a sync handler returned an awaitable: Runtime.MarshalError on AWS
 ]
 
