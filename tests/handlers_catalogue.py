@@ -100,9 +100,30 @@ def record_metric(name: str) -> None:
     METRICS.append(name)
 
 
+EMIT_SECONDS = 0.2  # how long the user's audit handler takes per record
+EMITTING = threading.Event()  # set when a record is being shipped
+
+
+class AuditTrailHandler(logging.Handler):
+    """The user's own logging handler: ships each record to an audit service (slowly)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        EMITTING.set()
+        STOP.wait(EMIT_SECONDS)  # LEAK[s_import_time_listener_busy]: busy thread
+
+
 # Import-time work: started outside every window, never reported.
 IMPORT_THREAD = threading.Thread(target=STOP.wait, name="catalogue-import-thread", daemon=True)
 IMPORT_THREAD.start()
+# A common logging setup: records go through a queue to a QueueListener, whose thread
+# (started here, by the library) runs the user's AuditTrailHandler.
+AUDIT_QUEUE: queue.Queue[logging.LogRecord] = queue.Queue()
+AUDIT_LISTENER = logging.handlers.QueueListener(AUDIT_QUEUE, AuditTrailHandler())
+AUDIT_LISTENER.start()
+audit = logging.getLogger("catalogue.audit")
+audit.addHandler(logging.handlers.QueueHandler(AUDIT_QUEUE))
+audit.setLevel(logging.INFO)
+audit.propagate = False
 
 
 # ===== buggy: async def handlers (run on the checker's own loop) =====================
@@ -319,6 +340,14 @@ def s_own_loop_closed_with_callback(event: Any, context: Any) -> None:
         loop.call_soon(record_metric, "sent")  # LEAK: dropped callback
     finally:
         loop.close()
+
+
+@buggy()
+def s_import_time_listener_busy(event: Any, context: Any) -> None:
+    # Returns while the library's listener thread is still in AuditTrailHandler.emit.
+    EMITTING.clear()
+    audit.info("order %s", event.get("order"))
+    EMITTING.wait(2)  # the listener has picked the record up (as it soon does on AWS)
 
 
 # ===== correct handlers: never flagged ================================================
@@ -539,7 +568,22 @@ def ok_sync_timeout_guard_on_done_future(event: Any, context: Any) -> str:
     return asyncio.run(main())
 
 
-# -- library-owned work (a stdlib QueueListener): ignored unless strict ---------------------
+@correct()
+def ok_sync_import_time_listener_queue_joined(event: Any, context: Any) -> None:
+    audit.info("order %s", event.get("order"))
+    AUDIT_QUEUE.join()  # every record shipped: the listener is idle again
+
+
+@correct()
+def ok_sync_listener_stopped(event: Any, context: Any) -> None:
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    listener = logging.handlers.QueueListener(records, AuditTrailHandler())
+    listener.start()
+    logging.handlers.QueueHandler(records).handle(logging.makeLogRecord({"msg": f"order {event.get('order')}"}))
+    listener.stop()  # ships what is queued, then joins the thread
+
+
+# -- library-owned work (a stdlib QueueListener): ignored unless strict, or busy in user code ------
 _listener: list[logging.handlers.QueueListener] = []
 
 
@@ -549,6 +593,18 @@ def lib_queue_listener(event: Any, context: Any) -> None:
     listener.start()  # LEAK: alive thread
 
 
+def lib_queue_listener_busy(event: Any, context: Any) -> None:
+    # The library starts the thread; at return it is running the user's AuditTrailHandler.emit.
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    listener = logging.handlers.QueueListener(records, AuditTrailHandler())
+    _listener.append(listener)
+    listener.start()
+    EMITTING.clear()
+    logging.handlers.QueueHandler(records).handle(logging.makeLogRecord({"msg": "audit"}))
+    EMITTING.wait(2)
+
+
 def stop_listeners() -> None:
     while _listener:
         _listener.pop().stop()
+    AUDIT_QUEUE.join()  # the import-time listener idle again (with STOP set, emit returns at once)

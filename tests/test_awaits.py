@@ -317,6 +317,39 @@ def test_library_scheduled_callback_is_reported_only_in_strict_mode(
     assert leak.where.endswith(f"test_awaits.py:{line}")
 
 
+def _emit_line() -> int:
+    ((kind, line),) = expected_leaks(cat.s_import_time_listener_busy)
+    assert kind == "busy thread"
+    return line
+
+
+def test_a_thread_a_library_started_is_judged_by_what_it_runs() -> None:
+    # Started by logging.handlers (library-owned), but busy in the user's emit at return.
+    (leak,) = find_leaks(cat.lib_queue_listener_busy, EVENT)
+    assert (leak.kind, leak.library) == ("busy thread", False)
+    assert leak.what == "Thread(target=QueueListener._monitor) running AuditTrailHandler.emit()"
+    assert reported([leak]) == Counter({("busy thread", _emit_line()): 1})
+    cat.STOP.set()
+    cat.stop_listeners()
+    cat.STOP.clear()
+    # Strict mode reports it once, as busy, not also as a library thread still alive.
+    assert [leak.kind for leak in find_leaks(cat.lib_queue_listener_busy, EVENT, strict=True)] == ["busy thread"]
+
+
+def test_busy_thread_message_hint_and_allow_list() -> None:
+    with pytest.raises(UnawaitedWorkError) as info:
+        assert_awaits_all(cat.s_import_time_listener_busy, EVENT)
+    text = str(info.value)
+    assert (f"busy thread  Thread(target=QueueListener._monitor) running AuditTrailHandler.emit()  "
+            f"{os.path.relpath(cat.__file__).replace(os.sep, '/')}:{_emit_line()}") in text
+    assert "  busy thread: a library's thread was still running your code" in text
+    assert "`q.join()` on a QueueListener's queue" in text
+    cat.STOP.set()
+    cat.AUDIT_QUEUE.join()
+    cat.STOP.clear()
+    assert_awaits_all(cat.s_import_time_listener_busy, EVENT, allow=["AuditTrailHandler.emit"])
+
+
 def test_dropped_and_pending_callback_messages() -> None:
     cat.METRICS.clear()  # correct handlers run earlier in this process append to it
     with pytest.raises(UnawaitedWorkError) as info:

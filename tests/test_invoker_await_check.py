@@ -179,6 +179,43 @@ def test_a_callback_dropped_by_asyncio_run_is_unawaited() -> None:
     assert sent == []  # it never ran
 
 
+def test_a_library_thread_busy_in_the_handlers_code_is_unawaited() -> None:
+    import logging
+    import logging.handlers
+    import queue
+
+    emitting, release = threading.Event(), threading.Event()
+
+    class ShipsRecords(logging.Handler):  # the user's own handler, slow
+        def emit(self, record: logging.LogRecord) -> None:
+            emitting.set()
+            release.wait(5)
+
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    listener = logging.handlers.QueueListener(records, ShipsRecords())  # set up before any request
+    listener.start()
+    log = logging.getLogger("test_invoker_await_check.audit")
+    log.addHandler(logging.handlers.QueueHandler(records))
+    log.propagate = False
+
+    def logs_and_returns(event: Any, context: Any) -> None:
+        log.warning("order %s", event["order"])
+        emitting.wait(2)  # the listener is inside emit when the handler returns
+
+    try:
+        with LambdaInvoker(start=T0) as inv:
+            inv.register("w", logs_and_returns, max_retry_attempts=0)
+            inv.invoke("w", {"order": 1}, invocation_type="Event")
+            [attempt] = inv.run()
+            assert attempt.outcome == "unawaited"
+            assert attempt.error is not None and "busy thread" in attempt.error
+            assert "running ShipsRecords.emit()" in attempt.error
+    finally:
+        release.set()
+        listener.stop()
+        log.handlers.clear()
+
+
 def test_bad_freeze_and_allow_values_are_refused() -> None:
     with pytest.raises(ValueError, match="freeze must be one of cancel, resume"):
         LambdaInvoker(freeze="pause")  # type: ignore[arg-type]

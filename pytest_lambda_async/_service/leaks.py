@@ -2,8 +2,9 @@
 
 When a Lambda handler returns, the service freezes the environment.  A
 coroutine never awaited, a task still pending, a callback still scheduled, a
-thread still alive or an executor job still running is work that silently
-never happens (or happens during some later invocation).  :class:`AwaitWindow` watches one invocation
+thread still alive (or a library's thread still busy in the user's code) or an
+executor job still running is work that silently never happens (or happens
+during some later invocation).  :class:`AwaitWindow` watches one invocation
 attempt and lists that work as :class:`Leak` s; :func:`assert_awaits_all` runs
 a handler inside one and raises ``UnawaitedWorkError`` (``_checks/awaits.py``).
 
@@ -15,7 +16,8 @@ plus ``gc.get_objects()`` see only the window's objects; event loops (created
 through ``asyncio.new_event_loop``, or simply started on the thread) get a
 task factory, and their ``call_soon``/``call_later``/``call_at`` and ``close``
 are wrapped (a callback still scheduled when ``asyncio.run`` closes the loop is
-silently dropped); ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped.
+silently dropped); ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped;
+at return, library threads still alive are judged by their current frames.
 Process-global hooks are installed when the first window opens and restored
 when the last one closes, so nested and concurrent windows compose.
 """
@@ -572,20 +574,48 @@ class _Record:
             if self.method == "call_at":
                 return f"call_at(loop.time() + {self.delay:.3g}, {fname})", names
             return f"{self.method}({self.delay:.3g}, {fname})", names
-        thread: threading.Thread = obj
-        target = getattr(thread, "_target", None)
-        if isinstance(thread, threading.Timer):
-            fname, names = _callable_name(thread.function)
-            what = f"Timer({thread.interval:g}, {fname})"
-        elif target is not None:
-            fname, names = _callable_name(target)
-            what = f"Thread(target={fname})"
-        else:
-            names = (type(thread).__qualname__,)
-            what = f"thread {type(thread).__qualname__}"
-        if not thread.name.startswith(_AUTO_THREAD_NAME):
-            what += f" named {thread.name!r}"
-        return what, (*names, thread.name)
+        return _describe_thread(obj)
+
+
+def _describe_thread(thread: threading.Thread) -> tuple[str, tuple[str, ...]]:
+    """What a thread is, for people, and the names an allow-list may match."""
+    target = getattr(thread, "_target", None)
+    if isinstance(thread, threading.Timer):
+        fname, names = _callable_name(thread.function)
+        what = f"Timer({thread.interval:g}, {fname})"
+    elif target is not None:
+        fname, names = _callable_name(target)
+        what = f"Thread(target={fname})"
+    else:
+        names = (type(thread).__qualname__,)
+        what = f"thread {type(thread).__qualname__}"
+    if not thread.name.startswith(_AUTO_THREAD_NAME):
+        what += f" named {thread.name!r}"
+    return what, (*names, thread.name)
+
+
+_ROOT_ATTR = "_lambda_async_root"
+
+
+def _thread_root(thread: threading.Thread) -> str | None:
+    """The file of the code a thread runs (its target, or its class's run) when that is a
+    library's (stdlib, site-packages), else None: only such threads are judged by their frames."""
+    target = getattr(thread, "_target", None)
+    code = _code_of(target if target is not None else getattr(type(thread), "run", None))
+    if code is None or _file_kind(code.co_filename) != _LIBRARY:
+        return None
+    return code.co_filename
+
+
+def _code_of(fn: Any) -> types.CodeType | None:
+    """The code a callable runs (through partials and bound methods), if it is Python code."""
+    for _ in range(8):
+        if not isinstance(fn, functools.partial):
+            break
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    return code if isinstance(code, types.CodeType) else None
 
 
 def _loc(filename: str, lineno: int | None) -> str:
@@ -835,8 +865,8 @@ class AwaitWindow:
             obj = leak.obj
             if isinstance(obj, asyncio.Task) and not obj.done():
                 tasks.append(obj)
-            elif isinstance(obj, threading.Thread) and obj.is_alive():
-                threads.append(obj)
+            elif isinstance(obj, threading.Thread) and obj.is_alive() and leak.kind != "busy thread":
+                threads.append(obj)  # a busy library thread lives on by design: nothing to wait for
             elif isinstance(obj, concurrent.futures.Future) and not obj.done():
                 futures.append(obj)
             elif type(obj) is types.CoroutineType and _coro_state(obj) == inspect.CORO_CREATED:
@@ -985,30 +1015,37 @@ class AwaitWindow:
         gc.collect()  # after gc.freeze(): only the window's objects; finalizes coroutines in cycles
         found: list[tuple[int, Leak]] = [*self._never_awaited, *self._returned]
         task_coros: set[int] = set()
+        threads_seen: set[int] = set()
+        library_threads: list[_Record] = []
         for record in self._records:
             obj = record.obj
             if record.kind == "task":
                 coro = obj.get_coro() if hasattr(obj, "get_coro") else None
                 if coro is not None:
                     task_coros.add(id(coro))
+            elif record.kind == "thread":
+                threads_seen.add(id(obj))
             if id(obj) in self._returned_ids:
                 continue
-            if record.library and not self.strict:
-                continue
             kind: LeakKind
-            if record.kind == "task":
+            if record.kind == "thread":
+                if not obj.is_alive():
+                    continue
+                if isinstance(obj, threading.Timer) and obj.finished.is_set():
+                    continue  # cancelled: it will not run its function
+                if record.library:
+                    library_threads.append(record)  # judged below by what it is running now
+                    continue
+                kind = "alive thread"
+            elif record.library and not self.strict:
+                continue
+            elif record.kind == "task":
                 if record.dropped or _dropped_by_runner(obj):
                     kind = "dropped task"
                 elif not obj.done():
                     kind = "pending task"
                 else:
                     continue
-            elif record.kind == "thread":
-                if not obj.is_alive():
-                    continue
-                if isinstance(obj, threading.Timer) and obj.finished.is_set():
-                    continue  # cancelled: it will not run its function
-                kind = "alive thread"
             elif record.kind == "callback":
                 if obj.cancelled():
                     continue
@@ -1031,10 +1068,98 @@ class AwaitWindow:
                 continue
             what += " [library]" if record.library else ""
             found.append((record.seq, Leak(kind, what, record.where, record.library, obj)))
+        found.extend(self._judge_library_threads(library_threads, threads_seen))
         if not self._overlapped:
             found.extend(self._scan_coroutines(task_coros))
         found.sort(key=lambda item: item[0])
         self.leaks = [leak for _, leak in found]
+
+    def _judge_library_threads(self, records: list[_Record], seen: set[int]) -> Iterator[tuple[int, Leak]]:
+        """Library threads alive at return, judged by what they are running now.
+
+        A library's thread (a logging QueueListener, a scheduler, a client's
+        worker) busy in the user's own code (their logging handler's emit, their
+        callback) is the user's unfinished work, whoever started the thread and
+        whenever.  Idle, or running only library code, it is the library's
+        business: reported (started in this window) in strict mode only.  Frames
+        are read only when such a thread is alive: most attempts see none."""
+        others = self._other_library_threads(seen)
+        if not records and not others:
+            return
+        frames = sys._current_frames()
+        try:
+            for record in records:
+                thread: threading.Thread = record.obj
+                busy = self._busy_in_user_code(frames.get(thread.ident or -1))
+                if busy is not None:
+                    leak = self._busy_leak(thread, busy)
+                    if leak is not None:
+                        yield record.seq, leak
+                elif self.strict:
+                    what, names = record.describe()
+                    if not self._allowed(names):
+                        yield record.seq, Leak("alive thread", f"{what} [library]", record.where, True, thread)
+            for thread in others:
+                busy = self._busy_in_user_code(frames.get(thread.ident or -1))
+                if busy is not None:
+                    leak = self._busy_leak(thread, busy)
+                    if leak is not None:
+                        yield self._next_seq(), leak
+        finally:
+            del frames  # other threads' frames: keep none of them alive
+
+    def _other_library_threads(self, seen: set[int]) -> list[threading.Thread]:
+        """Alive threads this window did not see start whose code is a library's
+        (an import-time QueueListener, a thread an earlier request made a library start)."""
+        current = threading.current_thread()
+        main = threading.main_thread()
+        found: list[threading.Thread] = []
+        for thread in threading.enumerate():
+            if thread is current or thread is main or id(thread) in seen:
+                continue
+            own = thread.__dict__
+            root = own.get(_ROOT_ATTR, _MISSING)
+            if root is _MISSING:  # a thread's code never changes: classify it once
+                root = own[_ROOT_ATTR] = _thread_root(thread)
+            if root is None or self._is_user(root):
+                continue  # not a library's thread (the handler's package may be installed: tox)
+            if thread.ident in _STACKS:
+                continue  # a thread inside a window of its own (another attempt)
+            ref = own.get(_WINDOW_ATTR)
+            owner = ref() if ref is not None else None
+            if owner is not None and owner is not self and owner._open:
+                continue  # another open window's work
+            found.append(thread)
+        return found
+
+    def _busy_in_user_code(self, frame: types.FrameType | None) -> types.FrameType | None:
+        """The innermost user frame of a stack whose inner frames are all library or
+        machinery code (None when it is idle in library code or running this package)."""
+        cache = self._user_cache
+        depth = 0
+        while frame is not None and depth < 128:
+            filename = frame.f_code.co_filename
+            user = cache.get(filename)
+            if user is None:
+                user = self._is_user(filename)
+            if user:
+                return frame
+            if _FILE_KIND.get(filename) == _INTERNAL:  # filled in by _is_user
+                return None
+            frame = frame.f_back
+            depth += 1
+        return None
+
+    def _busy_leak(self, thread: threading.Thread, frame: types.FrameType) -> Leak | None:
+        what, names = _describe_thread(thread)
+        code = frame.f_code
+        qualname = str(getattr(code, "co_qualname", code.co_name))
+        module = frame.f_globals.get("__name__")
+        running = (qualname, code.co_name, *((f"{module}.{qualname}",) if isinstance(module, str) else ()))
+        if self._allowed((*names, *running)):
+            return None
+        return Leak("busy thread", f"{what} running {_short(qualname)}()", _loc(code.co_filename, frame.f_lineno),
+                    obj=thread)
 
     def _scan_coroutines(self, task_coros: set[int]) -> Iterator[tuple[int, Leak]]:
         """Coroutines made in the window, never started, still referenced, owned by no task."""
