@@ -540,6 +540,33 @@ def test_window_on_a_persistent_loop_reports_and_cancels_a_pending_callback() ->
         loop.close()
 
 
+def test_window_chains_to_a_loops_own_call_later_and_restores_it() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        seen: list[float] = []
+        original = loop.call_later
+
+        def spy(delay: float, callback: Any, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+            seen.append(delay)
+            return original(delay, callback, *args, **kwargs)
+
+        loop.call_later = spy  # type: ignore[method-assign,assignment]
+
+        async def handler() -> None:
+            asyncio.get_running_loop().call_later(7, cat.record_metric, "late")
+
+        window = AwaitWindow()
+        window.track_loop(loop)
+        with window:
+            loop.run_until_complete(handler())
+        assert seen == [7]
+        assert [(leak.kind, leak.what) for leak in window.leaks] == [("pending callback", "call_later(7, record_metric)")]
+        assert loop.call_later is spy
+        window.cancel_leftovers(loop)
+    finally:
+        loop.close()
+
+
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="eager_task_factory is 3.12+")
 def test_handler_replacing_the_task_factory_is_still_tracked() -> None:
     loop = asyncio.new_event_loop()

@@ -373,7 +373,7 @@ class _LoopState:
         self.chained = chained  # the factory the loop had, or the handler later set
         self.users = 0
         self.installed = False
-        self.saved: dict[str, Any] = {}  # instance attributes our wrappers cover (restored on release)
+        self.saved: dict[str, tuple[Any, Any]] = {}  # name -> (instance attribute we covered, our wrapper)
         self.callbacks: list[_Record] = []  # callbacks user code scheduled on the loop, judged at close()
 
 
@@ -465,6 +465,32 @@ def _on_close(loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
     state.callbacks.clear()
 
 
+_WRAPPERS_ATTR = "_lambda_async_wrappers"
+
+
+def _loop_wrappers(loop: asyncio.AbstractEventLoop, cls: type) -> dict[str, Callable[..., Any]]:
+    """Our wrappers of the loop's class methods, keyed by the attribute they cover."""
+    wrappers: dict[str, Callable[..., Any]] = {}
+    for name in _SCHEDULERS:
+        method = getattr(cls, name, None)
+        if callable(method):
+            wrappers[name] = _scheduler(loop, name, method.__get__(loop, cls))
+    close = getattr(cls, "close", None)
+    if callable(close):
+        wrappers["close"] = _closer(loop, close.__get__(loop, cls))
+    return wrappers
+
+
+def _closer(loop: asyncio.AbstractEventLoop, original: Callable[[], None]) -> Callable[[], None]:
+    def close() -> None:
+        state = _LOOPS.get(loop)
+        if state is not None:
+            _on_close(loop, state)
+        original()
+
+    return close
+
+
 def _instrument(loop: asyncio.AbstractEventLoop) -> None:
     state = _LOOPS.get(loop)
     if state is None:
@@ -488,22 +514,21 @@ def _instrument(loop: asyncio.AbstractEventLoop) -> None:
         loop.set_task_factory = set_task_factory  # type: ignore[method-assign]
         loop.get_task_factory = get_task_factory  # type: ignore[method-assign]
     # Callbacks: who scheduled what (call_soon/call_later/call_at), and whether close() dropped it.
-    own = vars(loop) if hasattr(loop, "__dict__") else None
+    own = getattr(loop, "__dict__", None)
     if own is None:
         return
-    for name in _SCHEDULERS:
-        original = getattr(loop, name, None)
-        if original is not None:
-            state.saved[name] = own.get(name, _MISSING)
-            own[name] = _scheduler(loop, name, original)
-    original_close = loop.close
-
-    def close() -> None:
-        _on_close(loop, state)
-        original_close()
-
-    state.saved["close"] = own.get("close", _MISSING)
-    own["close"] = close
+    cached = own.get(_WRAPPERS_ATTR)
+    if cached is None:  # made once per loop: a persistent loop is instrumented on every attempt
+        cached = own[_WRAPPERS_ATTR] = _loop_wrappers(loop, type(loop))
+    if own.keys().isdisjoint(cached):  # the usual case: only the class's methods to cover
+        own.update(cached)
+        return
+    for name, wrapper in cached.items():
+        previous = own.get(name, _MISSING)
+        if previous is not _MISSING:  # someone's own instance attribute: chain to it
+            wrapper = _closer(loop, previous) if name == "close" else _scheduler(loop, name, previous)
+        state.saved[name] = (previous, wrapper)
+        own[name] = wrapper
 
 
 def _release(loop: asyncio.AbstractEventLoop) -> None:
@@ -518,10 +543,14 @@ def _release(loop: asyncio.AbstractEventLoop) -> None:
         with contextlib.suppress(AttributeError, TypeError):
             if name in vars(loop):
                 delattr(loop, name)
-    own = vars(loop) if hasattr(loop, "__dict__") else {}
-    for name, previous in state.saved.items():
+    own = getattr(loop, "__dict__", {})
+    cached = own.get(_WRAPPERS_ATTR, {})
+    for name, wrapper in cached.items():
+        previous, installed = state.saved.get(name, (_MISSING, wrapper))
+        if own.get(name) is not installed:
+            continue  # replaced meanwhile (the handler's own attribute): leave it
         if previous is _MISSING:
-            own.pop(name, None)
+            del own[name]
         else:
             own[name] = previous
     state.saved.clear()
