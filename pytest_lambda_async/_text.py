@@ -177,6 +177,21 @@ HINTS: dict[str, str] = {
         "join() it before returning (a Timer that must not fire: cancel() it), or use "
         "`with ThreadPoolExecutor() as pool:`"
     ),
+    "busy thread": (
+        "a library's thread was still running your code (the function named) when the handler "
+        "returned: wait for it first (`q.join()` on a QueueListener's queue, `listener.stop()`, "
+        "or the library's flush()), or make that code fast"
+    ),
+    "pending callback": (
+        "a call_later/call_at callback was still scheduled: it runs only if a later request reuses "
+        "this environment; await the work instead (`await asyncio.sleep(delay)`, then call it), or "
+        "cancel() the handle"
+    ),
+    "dropped callback": (
+        "its loop was closed (asyncio.run() returning) before the callback ran, so it never will: "
+        "await the work instead (`await asyncio.sleep(delay)`, then call it), or cancel() the handle "
+        "if it must not run"
+    ),
     "returned awaitable": (
         "AWS fails this invocation with \"{marshal_error}\": return JSON, and run async code "
         "with `asyncio.run(...)`"

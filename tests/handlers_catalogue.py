@@ -93,9 +93,37 @@ def make_coroutine() -> Any:
     return send_email("via helper")  # LEAK[a_coroutine_from_helper]: never awaited
 
 
+METRICS: list[str] = []
+
+
+def record_metric(name: str) -> None:
+    METRICS.append(name)
+
+
+EMIT_SECONDS = 0.2  # how long the user's audit handler takes per record
+EMITTING = threading.Event()  # set when a record is being shipped
+
+
+class AuditTrailHandler(logging.Handler):
+    """The user's own logging handler: ships each record to an audit service (slowly)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        EMITTING.set()
+        STOP.wait(EMIT_SECONDS)  # LEAK[s_import_time_listener_busy]: busy thread
+
+
 # Import-time work: started outside every window, never reported.
 IMPORT_THREAD = threading.Thread(target=STOP.wait, name="catalogue-import-thread", daemon=True)
 IMPORT_THREAD.start()
+# A common logging setup: records go through a queue to a QueueListener, whose thread
+# (started here, by the library) runs the user's AuditTrailHandler.
+AUDIT_QUEUE: queue.Queue[logging.LogRecord] = queue.Queue()
+AUDIT_LISTENER = logging.handlers.QueueListener(AUDIT_QUEUE, AuditTrailHandler())
+AUDIT_LISTENER.start()
+audit = logging.getLogger("catalogue.audit")
+audit.addHandler(logging.handlers.QueueHandler(AUDIT_QUEUE))
+audit.setLevel(logging.INFO)
+audit.propagate = False
 
 
 # ===== buggy: async def handlers (run on the checker's own loop) =====================
@@ -191,6 +219,11 @@ async def a_thread_not_joined(event: Any, context: Any) -> None:
     threading.Thread(target=blocking_job).start()  # LEAK: alive thread
 
 
+@buggy()
+async def a_call_later_left_scheduled(event: Any, context: Any) -> None:
+    asyncio.get_running_loop().call_later(5, record_metric, "sent")  # LEAK: pending callback
+
+
 # ===== buggy: sync handlers, the way AWS calls them ==================================
 @buggy()
 def s_asyncio_run_coroutine_not_awaited(event: Any, context: Any) -> None:
@@ -279,6 +312,42 @@ def s_executor_shutdown_nowait(event: Any, context: Any) -> None:
     pool = ThreadPoolExecutor(max_workers=1)
     pool.submit(blocking_job)  # LEAK: running job
     pool.shutdown(wait=False)
+
+
+@buggy()
+def s_asyncio_run_drops_call_later(event: Any, context: Any) -> None:
+    async def main() -> None:
+        asyncio.get_running_loop().call_later(0.5, record_metric, "sent")  # LEAK: dropped callback
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_asyncio_run_drops_call_at(event: Any, context: Any) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_at(loop.time() + 60, record_metric, "flushed")  # LEAK: dropped callback
+        await send_email()
+
+    asyncio.run(main())
+
+
+@buggy()
+def s_own_loop_closed_with_callback(event: Any, context: Any) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(send_email())
+        loop.call_soon(record_metric, "sent")  # LEAK: dropped callback
+    finally:
+        loop.close()
+
+
+@buggy()
+def s_import_time_listener_busy(event: Any, context: Any) -> None:
+    # Returns while the library's listener thread is still in AuditTrailHandler.emit.
+    EMITTING.clear()
+    audit.info("order %s", event.get("order"))
+    EMITTING.wait(2)  # the listener has picked the record up (as it soon does on AWS)
 
 
 # ===== correct handlers: never flagged ================================================
@@ -459,7 +528,62 @@ def ok_sync_uses_import_time_work(event: Any, context: Any) -> bool:
     return IMPORT_THREAD.is_alive()
 
 
-# -- library-owned work (a stdlib QueueListener): ignored unless strict ---------------------
+@correct()
+async def ok_call_soon_ran(event: Any, context: Any) -> None:
+    asyncio.get_running_loop().call_soon(record_metric, "sent")
+    await asyncio.sleep(0)
+
+
+@correct()
+def ok_sync_call_later_ran(event: Any, context: Any) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.call_later(0.01, record_metric, "sent")
+        loop.call_at(loop.time() + 0.02, done.set_result, None)
+        await done
+
+    asyncio.run(main())
+
+
+@correct()
+def ok_sync_call_later_cancelled(event: Any, context: Any) -> None:
+    async def main() -> None:
+        reminder = asyncio.get_running_loop().call_later(5, record_metric, "late")
+        await send_email()
+        reminder.cancel()
+
+    asyncio.run(main())
+
+
+@correct()
+def ok_sync_timeout_guard_on_done_future(event: Any, context: Any) -> str:
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[str] = loop.create_future()
+        loop.call_later(5, reply.cancel)  # a timeout guard, moot once the reply is in
+        loop.call_soon(reply.set_result, "pong")
+        return await reply
+
+    return asyncio.run(main())
+
+
+@correct()
+def ok_sync_import_time_listener_queue_joined(event: Any, context: Any) -> None:
+    audit.info("order %s", event.get("order"))
+    AUDIT_QUEUE.join()  # every record shipped: the listener is idle again
+
+
+@correct()
+def ok_sync_listener_stopped(event: Any, context: Any) -> None:
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    listener = logging.handlers.QueueListener(records, AuditTrailHandler())
+    listener.start()
+    logging.handlers.QueueHandler(records).handle(logging.makeLogRecord({"msg": f"order {event.get('order')}"}))
+    listener.stop()  # ships what is queued, then joins the thread
+
+
+# -- library-owned work (a stdlib QueueListener): ignored unless strict, or busy in user code ------
 _listener: list[logging.handlers.QueueListener] = []
 
 
@@ -469,6 +593,18 @@ def lib_queue_listener(event: Any, context: Any) -> None:
     listener.start()  # LEAK: alive thread
 
 
+def lib_queue_listener_busy(event: Any, context: Any) -> None:
+    # The library starts the thread; at return it is running the user's AuditTrailHandler.emit.
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    listener = logging.handlers.QueueListener(records, AuditTrailHandler())
+    _listener.append(listener)
+    listener.start()
+    EMITTING.clear()
+    logging.handlers.QueueHandler(records).handle(logging.makeLogRecord({"msg": "audit"}))
+    EMITTING.wait(2)
+
+
 def stop_listeners() -> None:
     while _listener:
         _listener.pop().stop()
+    AUDIT_QUEUE.join()  # the import-time listener idle again (with STOP set, emit returns at once)

@@ -1,7 +1,8 @@
 """Await checks: did the handler finish the work it started before it returned?
 
 When a Lambda handler returns, the service freezes the environment.  A
-coroutine never awaited, a task still pending, a thread still alive or an
+coroutine never awaited, a task still pending, a callback still scheduled, a
+thread still alive (or a library's thread still busy in the user's code) or an
 executor job still running is work that silently never happens (or happens
 during some later invocation).  :class:`AwaitWindow` watches one invocation
 attempt and lists that work as :class:`Leak` s; :func:`assert_awaits_all` runs
@@ -13,7 +14,10 @@ error that reaches a chained ``sys.unraisablehook``; the heap that existed
 before the window is parked with ``gc.freeze()`` so a final ``gc.collect()``
 plus ``gc.get_objects()`` see only the window's objects; event loops (created
 through ``asyncio.new_event_loop``, or simply started on the thread) get a
-task factory; ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped.
+task factory, and their ``call_soon``/``call_later``/``call_at`` and ``close``
+are wrapped (a callback still scheduled when ``asyncio.run`` closes the loop is
+silently dropped); ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped;
+at return, library threads still alive are judged by their current frames.
 Process-global hooks are installed when the first window opens and restored
 when the last one closes, so nested and concurrent windows compose.
 """
@@ -363,12 +367,14 @@ def _dropped_by_runner(task: asyncio.Task[Any]) -> bool:
 
 
 class _LoopState:
-    __slots__ = ("chained", "users", "installed")
+    __slots__ = ("chained", "users", "installed", "saved", "callbacks")
 
     def __init__(self, chained: Any) -> None:
         self.chained = chained  # the factory the loop had, or the handler later set
         self.users = 0
         self.installed = False
+        self.saved: dict[str, tuple[Any, Any]] = {}  # name -> (instance attribute we covered, our wrapper)
+        self.callbacks: list[_Record] = []  # callbacks user code scheduled on the loop, judged at close()
 
 
 _LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
@@ -385,6 +391,104 @@ def _task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> 
     if window is not None:
         window._on_task(task, sys._getframe(1))
     return task
+
+
+_MISSING = object()
+_SCHEDULERS = ("call_soon", "call_later", "call_at", "call_soon_threadsafe")
+_TIMED = frozenset({"call_later", "call_at"})
+_NOT_SCHEDULERS = (_MACHINERY, _INTERNAL)  # callers whose callbacks are never the user's work
+
+
+def _scheduler(loop: asyncio.AbstractEventLoop, method: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``loop.<method>`` for the window: schedule, then record the handle if user or library
+    code (not asyncio's own machinery, the common case) asked for it."""
+
+    def schedule(*args: Any, **kwargs: Any) -> Any:
+        handle = original(*args, **kwargs)
+        if _ACTIVE:
+            frame = sys._getframe(1)
+            if _FILE_KIND.get(frame.f_code.co_filename) not in _NOT_SCHEDULERS:  # None: not seen yet
+                _on_schedule(loop, method, handle, args, frame)
+        return handle
+
+    schedule.__wrapped__ = original  # type: ignore[attr-defined]
+    return schedule
+
+
+def _on_schedule(
+    loop: asyncio.AbstractEventLoop, method: str, handle: Any, args: tuple[Any, ...], frame: types.FrameType
+) -> None:
+    if _file_kind(frame.f_code.co_filename) in _NOT_SCHEDULERS:
+        return
+    timed = method in _TIMED
+    if len(args) < (2 if timed else 1) or not isinstance(handle, asyncio.Handle):
+        return
+    callback = args[1] if timed else args[0]
+    callback_args = args[2:] if timed else args[1:]
+    if isinstance(getattr(callback, "__self__", None), asyncio.Task):
+        return  # a task's own step or wake-up (scheduled by C code while this frame resolves a future)
+    if len(callback_args) == 1 and isinstance(callback_args[0], asyncio.Future) and callback_args[0].done():
+        return  # the done callbacks of a future this frame just resolved: they run on the next turn
+    window = _current_window()
+    if window is None:
+        return
+    delay: float | None = None
+    if timed:
+        with contextlib.suppress(TypeError, ValueError):
+            delay = float(args[0]) - (loop.time() if method == "call_at" else 0.0)
+    record = window._on_callback(handle, callback, method, delay, loop, frame)
+    state = _LOOPS.get(loop)
+    if state is not None:
+        state.callbacks.append(record)
+
+
+def _callback_pending(loop: Any, handle: asyncio.Handle) -> bool:
+    """Still waiting to run: a timer still in the loop's heap, or a handle in its ready queue."""
+    if handle.cancelled():
+        return False
+    if isinstance(handle, asyncio.TimerHandle):
+        return bool(getattr(handle, "_scheduled", False))  # cleared when the loop pops it to run it
+    ready = getattr(loop, "_ready", None)
+    try:
+        return ready is not None and any(h is handle for h in ready)
+    except RuntimeError:  # the loop runs on another thread and changed the queue meanwhile
+        return False
+
+
+def _on_close(loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
+    """``loop.close()`` discards what is still scheduled: those callbacks never run."""
+    if loop.is_running() or loop.is_closed():
+        return  # close() refuses (running) or does nothing (closed)
+    for record in state.callbacks:
+        if not record.dropped and _callback_pending(loop, record.obj):
+            record.dropped = True
+    state.callbacks.clear()
+
+
+_WRAPPERS_ATTR = "_lambda_async_wrappers"
+
+
+def _loop_wrappers(loop: asyncio.AbstractEventLoop, cls: type) -> dict[str, Callable[..., Any]]:
+    """Our wrappers of the loop's class methods, keyed by the attribute they cover."""
+    wrappers: dict[str, Callable[..., Any]] = {}
+    for name in _SCHEDULERS:
+        method = getattr(cls, name, None)
+        if callable(method):
+            wrappers[name] = _scheduler(loop, name, method.__get__(loop, cls))
+    close = getattr(cls, "close", None)
+    if callable(close):
+        wrappers["close"] = _closer(loop, close.__get__(loop, cls))
+    return wrappers
+
+
+def _closer(loop: asyncio.AbstractEventLoop, original: Callable[[], None]) -> Callable[[], None]:
+    def close() -> None:
+        state = _LOOPS.get(loop)
+        if state is not None:
+            _on_close(loop, state)
+        original()
+
+    return close
 
 
 def _instrument(loop: asyncio.AbstractEventLoop) -> None:
@@ -409,6 +513,22 @@ def _instrument(loop: asyncio.AbstractEventLoop) -> None:
     with contextlib.suppress(AttributeError, TypeError):
         loop.set_task_factory = set_task_factory  # type: ignore[method-assign]
         loop.get_task_factory = get_task_factory  # type: ignore[method-assign]
+    # Callbacks: who scheduled what (call_soon/call_later/call_at), and whether close() dropped it.
+    own = getattr(loop, "__dict__", None)
+    if own is None:
+        return
+    cached = own.get(_WRAPPERS_ATTR)
+    if cached is None:  # made once per loop: a persistent loop is instrumented on every attempt
+        cached = own[_WRAPPERS_ATTR] = _loop_wrappers(loop, type(loop))
+    if own.keys().isdisjoint(cached):  # the usual case: only the class's methods to cover
+        own.update(cached)
+        return
+    for name, wrapper in cached.items():
+        previous = own.get(name, _MISSING)
+        if previous is not _MISSING:  # someone's own instance attribute: chain to it
+            wrapper = _closer(loop, previous) if name == "close" else _scheduler(loop, name, previous)
+        state.saved[name] = (previous, wrapper)
+        own[name] = wrapper
 
 
 def _release(loop: asyncio.AbstractEventLoop) -> None:
@@ -423,6 +543,18 @@ def _release(loop: asyncio.AbstractEventLoop) -> None:
         with contextlib.suppress(AttributeError, TypeError):
             if name in vars(loop):
                 delattr(loop, name)
+    own = getattr(loop, "__dict__", {})
+    cached = own.get(_WRAPPERS_ATTR, {})
+    for name, wrapper in cached.items():
+        previous, installed = state.saved.get(name, (_MISSING, wrapper))
+        if own.get(name) is not installed:
+            continue  # replaced meanwhile (the handler's own attribute): leave it
+        if previous is _MISSING:
+            del own[name]
+        else:
+            own[name] = previous
+    state.saved.clear()
+    state.callbacks.clear()
     if loop.get_task_factory() is _task_factory:
         loop.set_task_factory(state.chained)
     del _LOOPS[loop]
@@ -434,12 +566,15 @@ class _Record:
     """Work started in a window; described (names, paths) only if it turns out to be a leak."""
 
     seq: int
-    kind: Literal["task", "thread", "job"]
+    kind: Literal["task", "thread", "job", "callback"]
     obj: Any
     site: tuple[str, int | None] | None  # (filename, line) where it was started
     library: bool
-    target: Any = None  # an executor job's callable
-    dropped: bool = False
+    target: Any = None  # an executor job's callable, or a scheduled callback
+    dropped: bool = False  # a task asyncio.run cancelled, or a callback its loop's close() discarded
+    loop: Any = None  # a callback's loop
+    method: str = ""  # a callback's scheduler: call_soon, call_later, call_at, call_soon_threadsafe
+    delay: float | None = None  # a timed callback's delay when it was scheduled
 
     @property
     def where(self) -> str:
@@ -461,20 +596,55 @@ class _Record:
         if self.kind == "job":
             fname, names = _callable_name(self.target)
             return f"executor job {fname}()", names
-        thread: threading.Thread = obj
-        target = getattr(thread, "_target", None)
-        if isinstance(thread, threading.Timer):
-            fname, names = _callable_name(thread.function)
-            what = f"Timer({thread.interval:g}, {fname})"
-        elif target is not None:
-            fname, names = _callable_name(target)
-            what = f"Thread(target={fname})"
-        else:
-            names = (type(thread).__qualname__,)
-            what = f"thread {type(thread).__qualname__}"
-        if not thread.name.startswith(_AUTO_THREAD_NAME):
-            what += f" named {thread.name!r}"
-        return what, (*names, thread.name)
+        if self.kind == "callback":
+            fname, names = _callable_name(self.target)
+            if self.delay is None:
+                return f"{self.method}({fname})", names
+            if self.method == "call_at":
+                return f"call_at(loop.time() + {self.delay:.3g}, {fname})", names
+            return f"{self.method}({self.delay:.3g}, {fname})", names
+        return _describe_thread(obj)
+
+
+def _describe_thread(thread: threading.Thread) -> tuple[str, tuple[str, ...]]:
+    """What a thread is, for people, and the names an allow-list may match."""
+    target = getattr(thread, "_target", None)
+    if isinstance(thread, threading.Timer):
+        fname, names = _callable_name(thread.function)
+        what = f"Timer({thread.interval:g}, {fname})"
+    elif target is not None:
+        fname, names = _callable_name(target)
+        what = f"Thread(target={fname})"
+    else:
+        names = (type(thread).__qualname__,)
+        what = f"thread {type(thread).__qualname__}"
+    if not thread.name.startswith(_AUTO_THREAD_NAME):
+        what += f" named {thread.name!r}"
+    return what, (*names, thread.name)
+
+
+_ROOT_ATTR = "_lambda_async_root"
+
+
+def _thread_root(thread: threading.Thread) -> str | None:
+    """The file of the code a thread runs (its target, or its class's run) when that is a
+    library's (stdlib, site-packages), else None: only such threads are judged by their frames."""
+    target = getattr(thread, "_target", None)
+    code = _code_of(target if target is not None else getattr(type(thread), "run", None))
+    if code is None or _file_kind(code.co_filename) != _LIBRARY:
+        return None
+    return code.co_filename
+
+
+def _code_of(fn: Any) -> types.CodeType | None:
+    """The code a callable runs (through partials and bound methods), if it is Python code."""
+    for _ in range(8):
+        if not isinstance(fn, functools.partial):
+            break
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    return code if isinstance(code, types.CodeType) else None
 
 
 def _loc(filename: str, lineno: int | None) -> str:
@@ -724,8 +894,8 @@ class AwaitWindow:
             obj = leak.obj
             if isinstance(obj, asyncio.Task) and not obj.done():
                 tasks.append(obj)
-            elif isinstance(obj, threading.Thread) and obj.is_alive():
-                threads.append(obj)
+            elif isinstance(obj, threading.Thread) and obj.is_alive() and leak.kind != "busy thread":
+                threads.append(obj)  # a busy library thread lives on by design: nothing to wait for
             elif isinstance(obj, concurrent.futures.Future) and not obj.done():
                 futures.append(obj)
             elif type(obj) is types.CoroutineType and _coro_state(obj) == inspect.CORO_CREATED:
@@ -738,10 +908,14 @@ class AwaitWindow:
         Tasks are cancelled and run to their end on their loop (their ``finally``
         blocks run) with the loop's exception handler muted; a task on a closed
         loop has its coroutine closed.  Still-referenced coroutines are closed,
-        executor jobs not yet started are cancelled.  Threads cannot be
+        executor jobs not yet started are cancelled, callbacks still scheduled
+        on a loop that lives on are cancelled.  Threads cannot be
         cancelled: they are only reported.  Call it after leaving the window,
         on the thread that owns the loop, while the loop is not running."""
         rest = self.leftovers()
+        for leak in self.leaks:
+            if leak.kind == "pending callback" and isinstance(leak.obj, asyncio.Handle):
+                leak.obj.cancel()  # a timer still scheduled on a loop that lives on
         for coro in rest.coroutines:
             with contextlib.suppress(RuntimeError):
                 coro.close()
@@ -836,6 +1010,14 @@ class AwaitWindow:
         user_owned, site = self._site(frame)
         self._records.append(_Record(self._next_seq(), "job", future, site, not user_owned, target=fn))
 
+    def _on_callback(self, handle: asyncio.Handle, callback: Any, method: str, delay: float | None,
+                     loop: asyncio.AbstractEventLoop, frame: types.FrameType | None) -> _Record:
+        user_owned, site = self._site(frame)
+        record = _Record(self._next_seq(), "callback", handle, site, not user_owned, target=callback,
+                         loop=loop, method=method, delay=delay)
+        self._records.append(record)
+        return record
+
     def _on_never_awaited(self, coro: Any) -> None:
         qualname, names = _coro_names(coro)
         where, _ = self._origin_where(coro)
@@ -862,30 +1044,50 @@ class AwaitWindow:
         gc.collect()  # after gc.freeze(): only the window's objects; finalizes coroutines in cycles
         found: list[tuple[int, Leak]] = [*self._never_awaited, *self._returned]
         task_coros: set[int] = set()
+        threads_seen: set[int] = set()
+        library_threads: list[_Record] = []
         for record in self._records:
             obj = record.obj
             if record.kind == "task":
                 coro = obj.get_coro() if hasattr(obj, "get_coro") else None
                 if coro is not None:
                     task_coros.add(id(coro))
+            elif record.kind == "thread":
+                threads_seen.add(id(obj))
             if id(obj) in self._returned_ids:
                 continue
-            if record.library and not self.strict:
-                continue
             kind: LeakKind
-            if record.kind == "task":
+            if record.kind == "thread":
+                if not obj.is_alive():
+                    continue
+                if isinstance(obj, threading.Timer) and obj.finished.is_set():
+                    continue  # cancelled: it will not run its function
+                if record.library:
+                    library_threads.append(record)  # judged below by what it is running now
+                    continue
+                kind = "alive thread"
+            elif record.library and not self.strict:
+                continue
+            elif record.kind == "task":
                 if record.dropped or _dropped_by_runner(obj):
                     kind = "dropped task"
                 elif not obj.done():
                     kind = "pending task"
                 else:
                     continue
-            elif record.kind == "thread":
-                if not obj.is_alive():
+            elif record.kind == "callback":
+                if obj.cancelled():
                     continue
-                if isinstance(obj, threading.Timer) and obj.finished.is_set():
-                    continue  # cancelled: it will not run its function
-                kind = "alive thread"
+                closed = record.loop.is_closed()
+                if record.dropped or (closed and _callback_pending(record.loop, obj)):
+                    kind = "dropped callback"
+                elif not closed and _callback_pending(record.loop, obj):
+                    kind = "pending callback"
+                else:
+                    continue  # it ran
+                owner = getattr(record.target, "__self__", None)
+                if isinstance(owner, asyncio.Future) and owner.done():
+                    continue  # it would only act on a future that is already done (a timeout guard)
             else:
                 if obj.done():
                     continue
@@ -895,10 +1097,98 @@ class AwaitWindow:
                 continue
             what += " [library]" if record.library else ""
             found.append((record.seq, Leak(kind, what, record.where, record.library, obj)))
+        found.extend(self._judge_library_threads(library_threads, threads_seen))
         if not self._overlapped:
             found.extend(self._scan_coroutines(task_coros))
         found.sort(key=lambda item: item[0])
         self.leaks = [leak for _, leak in found]
+
+    def _judge_library_threads(self, records: list[_Record], seen: set[int]) -> Iterator[tuple[int, Leak]]:
+        """Library threads alive at return, judged by what they are running now.
+
+        A library's thread (a logging QueueListener, a scheduler, a client's
+        worker) busy in the user's own code (their logging handler's emit, their
+        callback) is the user's unfinished work, whoever started the thread and
+        whenever.  Idle, or running only library code, it is the library's
+        business: reported (started in this window) in strict mode only.  Frames
+        are read only when such a thread is alive: most attempts see none."""
+        others = self._other_library_threads(seen)
+        if not records and not others:
+            return
+        frames = sys._current_frames()
+        try:
+            for record in records:
+                thread: threading.Thread = record.obj
+                busy = self._busy_in_user_code(frames.get(thread.ident or -1))
+                if busy is not None:
+                    leak = self._busy_leak(thread, busy)
+                    if leak is not None:
+                        yield record.seq, leak
+                elif self.strict:
+                    what, names = record.describe()
+                    if not self._allowed(names):
+                        yield record.seq, Leak("alive thread", f"{what} [library]", record.where, True, thread)
+            for thread in others:
+                busy = self._busy_in_user_code(frames.get(thread.ident or -1))
+                if busy is not None:
+                    leak = self._busy_leak(thread, busy)
+                    if leak is not None:
+                        yield self._next_seq(), leak
+        finally:
+            del frames  # other threads' frames: keep none of them alive
+
+    def _other_library_threads(self, seen: set[int]) -> list[threading.Thread]:
+        """Alive threads this window did not see start whose code is a library's
+        (an import-time QueueListener, a thread an earlier request made a library start)."""
+        current = threading.current_thread()
+        main = threading.main_thread()
+        found: list[threading.Thread] = []
+        for thread in threading.enumerate():
+            if thread is current or thread is main or id(thread) in seen:
+                continue
+            own = thread.__dict__
+            root = own.get(_ROOT_ATTR, _MISSING)
+            if root is _MISSING:  # a thread's code never changes: classify it once
+                root = own[_ROOT_ATTR] = _thread_root(thread)
+            if root is None or self._is_user(root):
+                continue  # not a library's thread (the handler's package may be installed: tox)
+            if thread.ident in _STACKS:
+                continue  # a thread inside a window of its own (another attempt)
+            ref = own.get(_WINDOW_ATTR)
+            owner = ref() if ref is not None else None
+            if owner is not None and owner is not self and owner._open:
+                continue  # another open window's work
+            found.append(thread)
+        return found
+
+    def _busy_in_user_code(self, frame: types.FrameType | None) -> types.FrameType | None:
+        """The innermost user frame of a stack whose inner frames are all library or
+        machinery code (None when it is idle in library code or running this package)."""
+        cache = self._user_cache
+        depth = 0
+        while frame is not None and depth < 128:
+            filename = frame.f_code.co_filename
+            user = cache.get(filename)
+            if user is None:
+                user = self._is_user(filename)
+            if user:
+                return frame
+            if _FILE_KIND.get(filename) == _INTERNAL:  # filled in by _is_user
+                return None
+            frame = frame.f_back
+            depth += 1
+        return None
+
+    def _busy_leak(self, thread: threading.Thread, frame: types.FrameType) -> Leak | None:
+        what, names = _describe_thread(thread)
+        code = frame.f_code
+        qualname = str(getattr(code, "co_qualname", code.co_name))
+        module = frame.f_globals.get("__name__")
+        running = (qualname, code.co_name, *((f"{module}.{qualname}",) if isinstance(module, str) else ()))
+        if self._allowed((*names, *running)):
+            return None
+        return Leak("busy thread", f"{what} running {_short(qualname)}()", _loc(code.co_filename, frame.f_lineno),
+                    obj=thread)
 
     def _scan_coroutines(self, task_coros: set[int]) -> Iterator[tuple[int, Leak]]:
         """Coroutines made in the window, never started, still referenced, owned by no task."""

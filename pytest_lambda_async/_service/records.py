@@ -157,6 +157,9 @@ LeakKind = Literal[
     "dropped task",  # a task asyncio.run cancelled at shutdown: its work silently never happened
     "running job",  # a ThreadPoolExecutor / run_in_executor job still running
     "alive thread",  # a thread (or threading.Timer) still alive
+    "busy thread",  # a library's thread (a logging QueueListener, ...) still running the user's code
+    "pending callback",  # a call_later/call_at/call_soon callback still scheduled on a loop that lives on
+    "dropped callback",  # a callback still scheduled when its loop was closed (asyncio.run): it never runs
     "returned awaitable",  # a sync handler returned an awaitable: Runtime.MarshalError on AWS
 ]
 

@@ -290,6 +290,85 @@ def test_library_owned_task_is_reported_only_in_strict_mode(tmp_path: Path, monk
     assert leak.where.endswith(f"test_awaits.py:{line}")
 
 
+def test_library_scheduled_callback_is_reported_only_in_strict_mode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = tmp_path / "site-packages"
+    lib.mkdir()
+    (lib / "fakelib_heartbeat.py").write_text(
+        "import asyncio\n"
+        "def _beat():\n"
+        "    pass\n"
+        "def connect():\n"
+        "    asyncio.get_running_loop().call_later(30, _beat)\n"
+    )
+    monkeypatch.syspath_prepend(str(lib))
+    import fakelib_heartbeat
+
+    def uses_library(event: Any, context: Any) -> None:
+        async def main() -> None:
+            fakelib_heartbeat.connect()
+
+        asyncio.run(main())
+
+    line = inspect.getsourcelines(uses_library)[1] + 2
+    assert find_leaks(uses_library, EVENT) == []
+    (leak,) = find_leaks(uses_library, EVENT, strict=True)
+    assert (leak.kind, leak.library, leak.what) == ("dropped callback", True, "call_later(30, _beat) [library]")
+    assert leak.where.endswith(f"test_awaits.py:{line}")
+
+
+def _emit_line() -> int:
+    ((kind, line),) = expected_leaks(cat.s_import_time_listener_busy)
+    assert kind == "busy thread"
+    return line
+
+
+def test_a_thread_a_library_started_is_judged_by_what_it_runs() -> None:
+    # Started by logging.handlers (library-owned), but busy in the user's emit at return.
+    (leak,) = find_leaks(cat.lib_queue_listener_busy, EVENT)
+    assert (leak.kind, leak.library) == ("busy thread", False)
+    assert leak.what == "Thread(target=QueueListener._monitor) running AuditTrailHandler.emit()"
+    assert reported([leak]) == Counter({("busy thread", _emit_line()): 1})
+    cat.STOP.set()
+    cat.stop_listeners()
+    cat.STOP.clear()
+    # Strict mode reports it once, as busy, not also as a library thread still alive.
+    assert [leak.kind for leak in find_leaks(cat.lib_queue_listener_busy, EVENT, strict=True)] == ["busy thread"]
+
+
+def test_busy_thread_message_hint_and_allow_list() -> None:
+    with pytest.raises(UnawaitedWorkError) as info:
+        assert_awaits_all(cat.s_import_time_listener_busy, EVENT)
+    text = str(info.value)
+    assert (f"busy thread  Thread(target=QueueListener._monitor) running AuditTrailHandler.emit()  "
+            f"{os.path.relpath(cat.__file__).replace(os.sep, '/')}:{_emit_line()}") in text
+    assert "  busy thread: a library's thread was still running your code" in text
+    assert "`q.join()` on a QueueListener's queue" in text
+    cat.STOP.set()
+    cat.AUDIT_QUEUE.join()
+    cat.STOP.clear()
+    assert_awaits_all(cat.s_import_time_listener_busy, EVENT, allow=["AuditTrailHandler.emit"])
+
+
+def test_dropped_and_pending_callback_messages() -> None:
+    cat.METRICS.clear()  # correct handlers run earlier in this process append to it
+    with pytest.raises(UnawaitedWorkError) as info:
+        assert_awaits_all(cat.s_asyncio_run_drops_call_later, EVENT)
+    text = str(info.value)
+    assert "dropped callback  call_later(0.5, record_metric)" in text
+    assert "  dropped callback: its loop was closed (asyncio.run() returning) before the callback ran" in text
+    with pytest.raises(UnawaitedWorkError) as info:
+        assert_awaits_all(cat.s_asyncio_run_drops_call_at, EVENT)
+    assert "dropped callback  call_at(loop.time() + 60, record_metric)" in str(info.value)
+    with pytest.raises(UnawaitedWorkError) as info:
+        assert_awaits_all(cat.a_call_later_left_scheduled, EVENT)
+    text = str(info.value)
+    assert "pending callback  call_later(5, record_metric)" in text
+    assert "  pending callback: a call_later/call_at callback was still scheduled" in text
+    assert_awaits_all(cat.s_asyncio_run_drops_call_later, EVENT, allow=["record_metric"])
+    assert cat.METRICS == []  # none of them ever ran
+
+
 # -- boto3 against moto ---------------------------------------------------------------------------
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -429,6 +508,61 @@ def test_window_on_a_persistent_loop_with_cancel_leftovers() -> None:
         assert not window.leftovers()
         # After the window the loop is as it was: no factory of ours left on it.
         assert loop.get_task_factory() is None
+    finally:
+        loop.close()
+
+
+def test_window_on_a_persistent_loop_reports_and_cancels_a_pending_callback() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        ran: list[str] = []
+
+        async def handler() -> None:
+            running = asyncio.get_running_loop()
+            running.call_later(0, ran.append, "soon")  # runs before the handler's task is done
+            running.call_later(5, ran.append, "late")  # left scheduled
+            await asyncio.sleep(0)
+
+        window = AwaitWindow()
+        window.track_loop(loop)
+        with window:
+            loop.run_until_complete(handler())
+        (leak,) = window.leaks
+        assert (leak.kind, leak.what) == ("pending callback", "call_later(5, list.append)")
+        assert not window.leftovers()  # Leftovers lists no callbacks: cancel_leftovers handles them
+        window.cancel_leftovers(loop)
+        assert leak.obj.cancelled()
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert ran == ["soon"]
+        # After the window the loop is as it was: none of our wrappers left on it.
+        assert not {"call_soon", "call_later", "call_at", "call_soon_threadsafe", "close"} & set(vars(loop))
+    finally:
+        loop.close()
+
+
+def test_window_chains_to_a_loops_own_call_later_and_restores_it() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        seen: list[float] = []
+        original = loop.call_later
+
+        def spy(delay: float, callback: Any, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+            seen.append(delay)
+            return original(delay, callback, *args, **kwargs)
+
+        loop.call_later = spy  # type: ignore[method-assign,assignment]
+
+        async def handler() -> None:
+            asyncio.get_running_loop().call_later(7, cat.record_metric, "late")
+
+        window = AwaitWindow()
+        window.track_loop(loop)
+        with window:
+            loop.run_until_complete(handler())
+        assert seen == [7]
+        assert [(leak.kind, leak.what) for leak in window.leaks] == [("pending callback", "call_later(7, record_metric)")]
+        assert loop.call_later is spy
+        window.cancel_leftovers(loop)
     finally:
         loop.close()
 

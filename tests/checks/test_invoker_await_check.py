@@ -159,6 +159,63 @@ def test_await_allow_names_deliberate_long_lived_work() -> None:
         release.set()
 
 
+def drops_a_callback(event: Any, context: Any) -> Any:
+    async def main() -> str:
+        asyncio.get_running_loop().call_later(0.5, sent.append, event["to"])
+        return "ok"  # asyncio.run closes the loop with the callback still scheduled
+
+    return asyncio.run(main())
+
+
+def test_a_callback_dropped_by_asyncio_run_is_unawaited() -> None:
+    with LambdaInvoker(start=T0) as inv:
+        inv.register("mailer", drops_a_callback, max_retry_attempts=0)
+        inv.invoke("mailer", {"to": "a@example.com"}, invocation_type="Event")
+        [attempt] = inv.run()
+        assert attempt.outcome == "unawaited"
+        assert attempt.error is not None and "dropped callback call_later(0.5, list.append)" in attempt.error
+        assert "test_invoker_await_check.py:" in inv.timeline()  # the line that scheduled it
+        inv.advance(60)
+    assert sent == []  # it never ran
+
+
+def test_a_library_thread_busy_in_the_handlers_code_is_unawaited() -> None:
+    import logging
+    import logging.handlers
+    import queue
+
+    emitting, release = threading.Event(), threading.Event()
+
+    class ShipsRecords(logging.Handler):  # the user's own handler, slow
+        def emit(self, record: logging.LogRecord) -> None:
+            emitting.set()
+            release.wait(5)
+
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    listener = logging.handlers.QueueListener(records, ShipsRecords())  # set up before any request
+    listener.start()
+    log = logging.getLogger("test_invoker_await_check.audit")
+    log.addHandler(logging.handlers.QueueHandler(records))
+    log.propagate = False
+
+    def logs_and_returns(event: Any, context: Any) -> None:
+        log.warning("order %s", event["order"])
+        emitting.wait(2)  # the listener is inside emit when the handler returns
+
+    try:
+        with LambdaInvoker(start=T0) as inv:
+            inv.register("w", logs_and_returns, max_retry_attempts=0)
+            inv.invoke("w", {"order": 1}, invocation_type="Event")
+            [attempt] = inv.run()
+            assert attempt.outcome == "unawaited"
+            assert attempt.error is not None and "busy thread" in attempt.error
+            assert "running ShipsRecords.emit()" in attempt.error
+    finally:
+        release.set()
+        listener.stop()
+        log.handlers.clear()
+
+
 def test_bad_freeze_and_allow_values_are_refused() -> None:
     with pytest.raises(ValueError, match="freeze must be one of cancel, resume"):
         LambdaInvoker(freeze="pause")  # type: ignore[arg-type]
@@ -215,6 +272,44 @@ def test_freeze_resume_shows_created_by_and_ran_during_PY_4() -> None:
         timeline = " ".join(inv.timeline().split())
         assert (f"resumed: task follow_up() named 'follow-up-1', created by request {first.request_id[:4]}.., "
                 f"ran during request {second.request_id[:4]}.. (finished)") in timeline
+
+
+def _leaves_a_callback(log: list[str]) -> Any:
+    async def handler(event: Any, context: Any) -> str:
+        if event.get("leave"):
+            asyncio.get_running_loop().call_later(5, log.append, "callback ran")
+            return "returned at once"
+        await asyncio.sleep(10)  # long enough for the callback to fire, were it still scheduled
+        return "ok"
+
+    return handler
+
+
+def test_freeze_cancel_cancels_a_pending_callback_so_it_never_runs_later() -> None:
+    log: list[str] = []
+    with LambdaInvoker(start=T0, await_check="warn") as inv:
+        inv.register("w", _leaves_a_callback(log), asyncio=True, timeout=30)
+        inv.invoke("w", {"leave": True}, invocation_type="Event")
+        with pytest.warns(UnawaitedWorkWarning, match="pending callback"):
+            inv.run()
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert log == []
+        assert "freeze=cancel: unfinished work cancelled" in inv.timeline()
+
+
+def test_freeze_resume_lets_a_pending_callback_run_during_the_next_attempt() -> None:
+    log: list[str] = []
+    with LambdaInvoker(start=T0, await_check="warn", freeze="resume") as inv:
+        inv.register("w", _leaves_a_callback(log), asyncio=True, timeout=30)
+        inv.invoke("w", {"leave": True}, invocation_type="Event")
+        with pytest.warns(UnawaitedWorkWarning, match="pending callback"):
+            inv.run()
+        inv.advance(3600)
+        assert log == []  # frozen: no request, no CPU
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert log == ["callback ran"]  # the timer fired during the second request
 
 
 def test_a_crash_drops_suspended_work_as_a_cold_start_PY_6() -> None:
