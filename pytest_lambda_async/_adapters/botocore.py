@@ -38,6 +38,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._service import aws
+from .imports import spec_running_after
 from ..errors import (
     InvalidParameterValueException,
     LambdaServiceError,
@@ -114,24 +115,12 @@ class _AfterBotocoreHandlers(importlib.abc.MetaPathFinder):
         if fullname != "botocore.handlers":
             return None
         sys.meta_path.remove(self)
-        spec: importlib.machinery.ModuleSpec | None = None
-        for finder in sys.meta_path:  # whoever would have found it without this hook
-            find = getattr(finder, "find_spec", None)
-            spec = find(fullname, path, target) if find is not None else None
-            if spec is not None:
-                break
-        loader = spec.loader if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
 
-        def exec_module(module: ModuleType) -> None:
-            run(module)
+        def register(module: ModuleType) -> None:
             with _INSTALL_LOCK:
                 _register(module)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
+        return spec_running_after(fullname, path, target, finder=self, after=register)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import random
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from .. import _text
 from .._text import render_timeline

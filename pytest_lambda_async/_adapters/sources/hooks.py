@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from ..imports import spec_running_after
+
 __all__ = ["Hook", "hooked", "installed_hooks"]
 
 _MISSING: Any = object()
@@ -111,25 +113,11 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         hooks = [h for h in _HOOKS if h.module == fullname]
         if not hooks:
             return None
-        spec: importlib.machinery.ModuleSpec | None = None
-        for finder in sys.meta_path:  # whoever would have found it without this hook
-            if finder is self:
-                continue
-            find = getattr(finder, "find_spec", None)
-            spec = find(fullname, path, target) if find is not None else None
-            if spec is not None:
-                break
-        loader = spec.loader if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
 
-        def exec_module(module: ModuleType) -> None:
-            run(module)
+        def patch(module: ModuleType) -> None:
             with _LOCK:
                 if _depth > 0:
                     for hook in hooks:
                         _apply(hook, module)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
+        return spec_running_after(fullname, path, target, finder=self, after=patch)
