@@ -43,6 +43,7 @@ from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop,
 from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
 from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, allow_patterns, await_window, settle
 from .routing import Router
+from .tracing import Tracing
 from .records import (
     Attempt,
     Invoked,
@@ -155,9 +156,8 @@ class LambdaService:
         self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
         self._inflight: list[tuple[Delivery, aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
-        self._lineage_keys: dict[str, str] = {}
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
-        self._env_function: str | None = None  # what this invoker last put in AWS_LAMBDA_FUNCTION_NAME
+        self._tracing = Tracing()
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
                               self.outcomes, self._log, self._invoke_destination, self._new_uuid)
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
@@ -298,7 +298,7 @@ class LambdaService:
         chain: Chain | None = None
         parent_function = None
         if _trace is not None:
-            chain, _parent, parent_function = self._traced_caller(_trace, _parent)
+            chain, _parent, parent_function = self._tracing.traced_caller(_trace, _parent, self._inflight)
         if invocation_type == "Event":
             return accepted(self._enqueue(fn, body, duplicates=duplicates, parent=_parent,
                                            parent_function=parent_function, chain=chain, invoked=invoked,
@@ -350,42 +350,8 @@ class LambdaService:
         check_json(body)
         if trace is None:
             return self._enqueue(fn, body, invoked=invoked)
-        chain, parent, parent_function = self._traced_caller(trace, None)
+        chain, parent, parent_function = self._tracing.traced_caller(trace, None, self._inflight)
         return self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain, invoked=invoked)
-
-    def _traced_caller(self, trace: str, parent: str | None) -> tuple[Chain, str | None, str | None]:
-        """A call made from inside an attempt, whose trace botocore copied (LOOP-4): (its chain, the
-        calling attempt's request id and function name, when that attempt is this invoker's)."""
-        root, segment, lineage = aws.parse_trace_header(trace)
-        known = self._attempt_in_segment(segment)
-        if known is not None:
-            return (root, segment, lineage), known.request_id, known.function.name
-        return (root, segment, lineage), parent, None
-
-    def _attempt_in_segment(self, segment: str | None) -> Delivery | None:
-        """The running attempt whose trace a call carries: the environment holds the current
-        attempt's trace, so the caller is on the in-flight stack (no map kept per delivery)."""
-        for d, *_ in reversed(self._inflight):
-            if segment is not None and aws.trace_segment(d.request_id) == segment:
-                return d
-        return None
-
-    def _lineage_key(self, fn: LambdaFunction) -> str:
-        key = self._lineage_keys.get(fn.name)
-        if key is None:
-            key = self._lineage_keys[fn.name] = aws.lineage_key(fn.arn)
-        return key
-
-    def _child_lineage(self, fn: LambdaFunction, chain: Chain | None
-                       ) -> tuple[str | None, dict[str, int] | None, bool]:
-        """(trace root, lineage with ``fn`` counted, stopped?) for an invocation made along a chain (LOOP-1)."""
-        if chain is None:
-            return None, None, False
-        root, _, lineage = chain
-        key = self._lineage_key(fn)
-        count = lineage.get(key, 0) + 1
-        stopped = count > aws.RECURSION_LIMIT and fn.recursive_loop == "Terminate"
-        return root, {**lineage, key: count}, stopped
 
     def _enqueue(self, fn: LambdaFunction, body: bytes | str, *, duplicates: int = 0,
                  parent: str | None = None, parent_function: str | None = None,
@@ -395,7 +361,7 @@ class LambdaService:
         with self._lock:
             request_id = self.new_request_id()
             now = self._clock.now
-            root, lineage, stopped = self._child_lineage(fn, chain) if chain is not None else _NO_CHAIN
+            root, lineage, stopped = self._tracing.child_lineage(fn, chain) if chain is not None else _NO_CHAIN
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
                 self._count_recursion(fn, request_id, "Event", parent, parent_function)
                 d = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
@@ -432,7 +398,7 @@ class LambdaService:
                      source: str | None = None) -> InvokeResult:
         request_id = self.new_request_id()
         now = self._clock.now
-        root, lineage, stopped = self._child_lineage(fn, chain)
+        root, lineage, stopped = self._tracing.child_lineage(fn, chain)
         if stopped:  # LOOP-3: sync callers get the error
             self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
@@ -471,7 +437,7 @@ class LambdaService:
         except LambdaServiceError as exc:
             self.refuse_source_event(function_name, source=source, code=exc.code, message=exc.message)
             return None
-        chain, parent, parent_function = self._traced_caller(trace, None) if trace else (None, None, None)
+        chain, parent, parent_function = self._tracing.traced_caller(trace, None, self._inflight) if trace else (None, None, None)
         body = json.dumps(event)
         if not synchronous:
             return accepted(self._enqueue(fn, body, parent=parent, parent_function=parent_function, chain=chain,
@@ -584,7 +550,7 @@ class LambdaService:
             scope = CaptureScope()
             real_loops = virtualize_new_loops(self._clock, threading.get_ident())
             env = trace_env_now()
-            self._env_function = env[1]
+            self._tracing.env_function = env[1]
             undo[:] = [real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
             self._capture = scope.capture
             try:
@@ -728,7 +694,7 @@ class LambdaService:
         # A nested (sync) attempt puts the caller's trace back when it ends; the outermost one's
         # stays until the drain ends (_run_in_runtime), which saves two environ writes per attempt.
         outer_env = trace_env_now() if self._inflight else None
-        self._set_trace_env(d)
+        self._tracing.set_trace_env(d)
         self._inflight.append((d, invocation_type, start, window))
         try:
             execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
@@ -736,7 +702,7 @@ class LambdaService:
         finally:
             if outer_env is not None:
                 restore_trace_env(outer_env)
-                self._env_function = outer_env[1]
+                self._tracing.env_function = outer_env[1]
             if runtime is not None:
                 runtime.real_deadline = None
         if runtime is not None and runtime.abandoned:
@@ -750,24 +716,6 @@ class LambdaService:
                 self._await_warnings.append(warning)
         self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
-
-    def _set_trace_env(self, d: Delivery) -> None:
-        """LOOP-4: the runtime sets ``_X_AMZN_TRACE_ID`` (and ``AWS_LAMBDA_FUNCTION_NAME``) per invocation,
-        so botocore copies the trace, with its loop-counting Lineage, into the handler's own calls."""
-        fn = d.function
-        header = d.trace_header
-        if header is None:  # built once per delivery: its retries run in the same segment
-            root, segment = aws.trace_ids(d.request_id)
-            if d.trace_root is None:  # the first invocation of a chain (its lineage: this function once)
-                d.trace_root = root
-                key = self._lineage_keys.get(fn.name) or self._lineage_key(fn)
-                header = f"Root={d.trace_root};Parent={segment};Sampled=0;Lineage={key}:1"  # trace_header's format
-            else:
-                header = aws.trace_header(d.trace_root, segment, d.lineage or {})
-            d.trace_header = header
-        set_python_env(aws.TRACE_ID_ENV, header)
-        if self._env_function != fn.name:
-            os.environ[aws.FUNCTION_NAME_ENV] = self._env_function = fn.name
 
     def _flush_await_warnings(self) -> None:
         """Raise "warn"-mode findings on the caller's thread, where pytest records warnings."""
@@ -815,7 +763,7 @@ class LambdaService:
         so loop detection (LOOP-1) counts it even when no attempt of ``d`` ran (reserved concurrency 0)."""
         root = d.trace_root or aws.trace_ids(d.request_id)[0]
         self._enqueue(target, json.dumps(record), parent=d.request_id, parent_function=d.function.name,
-                      chain=(root, None, d.lineage or {self._lineage_key(d.function): 1}))
+                      chain=(root, None, d.lineage or {self._tracing.lineage_key(d.function): 1}))
 
     # -- reading results -------------------------------------------------------------
     def records(self, target: str) -> list[Any]:
