@@ -72,7 +72,7 @@ def _attempt_in_segment(inflight: Sequence[tuple[Delivery, Any, Any, Any]], segm
     """The running attempt whose trace a call carries: the environment holds the current
     attempt's trace, so the caller is on the in-flight stack (no map kept per delivery)."""
     for running in reversed(inflight):
-        d = running[0]
+        d: Delivery = running[0]
         if segment is not None and aws.trace_segment(d.request_id) == segment:
             return d
     return None
