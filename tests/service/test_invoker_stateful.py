@@ -11,10 +11,8 @@ failures, throttles and configuration changes.  Invariants, read from fields, ne
 - the same seed and the same operations give the same timeline (checked in the teardown, by
   replaying the recorded operations on a fresh invoker).
 
-Left out for now, as known bugs of issue 12 being fixed: destinations forming a cycle (a's
-on_failure -> b, b's on_failure -> a nest records until RecursionError), so a destination that would
-close a cycle is replaced by an SQS queue; and a function name as ``dead_letter`` (DLQ-1: SQS or SNS
-only, yet accepted today), so DLQs are SQS and SNS ARNs.
+Destinations may form cycles (a's on_failure -> b, b's -> a), which loop detection ends.  DLQs are
+SQS and SNS ARNs (a function name is refused, DLQ-1: tests/service/test_reliability.py).
 """
 
 from __future__ import annotations
@@ -96,19 +94,6 @@ def apply(inv: LambdaInvoker, op: Op) -> Any:
     raise AssertionError(f"unknown operation {op!r}")
 
 
-def reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
-    """Whether ``goal`` can be reached from ``start`` along Lambda destinations."""
-    seen, todo = set(), [start]
-    while todo:
-        here = todo.pop()
-        if here == goal:
-            return True
-        if here not in seen:
-            seen.add(here)
-            todo.extend(edges.get(here, ()))
-    return False
-
-
 def accepted_deliveries(inv: LambdaInvoker) -> Counter[str]:
     """Event deliveries per request id: each accepted Event invocation and its extra copies (Q-2)."""
     deliveries: Counter[str] = Counter()
@@ -137,7 +122,6 @@ class InvokerMachine(RuleBasedStateMachine):
         self.ops: list[Op] = []
         self.answers: list[Any] = []
         self.registered: list[str] = []
-        self.edges: dict[str, set[str]] = {}  # Lambda destinations: function -> functions it sends records to
         self.most_retries: dict[str, int] = {}  # the largest max_retry_attempts each function ever had
         self.last_now = T0
 
@@ -171,18 +155,14 @@ class InvokerMachine(RuleBasedStateMachine):
         config: dict[str, Any] = {
             "max_retry_attempts": max_retry_attempts, "maximum_event_age": maximum_event_age,
             "reserved_concurrency": reserved_concurrency, "dead_letter": dead_letter, "timeout": 3}
-        targets: set[str] = set()
         for role, dest in (("on_success", on_success), ("on_failure", on_failure)):
             if dest in NAMES:
-                # A function is never its own destination (CFG-6 refuses it).  Nor may destinations form
-                # a cycle (a -> b -> a): that is a known bug being fixed (issue 12: records nest inside
-                # records until RecursionError), so a destination closing a cycle becomes the queue.
-                if dest == name or reaches(self.edges, dest, name):
+                # A function is never its own destination (CFG-6 refuses it); destinations may form a
+                # cycle (a -> b -> a), which loop detection ends (LOOP-1, and the cap on a stopped
+                # invocation's record: docs/reference/semantics.md).
+                if dest == name:
                     dest = QUEUE
-                else:
-                    targets.add(dest)
             config[role] = dest
-        self.edges[name] = targets
         self.do(("register", name, behaviour, config))
         self.registered.append(name)
         self.most_retries[name] = max_retry_attempts
