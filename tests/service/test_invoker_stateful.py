@@ -11,8 +11,10 @@ failures, throttles and configuration changes.  Invariants, read from fields, ne
 - the same seed and the same operations give the same timeline (checked in the teardown, by
   replaying the recorded operations on a fresh invoker).
 
-Destinations may form cycles (a's on_failure -> b, b's -> a), which loop detection ends.  DLQs are
-SQS and SNS ARNs (a function name is refused, DLQ-1: tests/service/test_reliability.py).
+Left out: destinations forming a cycle (a's on_failure -> b, b's -> a), replaced by an SQS queue:
+loop detection ends a cycle only after 16 invocations of each function per event, which made some
+examples take minutes; tests/service/test_reliability.py pins cycles.  DLQs are SQS and SNS ARNs (a
+function name is refused, DLQ-1).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hypothesis import event as coverage_event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
-from pytest_lambda_async import Invoked, LambdaInvoker, ResourceConflictException, TooManyRequestsException
+from pytest_lambda_async import Invoked, LambdaInvoker, LoopStopped, ResourceConflictException, TooManyRequestsException
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 NAMES = ("a", "b", "c", "d")
@@ -94,12 +96,28 @@ def apply(inv: LambdaInvoker, op: Op) -> Any:
     raise AssertionError(f"unknown operation {op!r}")
 
 
+def reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether ``goal`` can be reached from ``start`` along Lambda destinations."""
+    seen, todo = set(), [start]
+    while todo:
+        here = todo.pop()
+        if here == goal:
+            return True
+        if here not in seen:
+            seen.add(here)
+            todo.extend(edges.get(here, ()))
+    return False
+
+
 def accepted_deliveries(inv: LambdaInvoker) -> Counter[str]:
-    """Event deliveries per request id: each accepted Event invocation and its extra copies (Q-2)."""
+    """Event deliveries per request id: each accepted Event invocation and its extra copies (Q-2), and
+    each Event invocation accepted and then stopped as a recursive loop (202, then failure handling: LOOP-3)."""
     deliveries: Counter[str] = Counter()
     for entry in inv.timeline_entries:
         if isinstance(entry.detail, Invoked) and entry.detail.invocation_type == "Event":
             deliveries[entry.request_id] += 1 + entry.detail.duplicates
+        elif isinstance(entry.detail, LoopStopped) and entry.detail.invocation_type == "Event":
+            deliveries[entry.request_id] += 1
     return deliveries
 
 
@@ -122,6 +140,7 @@ class InvokerMachine(RuleBasedStateMachine):
         self.ops: list[Op] = []
         self.answers: list[Any] = []
         self.registered: list[str] = []
+        self.edges: dict[str, set[str]] = {}  # Lambda destinations: function -> functions it sends records to
         self.most_retries: dict[str, int] = {}  # the largest max_retry_attempts each function ever had
         self.last_now = T0
 
@@ -155,14 +174,17 @@ class InvokerMachine(RuleBasedStateMachine):
         config: dict[str, Any] = {
             "max_retry_attempts": max_retry_attempts, "maximum_event_age": maximum_event_age,
             "reserved_concurrency": reserved_concurrency, "dead_letter": dead_letter, "timeout": 3}
+        targets: set[str] = set()
         for role, dest in (("on_success", on_success), ("on_failure", on_failure)):
             if dest in NAMES:
-                # A function is never its own destination (CFG-6 refuses it); destinations may form a
-                # cycle (a -> b -> a), which loop detection ends (LOOP-1, and the cap on a stopped
-                # invocation's record: docs/reference/semantics.md).
-                if dest == name:
+                # A function is never its own destination (CFG-6 refuses it).  A destination closing a
+                # cycle (a -> b -> a) becomes the queue: see the module docstring.
+                if dest == name or reaches(self.edges, dest, name):
                     dest = QUEUE
+                else:
+                    targets.add(dest)
             config[role] = dest
+        self.edges[name] = targets
         self.do(("register", name, behaviour, config))
         self.registered.append(name)
         self.most_retries[name] = max_retry_attempts
