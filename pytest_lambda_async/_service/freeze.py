@@ -71,7 +71,7 @@ def settle(fn: LambdaFunction, request_id: str, execution: Execution, window: Aw
         return execution, notes, None  # the handler's own error is the attempt's error; the leaks are notes
     payload = _text.unawaited_error(leaks)
     return (Execution("unawaited", payload, aws.FUNCTION_ERROR, _text.unawaited_summary(leaks), execution.logs,
-                      execution.crashed), notes, None)
+                      execution.crashed, execution.output), notes, None)
 
 
 def _resumed_work(fn: LambdaFunction, request_id: str) -> list[str]:

@@ -648,6 +648,7 @@ class LambdaService:
         if timeout is None:
             timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
         deadline = start + timeout
+        cold = fn.log_stream is None or fn.log_stream[0] != fn.environment  # a new environment's first attempt
         context = LambdaContext.for_attempt(
             function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
@@ -697,7 +698,8 @@ class LambdaService:
         self._inflight.append((d, invocation_type, start, window))
         try:
             execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
-                                timeout=fn.timeout, deadline=deadline, window=window)
+                                timeout=fn.timeout, deadline=deadline, window=window, memory_size=fn.memory_size,
+                                cold=cold)
         finally:
             if outer_env is not None:
                 restore_trace_env(outer_env)
@@ -853,7 +855,8 @@ class LambdaService:
         self.attempts.append(attempt)
         if outcome == "throttled":
             return
-        entry = new_tuple(TimelineEntry, (attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs)))
+        output = execution.output if execution is not None else ()  # the handler's lines, not START/END/REPORT
+        entry = new_tuple(TimelineEntry, (attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *output)))
         if position is None or position >= len(self._timeline):
             self._timeline.append(entry)
         else:  # the attempt invoked others while it ran: its line goes before theirs, where it started

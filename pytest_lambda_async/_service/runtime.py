@@ -3,7 +3,7 @@
 The runtime half of the invoker: the Lambda context (PY-3), the runtime thread
 attempts run on (so a handler's ``asyncio.run`` works even when the test itself
 runs inside an event loop), timeouts (PY-6), exits (PY-7), exceptions (PY-8),
-the JSON marshalling of results (PY-2, INV-17) and per-attempt log capture.
+the JSON marshalling of results (PY-2, INV-17) and each attempt's log (``logs.py``).
 """
 
 from __future__ import annotations
@@ -12,22 +12,22 @@ import ctypes
 import datetime as _dt
 import functools
 import inspect
-import io
 import json
-import logging
 import os
 import queue
 import sys
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import aws
 from .records import Outcome
 from .clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
 from .leaks import USER_CODE, file_kind
+from .logs import CaptureScope as CaptureScope  # the invoker installs it per drain
+from .logs import LogCapture, RuntimeLog, runtime_lines
 
 if TYPE_CHECKING:
     from .leaks import AwaitWindow
@@ -188,8 +188,9 @@ class Execution:
     payload: Any  # the result, or the error object (PY-8 etc.)
     function_error: str | None
     error: str | None  # one line for people: "KeyError: 'order_id' (app.py:31)"
-    logs: list[str]
+    logs: list[str]  # the attempt's whole log, as the function's log stream has it (START ... REPORT)
     crashed: bool = False  # the environment was reset (timeout, exit)
+    output: list[str] = field(default_factory=list)  # the handler's own lines, as the timeline shows them
 
 
 def _user_frames(tb: Any) -> list[traceback.FrameSummary]:
@@ -226,92 +227,6 @@ def error_line(payload: dict[str, Any]) -> str:
     return f"{payload.get('errorType')}: {message}"
 
 
-# -- log capture -----------------------------------------------------------------
-class _Tee(io.TextIOBase):
-    """stdout/stderr while attempts run: the current attempt keeps a copy."""
-
-    def __init__(self, original: Any, sink: _LogCapture) -> None:
-        self._original = original
-        self._sink = sink
-
-    def write(self, s: str) -> int:
-        self._sink.write(s)
-        return self._original.write(s)  # type: ignore[no-any-return]
-
-    def flush(self) -> None:
-        if not getattr(self._original, "closed", False):
-            self._original.flush()
-
-    def close(self) -> None:
-        # io.IOBase closes (and so flushes) an object when it is garbage collected. The stream
-        # this tee wraps belongs to whoever set sys.stdout (pytest's capture may have closed it
-        # since): leave it alone, or the flush raises in __del__ as an unraisable exception.
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self._original, "encoding", "utf-8") or "utf-8"
-
-
-class _LogCapture(logging.Handler):
-    """Routes prints and log records made on the runtime thread to the current attempt."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.NOTSET)
-        self.lines: list[str] | None = None
-        self._partial = ""
-        self.thread = threading.get_ident()
-
-    def write(self, s: str) -> None:
-        if self.lines is None or threading.get_ident() != self.thread:
-            return
-        text = self._partial + s
-        *full, self._partial = text.split("\n")
-        self.lines.extend(full)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.lines is None or threading.get_ident() != self.thread:
-            return
-        try:
-            self.lines.append(f"[{record.levelname}] {record.getMessage()}")
-        except Exception:  # a broken log call must not fail the attempt
-            self.lines.append(f"[{record.levelname}] {record.msg!r}")
-
-    def start(self) -> list[str]:
-        self.lines, self._partial = [], ""
-        return self.lines
-
-    def stop(self) -> list[str]:
-        lines = self.lines or []
-        if self._partial:
-            lines.append(self._partial)
-        self.lines, self._partial = None, ""
-        return lines
-
-
-class CaptureScope:
-    """Installed once per drain (cheap per attempt): stdout/stderr tees and a root log handler.
-
-    ``close()`` is idempotent, so the supervising thread can undo it for a hung handler."""
-
-    def __init__(self) -> None:
-        self.capture = _LogCapture()
-        self._stdout, self._stderr = sys.stdout, sys.stderr
-        sys.stdout = _Tee(self._stdout, self.capture)
-        sys.stderr = _Tee(self._stderr, self.capture)
-        logging.getLogger().addHandler(self.capture)
-        self._open = True
-
-    def close(self) -> None:
-        if self._open:
-            self._open = False
-            logging.getLogger().removeHandler(self.capture)
-            sys.stdout, sys.stderr = self._stdout, self._stderr
-
-
 # -- running one attempt ---------------------------------------------------------
 def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
     """JSON round-trip a result as the runtime does; an error object if it can't (PY-2, INV-17)."""
@@ -335,20 +250,23 @@ def execute(
     call: Callable[[], Any],
     *,
     clock: VirtualClock,
-    capture: _LogCapture | None,
+    capture: LogCapture | None,
     request_id: str,
     timeout: float,
     deadline: _dt.datetime,
     window: AwaitWindow | None = None,
+    memory_size: int = aws.DEFAULT_MEMORY_MB,
+    cold: bool = False,
 ) -> Execution:
     """Run one handler call inside an attempt window and classify how it ended.
 
     With an await ``window``, the call runs inside it: the caller reads
-    ``window.leaks`` afterwards (the classification here is AWS's alone)."""
+    ``window.leaks`` afterwards (the classification here is AWS's alone).
+    ``cold``: the first attempt in its execution environment (its REPORT line has an Init Duration)."""
     saved = (clock.attempt_thread, clock.attempt_deadline)  # a sync invoke may nest
     clock.begin_attempt(deadline)
-    outer_lines = capture.lines if capture is not None else None
-    lines = capture.start() if capture is not None else []
+    outer = capture.start(request_id, clock) if capture is not None else None
+    start = clock.now
     outcome: Outcome
     crashed = False
     function_error: str | None = None
@@ -391,11 +309,13 @@ def execute(
         error = error_line(payload) + f" ({type(exc).__name__}{_where(exc)})"
     finally:
         clock.attempt_thread, clock.attempt_deadline = saved
-        if capture is not None:
-            lines = capture.stop()
-            if outer_lines is not None:
-                capture.lines = outer_lines
-    return Execution(outcome, payload, function_error, error, lines, crashed)
+        lines, output = capture.stop(outer) if capture is not None and outer is not None else ([], [])
+    timed_out_at = start + _dt.timedelta(seconds=timeout) if outcome == "timeout" else None
+    duration = timeout if timed_out_at is not None else (clock.now - start).total_seconds()
+    logs = runtime_lines(RuntimeLog(request_id, memory_size, cold), lines,
+                         error=payload if function_error is not None else None, timed_out_at=timed_out_at,
+                         duration=duration)
+    return Execution(outcome, payload, function_error, error, logs, crashed, output)
 
 
 def _where(exc: BaseException) -> str:

@@ -210,6 +210,24 @@ def test_log_type_tail_returns_the_log_in_base64(lambda_invoker: LambdaInvoker) 
     assert "echo {'n': 7}" in base64.b64decode(response["LogResult"]).decode()
 
 
+def test_log_result_through_boto3_has_the_runtime_lines_log_result(lambda_invoker: LambdaInvoker) -> None:
+    """Recordings ``log_result`` and ``test_invocation_with_logs[python3.10]``: the decoded LogResult holds
+    START, the handler's print, the error with its traceback, END and REPORT, as AWS writes them."""
+    lambda_invoker.register("worker", boom_after_print)
+    response = lambda_client.invoke(FunctionName="worker", Payload=b"{}", LogType="Tail")
+    rid = response["ResponseMetadata"]["RequestId"]
+    lines = base64.b64decode(response["LogResult"]).decode().splitlines()
+    assert lines[:4] == [f"START RequestId: {rid} Version: $LATEST", "Lambda log message - print function",
+                         "[ERROR] ValueError: boom", "Traceback (most recent call last):"]
+    assert lines[-2] == f"END RequestId: {rid}"
+    assert lines[-1].startswith(f"REPORT RequestId: {rid}\tDuration: ") and "\tMemory Size: 128 MB\t" in lines[-1]
+
+
+def boom_after_print(event: Any, context: Any) -> Any:
+    print("Lambda log message - print function")
+    raise ValueError("boom")
+
+
 # -- service errors arrive as botocore's ClientError (INV-20..INV-24) ------------------------
 def test_unknown_function_is_resource_not_found(lambda_invoker: LambdaInvoker) -> None:
     """INV-22: 404 ResourceNotFoundException, catchable as the client's modelled exception too."""

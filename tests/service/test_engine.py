@@ -116,7 +116,7 @@ def test_log_tail_is_base64_of_the_logs_INV_3(inv: LambdaInvoker) -> None:
     inv.register("w", loud)
     r = inv.invoke("w", {}, log_type="Tail")
     text = base64.b64decode(r.log_result or "").decode()
-    assert "hello from the handler" in text and "[WARNING] careful" in text
+    assert "\nhello from the handler\n" in text and f"[WARNING]\t2024-01-01T00:00:00.000Z\t{r.request_id}\tcareful\n" in text
 
 
 @pytest.mark.parametrize("name", ["w", "w:$LATEST", "123456789012:function:w",
@@ -733,8 +733,9 @@ def test_logs_are_kept_per_attempt_and_shown_in_the_timeline(inv: LambdaInvoker)
     inv.register("w", handler, max_retry_attempts=0)
     inv.invoke("w", {}, invocation_type="Event")
     [attempt] = inv.run()
-    assert attempt.logs == ("step one", "via context.log")
-    assert "| step one" in inv.timeline()
+    assert attempt.logs[1:3] == ("step one", "via context.log")
+    assert attempt.logs[3] == "[ERROR] RuntimeError: nope"
+    assert "| step one\n" in inv.timeline() and "| via context.log\n" in inv.timeline()
 
 
 def test_fail_next_runs_no_handler_and_then_succeeds(inv: LambdaInvoker) -> None:
@@ -806,10 +807,10 @@ def test_stdout_tee_leaves_the_stream_it_wraps_alone(tmp_path: Path) -> None:
     """The tee an attempt prints through may be garbage collected after pytest's capture closed the
     stream it wraps: io.IOBase then calls close(), which must not flush (or close) that stream, or
     the ValueError lands as an unraisable exception (an error under -W error -X dev, as tox runs)."""
-    from pytest_lambda_async._service.runtime import _LogCapture, _Tee
+    from pytest_lambda_async._service.logs import LogCapture, Tee
 
     with open(tmp_path / "out.txt", "w") as stream:
-        tee = _Tee(stream, _LogCapture())
+        tee = Tee(stream, LogCapture())
         tee.close()
         assert not stream.closed
     tee.flush()  # the wrapped stream is closed now: nothing to flush

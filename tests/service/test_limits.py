@@ -96,6 +96,11 @@ def _printing(lines: list[str]) -> Any:
     return handler
 
 
+def whole_log(inv: LambdaInvoker) -> bytes:
+    """The last attempt's log as the log stream has it: START, the handler's lines, END, REPORT."""
+    return ("\n".join(inv.attempts[-1].logs) + "\n").encode()
+
+
 def test_log_tail_is_base64_of_the_last_4096_bytes_INV_3(inv: LambdaInvoker) -> None:
     lines = [f"line {i:04d} " + "x" * 10 for i in range(300)]  # 21 bytes each with its newline: 6300
     printed = "".join(f"{line}\n" for line in lines).encode()
@@ -104,24 +109,25 @@ def test_log_tail_is_base64_of_the_last_4096_bytes_INV_3(inv: LambdaInvoker) -> 
     r = inv.invoke("w", {}, log_type="Tail")
     assert r.log_result is not None
     tail = base64.b64decode(r.log_result, validate=True)
-    assert len(tail) == LOG_TAIL
-    assert tail == printed[-LOG_TAIL:]  # the end of the log, cut mid-line where 4096 falls
+    assert len(tail) == LOG_TAIL and printed in whole_log(inv)
+    assert tail == whole_log(inv)[-LOG_TAIL:]  # the end of the log, cut mid-line where 4096 falls
 
 
 def test_log_tail_counts_bytes_not_characters_INV_3(inv: LambdaInvoker) -> None:
     lines = ["\u00e9" * 3000]  # 6000 bytes of UTF-8 (3000 characters), then a newline
-    printed = "".join(f"{line}\n" for line in lines).encode()
     inv.register("w", _printing(lines))
     tail = base64.b64decode(inv.invoke("w", {}, log_type="Tail").log_result or "")
-    assert len(tail) == LOG_TAIL and tail == printed[-LOG_TAIL:]  # may start inside a character
+    assert len(tail) == LOG_TAIL and tail == whole_log(inv)[-LOG_TAIL:]  # may start inside a character
 
 
 def test_log_tail_of_a_log_of_exactly_4096_bytes_is_the_whole_log_INV_3(inv: LambdaInvoker) -> None:
-    lines = ["y" * 4095]  # 4095 bytes and a newline
-    inv.register("w", _printing(lines))
-    tail = base64.b64decode(inv.invoke("w", {}, log_type="Tail").log_result or "")
-    assert tail == b"y" * 4095 + b"\n"
-    assert inv.invoke("w", {}).log_result is None  # LogType None: no tail
+    inv.register("w", lambda event, context: print("y" * event["n"]))
+    inv.invoke("w", {"n": 0})  # the cold start: the next attempts' REPORT lines have no Init Duration
+    inv.invoke("w", {"n": 1})
+    runtime_bytes = len(whole_log(inv)) - 2  # the log around one "y" and its newline
+    tail = base64.b64decode(inv.invoke("w", {"n": LOG_TAIL - runtime_bytes - 1}, log_type="Tail").log_result or "")
+    assert len(whole_log(inv)) == LOG_TAIL and tail == whole_log(inv)
+    assert inv.invoke("w", {"n": 1}).log_result is None  # LogType None: no tail
 
 
 # -- INV-4: ClientContext: at most 3583 bytes of base64 ---------------------------------

@@ -1,0 +1,255 @@
+"""The function's log, as the Python runtime and the Lambda platform write it.
+
+Per attempt: ``START RequestId: <id> Version: $LATEST``; what the handler wrote (prints, and
+``logging`` records in the runtime's text format ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``);
+an unhandled error as ``[ERROR] <Type>: <message>`` with its traceback; ``END RequestId: <id>``;
+``REPORT RequestId: <id>\\tDuration: ...`` (with ``Init Duration`` on a cold start).
+
+Capture: while attempts run, ``sys.stdout``/``sys.stderr`` are tees and the root logger has a
+handler that formats records as the runtime's does.  A logger made at import with its own stream
+handler (Powertools' ``Logger()``) holds the ``sys.stdout`` of that moment, not the tee: for the
+drain, such handlers write through a tee too, and are put back as they were afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import logging
+import math
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from . import aws
+
+__all__ = ["CaptureScope", "LogCapture", "RuntimeLog", "runtime_lines", "timestamp"]
+
+NBSP = "\u00a0"  # the runtime indents traceback lines with no-break spaces
+MAX_MEMORY_USED_MB = 0  # not measured: handlers share the test process (docs/how-to/invoker.md, "Logs")
+_MESSAGE_ONLY = logging.Formatter("%(message)s")  # the message, with exc_info and stack_info as logging adds them
+
+
+def timestamp(at: _dt.datetime) -> str:
+    """``2024-05-01T12:00:00.123Z``: the runtime's log time, in UTC with milliseconds."""
+    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
+
+
+# -- capture ---------------------------------------------------------------------
+class Tee(io.TextIOBase):
+    """A stream while attempts run: writes go on to the stream it wraps, and the current attempt keeps a copy."""
+
+    def __init__(self, original: Any, sink: LogCapture) -> None:
+        self.original = original
+        self._sink = sink
+
+    def write(self, s: str) -> int:
+        self._sink.write(s)
+        return self.original.write(s)  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        if not getattr(self.original, "closed", False):
+            self.original.flush()
+
+    def close(self) -> None:
+        # io.IOBase closes (and so flushes) an object when it is garbage collected. The stream
+        # this tee wraps belongs to whoever set it (pytest's capture may have closed it
+        # since): leave it alone, or the flush raises in __del__ as an unraisable exception.
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.original, "encoding", "utf-8") or "utf-8"
+
+
+class LogCapture(logging.Handler):
+    """The current attempt's log lines: prints and stream-handler output made on the runtime
+    thread, and log records formatted as the Python runtime's root handler formats them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.lines: list[str] | None = None
+        self.short: dict[int, str] = {}  # line index -> "[LEVEL] message", for the timeline
+        self.request_id = ""
+        self.clock: Any = None  # what reads the virtual time (``.now``), set by start()
+        self.redirected: frozenset[logging.Handler] = frozenset()  # handlers whose stream is a tee
+        self._partial = ""
+        self.thread = threading.get_ident()
+
+    def write(self, s: str) -> None:
+        if self.lines is None or threading.get_ident() != self.thread:
+            return
+        text = self._partial + s
+        *full, self._partial = text.split("\n")
+        self.lines.extend(full)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = self.lines
+        if lines is None or threading.get_ident() != self.thread or self._written_by_redirected(record):
+            return
+        try:
+            message = _MESSAGE_ONLY.format(record)
+        except Exception:  # a broken log call must not fail the attempt
+            message = repr(record.msg)
+        at = self.clock.now if self.clock is not None else _dt.datetime.now(_dt.timezone.utc)
+        first, *rest = message.split("\n")
+        self.short[len(lines)] = f"[{record.levelname}] {first}"
+        lines.append(f"[{record.levelname}]\t{timestamp(at)}\t{self.request_id}\t{first}")
+        lines.extend(rest)
+
+    def _written_by_redirected(self, record: logging.LogRecord) -> bool:
+        """True when a redirected handler on the record's way up already wrote it to the log.
+
+        On Lambda that handler's library (Powertools) filters its records out of the runtime's
+        root handler, so the function's log holds them once, as the library formatted them."""
+        if not self.redirected:
+            return False
+        logger: Any = logging.Logger.manager.loggerDict.get(record.name)
+        while isinstance(logger, logging.Logger):
+            for handler in logger.handlers:
+                if handler in self.redirected and record.levelno >= handler.level:
+                    return True
+            if not logger.propagate:
+                return False
+            logger = logger.parent
+        return False
+
+    def start(self, request_id: str, clock: Any) -> tuple[list[str] | None, dict[int, str], str, str]:
+        """Begin an attempt's lines; returns what :meth:`stop` puts back (an outer, synchronous caller's)."""
+        saved = (self.lines, self.short, self._partial, self.request_id)
+        self.lines, self.short, self._partial, self.request_id, self.clock = [], {}, "", request_id, clock
+        return saved
+
+    def stop(self, saved: tuple[list[str] | None, dict[int, str], str, str]) -> tuple[list[str], list[str]]:
+        """End the attempt's lines: (its lines as the log has them, the same for the timeline)."""
+        lines = self.lines or []
+        if self._partial:
+            lines.append(self._partial)
+        short = self.short
+        output = [short.get(i, line) for i, line in enumerate(lines)] if short else lines
+        self.lines, self.short, self._partial, self.request_id = saved
+        return lines, output
+
+
+class CaptureScope:
+    """Installed once per drain (cheap per attempt): stdout/stderr tees, the root log handler, and
+    tees under the stream handlers that write to the process's stdout/stderr (Powertools).
+
+    ``close()`` is idempotent, so the supervising thread can undo it for a hung handler."""
+
+    def __init__(self) -> None:
+        self.capture = LogCapture()
+        self._stdout, self._stderr = sys.stdout, sys.stderr
+        sys.stdout = Tee(self._stdout, self.capture)
+        sys.stderr = Tee(self._stderr, self.capture)
+        self._handlers = _redirect_stream_handlers(self.capture, (self._stdout, self._stderr))
+        self.capture.redirected = frozenset(handler for handler, _ in self._handlers)
+        logging.getLogger().addHandler(self.capture)
+        self._open = True
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            logging.getLogger().removeHandler(self.capture)
+            sys.stdout, sys.stderr = self._stdout, self._stderr
+            for handler, tee in self._handlers:
+                if handler.stream is tee:  # not replaced meanwhile: put the user's stream back
+                    handler.stream = tee.original
+
+
+def _redirect_stream_handlers(capture: LogCapture, streams: Sequence[Any]) -> list[tuple[logging.StreamHandler[Any], Tee]]:
+    """Tee the stream handlers (outside the root logger) that write to the process's output.
+
+    The root logger's own handlers are left alone: on Lambda the runtime's handler is the root's,
+    and a ``basicConfig`` made in a test would not have added one there."""
+    targets = {id(s) for s in (*streams, sys.__stdout__, sys.__stderr__) if s is not None}
+    root = logging.getLogger().handlers
+    done: list[tuple[logging.StreamHandler[Any], Tee]] = []
+    for ref in list(getattr(logging, "_handlerList", ())):  # every live handler, weakly (stdlib)
+        handler = ref()
+        if not isinstance(handler, logging.StreamHandler) or handler in root:
+            continue
+        if isinstance(getattr(type(handler), "stream", None), property):
+            continue  # logging.lastResort: it writes to whatever sys.stderr is now (the tee)
+        stream = handler.stream
+        if isinstance(stream, Tee):  # tee'd by an earlier drain whose handler made it (a lazy Logger())
+            stream = stream.original
+        if id(stream) not in targets:
+            continue
+        tee = Tee(stream, capture)
+        handler.stream = tee
+        done.append((handler, tee))
+    return done
+
+
+# -- the lines the runtime and the platform add ----------------------------------------
+class RuntimeLog:
+    """What one attempt's log needs besides the handler's lines."""
+
+    __slots__ = ("request_id", "memory_size", "cold")
+
+    def __init__(self, request_id: str, memory_size: int, cold: bool) -> None:
+        self.request_id = request_id
+        self.memory_size = memory_size
+        self.cold = cold
+
+
+def runtime_lines(log: RuntimeLog, handler_lines: list[str], *, error: dict[str, Any] | None,
+                  timed_out_at: _dt.datetime | None, duration: float) -> list[str]:
+    """The attempt's whole log: START, the handler's lines, the error, END and REPORT
+    (recordings ``log_result``, ``test_invocation_with_logs[python3.10]``).
+
+    ``error`` is the error object of an attempt that failed (None on success); ``duration`` is in
+    seconds on the virtual clock."""
+    rid = log.request_id
+    lines = [f"START RequestId: {rid} Version: {aws.LATEST}", *handler_lines]
+    if error is not None:
+        if timed_out_at is not None:  # written by the platform, not the runtime
+            lines.append(f"{timestamp(timed_out_at)} {rid} {str(error.get('errorMessage')).partition(' Error: ')[2]}")
+        elif error.get("errorType") == "Runtime.ExitError":
+            lines.extend((str(error.get("errorMessage")), "Runtime.ExitError"))
+        else:
+            lines.extend(error_lines(error))
+    lines.append(f"END RequestId: {rid}")
+    lines.append(report_line(log, duration))
+    return lines
+
+
+def error_lines(error: dict[str, Any]) -> list[str]:
+    """An unhandled error as the Python runtime logs it (recording ``log_result``): ``[ERROR] Type: message``, then
+    the traceback with its indentation in no-break spaces."""
+    head = "[ERROR]"
+    kind, message = error.get("errorType"), error.get("errorMessage")
+    if kind:
+        head += f" {kind}"
+    if message:
+        head += f"{':' if kind else ''} {message}"
+    lines = [head]
+    stack = error.get("stackTrace")
+    if stack is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in stack:
+            if element == "":
+                lines.append("")
+                continue
+            for line in str(element).splitlines():
+                stripped = line.lstrip(" ")
+                lines.append(NBSP * (len(line) - len(stripped)) + stripped)
+    return lines
+
+
+def report_line(log: RuntimeLog, duration: float) -> str:
+    """``REPORT RequestId: ...``, each field followed by a tab as Lambda writes it
+    (recording ``test_invocation_with_logs[python3.10]``)."""
+    ms = duration * 1000
+    init = 0.0  # the handler's module was imported before the virtual clock started
+    billed = max(1, math.ceil(round(ms + init, 2)))  # managed runtimes bill the init phase too
+    line = (f"REPORT RequestId: {log.request_id}\tDuration: {ms:.2f} ms\tBilled Duration: {billed} ms\t"
+            f"Memory Size: {log.memory_size} MB\tMax Memory Used: {MAX_MEMORY_USED_MB} MB\t")
+    if log.cold:
+        line += f"Init Duration: {init:.2f} ms\t"
+    return line
