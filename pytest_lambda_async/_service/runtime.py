@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from . import aws
 from .records import Outcome
 from .clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
-from .leaks import USER_CODE, file_kind
+from .sites import USER_CODE, file_kind
 from .logs import CaptureScope as CaptureScope  # the invoker installs it per drain
 from .logs import LogCapture, RuntimeLog, runtime_lines
 

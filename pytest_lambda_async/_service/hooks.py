@@ -1,0 +1,212 @@
+"""The await check's process-global hooks, and which window an event on a thread belongs to.
+
+For as long as any window is open: ``asyncio.new_event_loop`` and the running-loop setter hand
+loops to the window, ``Thread.start`` and ``ThreadPoolExecutor.submit`` report what they start,
+``asyncio.run``'s shutdown reports the tasks it drops, and the "never awaited" warning becomes
+an error that reaches a chained ``sys.unraisablehook``.  Installed when the first window opens,
+restored when the last one closes, so nested and concurrent windows compose."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import sys
+import threading
+import types
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .loop import new_event_loop as real_clock_loop
+
+if TYPE_CHECKING:
+    from .leaks import AwaitWindow
+
+__all__ = ["ACTIVE", "LOCK", "STACKS", "WINDOW_ATTR", "current_window", "install_globals", "real_clock_loops", "uninstall_globals"]
+
+
+NEVER_AWAITED = r"coroutine '.*' was never awaited"
+WINDOW_ATTR = "_lambda_async_window"
+
+
+# -- process-global hooks ------------------------------------------------------------
+class _Hook:
+    """Replace ``owner.attr`` with a wrapper of what is there at install time.
+
+    Uninstall restores the previous value only if the wrapper is still in
+    place; otherwise (someone wrapped on top of it since) the wrapper stays
+    in the chain and passes through while no window is open."""
+
+    def __init__(self, owner: Any, attr: str, make: Callable[[Any], Any]) -> None:
+        self.owner, self.attr, self.make = owner, attr, make
+        self.previous: Any = None
+        self.wrapper: Any = None
+
+    def install(self) -> None:
+        current = getattr(self.owner, self.attr, None)
+        if current is None:
+            return
+        if current is self.wrapper:
+            return
+        self.previous = current
+        self.wrapper = self.make(current)
+        setattr(self.owner, self.attr, self.wrapper)
+
+    def uninstall(self) -> None:
+        if self.wrapper is not None and getattr(self.owner, self.attr, None) is self.wrapper:
+            setattr(self.owner, self.attr, self.previous)
+            self.wrapper = None
+
+
+LOCK = threading.RLock()
+ACTIVE: list[AwaitWindow] = []  # open windows, in the order they were entered
+STACKS: dict[int, list[AwaitWindow]] = {}  # thread ident -> its open windows, innermost last
+REAL_CLOCK_THREADS: set[int] = set()  # threads where new loops read the real clock (assert_awaits_all)
+_FILTER: list[Any] = []  # the warnings filter entry we installed
+
+
+def current_window() -> AwaitWindow | None:
+    """The window events on this thread belong to: the innermost open one, or the one
+    that started this thread."""
+    if not ACTIVE:
+        return None
+    stack = STACKS.get(threading.get_ident())
+    if stack:
+        return stack[-1]
+    ref = getattr(threading.current_thread(), WINDOW_ATTR, None)
+    window = ref() if ref is not None else None
+    return window if window is not None and window.open else None
+
+
+def _wrap_new_event_loop(previous: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[], asyncio.AbstractEventLoop]:
+    def new_event_loop() -> asyncio.AbstractEventLoop:
+        if threading.get_ident() in REAL_CLOCK_THREADS:
+            loop: asyncio.AbstractEventLoop = real_clock_loop()
+        else:
+            loop = previous()
+        window = current_window()
+        if window is not None:
+            window.track_loop(loop)
+        return loop
+
+    new_event_loop.__wrapped__ = previous  # type: ignore[attr-defined]
+    return new_event_loop
+
+
+def _wrap_set_running_loop(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    # A loop made some other way (loop_factory=, at import) is instrumented when it starts.
+    def _set_running_loop(loop: Any) -> None:
+        previous(loop)
+        if loop is not None and ACTIVE:
+            window = current_window()
+            if window is not None and not window.tracks(loop):
+                window.track_loop(loop)
+
+    return _set_running_loop
+
+
+def _wrap_cancel_all_tasks(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    # Backstop for tasks made by a foreign factory (not our Task subclass).
+    def _cancel_all_tasks(loop: Any) -> None:
+        window = current_window()
+        if window is not None:
+            window.on_asyncio_run_shutdown(loop)
+        previous(loop)
+
+    return _cancel_all_tasks
+
+
+def _wrap_thread_start(previous: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
+    def start(self: threading.Thread) -> None:
+        window = current_window()
+        if window is not None:
+            window.on_thread_start(self, sys._getframe(1))
+        previous(self)
+
+    start.__wrapped__ = previous  # type: ignore[attr-defined]
+    return start
+
+
+def _wrap_submit(previous: Callable[..., concurrent.futures.Future[Any]]) -> Callable[..., concurrent.futures.Future[Any]]:
+    def submit(self: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future = previous(self, fn, *args, **kwargs)
+        window = current_window()
+        if window is not None:
+            window.on_submit(future, fn, sys._getframe(1))
+        return future
+
+    submit.__wrapped__ = previous  # type: ignore[attr-defined]
+    return submit
+
+
+def _wrap_unraisablehook(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def unraisablehook(unraisable: Any) -> Any:
+        coro = unraisable.object
+        if (
+            type(coro) is types.CoroutineType
+            and isinstance(unraisable.exc_value, RuntimeWarning)
+            and "was never awaited" in str(unraisable.exc_value)
+            and ACTIVE
+        ):
+            window = current_window() or (ACTIVE[-1] if ACTIVE else None)
+            if window is not None:
+                window = window.owner_of_coroutine(coro)
+                window.on_never_awaited(coro)
+                return None
+        return previous(unraisable)
+
+    return unraisablehook
+
+
+_HOOKS = [
+    _Hook(asyncio.events, "new_event_loop", _wrap_new_event_loop),
+    _Hook(asyncio, "new_event_loop", _wrap_new_event_loop),
+    _Hook(asyncio.events, "_set_running_loop", _wrap_set_running_loop),
+    _Hook(sys.modules.get("asyncio.runners"), "_cancel_all_tasks", _wrap_cancel_all_tasks),
+    _Hook(threading.Thread, "start", _wrap_thread_start),
+    _Hook(concurrent.futures.ThreadPoolExecutor, "submit", _wrap_submit),
+    _Hook(sys, "unraisablehook", _wrap_unraisablehook),
+]
+
+
+def _filters_mutated() -> None:
+    mutated = getattr(warnings, "_filters_mutated", None)
+    if callable(mutated):
+        mutated()
+        return
+    mutated = getattr(warnings, "_filters_mutated_lock_held", None)
+    lock = getattr(warnings, "_lock", None)
+    if callable(mutated) and lock is not None:
+        with lock:
+            mutated()
+
+
+def install_globals() -> None:
+    for hook in _HOOKS:
+        hook.install()
+    warnings.filterwarnings("error", message=NEVER_AWAITED, category=RuntimeWarning)
+    _FILTER[:] = [warnings.filters[0]]
+
+
+def uninstall_globals() -> None:
+    for hook in reversed(_HOOKS):
+        hook.uninstall()
+    for entry in _FILTER:
+        with contextlib.suppress(ValueError):
+            filters: list[Any] = warnings.filters  # type: ignore[assignment]
+            filters.remove(entry)
+            _filters_mutated()
+    _FILTER.clear()
+
+
+
+@contextlib.contextmanager
+def real_clock_loops() -> Iterator[None]:
+    """Event loops this thread makes inside the block read the real clock (the await check's own runs)."""
+    ident = threading.get_ident()
+    REAL_CLOCK_THREADS.add(ident)
+    try:
+        yield
+    finally:
+        REAL_CLOCK_THREADS.discard(ident)
