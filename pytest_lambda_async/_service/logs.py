@@ -24,16 +24,24 @@ from typing import Any
 
 from . import aws
 
-__all__ = ["CaptureScope", "LogCapture", "RuntimeLog", "runtime_lines", "timestamp"]
+__all__ = ["CaptureScope", "LogCapture", "runtime_lines", "timestamp"]
 
+_START_END = f" Version: {aws.LATEST}"
 NBSP = "\u00a0"  # the runtime indents traceback lines with no-break spaces
 MAX_MEMORY_USED_MB = 0  # not measured: handlers share the test process (docs/how-to/invoker.md, "Logs")
 _MESSAGE_ONLY = logging.Formatter("%(message)s")  # the message, with exc_info and stack_info as logging adds them
 
 
+_LAST_STAMP: list[Any] = [None, ""]  # the last time formatted: records of one attempt mostly share it
+
+
 def timestamp(at: _dt.datetime) -> str:
     """``2024-05-01T12:00:00.123Z``: the runtime's log time, in UTC with milliseconds."""
-    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
+    last = _LAST_STAMP
+    if last[0] != at:
+        last[1] = f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
+        last[0] = at
+    return last[1]  # type: ignore[no-any-return]
 
 
 # -- capture ---------------------------------------------------------------------
@@ -92,7 +100,9 @@ class LogCapture(logging.Handler):
         if lines is None or threading.get_ident() != self.thread or self._written_by_redirected(record):
             return
         try:
-            message = _MESSAGE_ONLY.format(record)
+            # The formatter only adds exc_info/stack_info; without them the message is all of it.
+            plain = not (record.exc_info or record.exc_text or record.stack_info)
+            message = record.getMessage() if plain else _MESSAGE_ONLY.format(record)
         except Exception:  # a broken log call must not fail the attempt
             message = repr(record.msg)
         at = self.clock.now if self.clock is not None else _dt.datetime.now(_dt.timezone.utc)
@@ -187,26 +197,15 @@ def _redirect_stream_handlers(capture: LogCapture, streams: Sequence[Any]) -> li
 
 
 # -- the lines the runtime and the platform add ----------------------------------------
-class RuntimeLog:
-    """What one attempt's log needs besides the handler's lines."""
-
-    __slots__ = ("request_id", "memory_size", "cold")
-
-    def __init__(self, request_id: str, memory_size: int, cold: bool) -> None:
-        self.request_id = request_id
-        self.memory_size = memory_size
-        self.cold = cold
-
-
-def runtime_lines(log: RuntimeLog, handler_lines: list[str], *, error: dict[str, Any] | None,
-                  timed_out_at: _dt.datetime | None, duration: float) -> list[str]:
+def runtime_lines(request_id: str, handler_lines: list[str], *, memory_size: int, cold: bool,
+                  error: dict[str, Any] | None, timed_out_at: _dt.datetime | None, duration: float) -> list[str]:
     """The attempt's whole log: START, the handler's lines, the error, END and REPORT
     (recordings ``log_result``, ``test_invocation_with_logs[python3.10]``).
 
     ``error`` is the error object of an attempt that failed (None on success); ``duration`` is in
-    seconds on the virtual clock."""
-    rid = log.request_id
-    lines = [f"START RequestId: {rid} Version: {aws.LATEST}", *handler_lines]
+    seconds on the virtual clock; ``cold``: the first attempt of its execution environment."""
+    rid = request_id
+    lines = ["START RequestId: " + rid + _START_END, *handler_lines]
     if error is not None:
         if timed_out_at is not None:  # written by the platform, not the runtime
             lines.append(f"{timestamp(timed_out_at)} {rid} {str(error.get('errorMessage')).partition(' Error: ')[2]}")
@@ -214,8 +213,8 @@ def runtime_lines(log: RuntimeLog, handler_lines: list[str], *, error: dict[str,
             lines.extend((str(error.get("errorMessage")), "Runtime.ExitError"))
         else:
             lines.extend(error_lines(error))
-    lines.append(f"END RequestId: {rid}")
-    lines.append(report_line(log, duration))
+    lines.append("END RequestId: " + rid)
+    lines.append(report_line(rid, duration, memory_size, cold))
     return lines
 
 
@@ -242,14 +241,21 @@ def error_lines(error: dict[str, Any]) -> list[str]:
     return lines
 
 
-def report_line(log: RuntimeLog, duration: float) -> str:
+_REPORT_FIELDS: dict[tuple[float, int, bool], str] = {}  # (duration, memory, cold) -> the fields after the id
+
+
+def report_line(request_id: str, duration: float, memory_size: int, cold: bool) -> str:
     """``REPORT RequestId: ...``, each field followed by a tab as Lambda writes it
     (recording ``test_invocation_with_logs[python3.10]``)."""
-    ms = duration * 1000
-    init = 0.0  # the handler's module was imported before the virtual clock started
-    billed = max(1, math.ceil(round(ms + init, 2)))  # managed runtimes bill the init phase too
-    line = (f"REPORT RequestId: {log.request_id}\tDuration: {ms:.2f} ms\tBilled Duration: {billed} ms\t"
-            f"Memory Size: {log.memory_size} MB\tMax Memory Used: {MAX_MEMORY_USED_MB} MB\t")
-    if log.cold:
-        line += f"Init Duration: {init:.2f} ms\t"
-    return line
+    key = (duration, memory_size, cold)
+    fields = _REPORT_FIELDS.get(key)
+    if fields is None:  # most attempts take no virtual time: the same few lines over and over
+        ms = duration * 1000
+        init = 0.0  # the handler's module was imported before the virtual clock started
+        billed = max(1, math.ceil(round(ms + init, 2)))  # managed runtimes bill the init phase too
+        fields = (f"\tDuration: {ms:.2f} ms\tBilled Duration: {billed} ms\tMemory Size: {memory_size} MB\t"
+                  f"Max Memory Used: {MAX_MEMORY_USED_MB} MB\t" + (f"Init Duration: {init:.2f} ms\t" if cold else ""))
+        if len(_REPORT_FIELDS) > 1024:
+            _REPORT_FIELDS.clear()
+        _REPORT_FIELDS[key] = fields
+    return "REPORT RequestId: " + request_id + fields

@@ -27,7 +27,7 @@ from .records import Outcome
 from .clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
 from .sites import USER_CODE, file_kind
 from .logs import CaptureScope as CaptureScope  # the invoker installs it per drain
-from .logs import LogCapture, RuntimeLog, runtime_lines
+from .logs import LogCapture, runtime_lines
 
 if TYPE_CHECKING:
     from .leaks import AwaitWindow
@@ -312,7 +312,7 @@ def execute(
         lines, output = capture.stop(outer) if capture is not None and outer is not None else ([], [])
     timed_out_at = start + _dt.timedelta(seconds=timeout) if outcome == "timeout" else None
     duration = timeout if timed_out_at is not None else (clock.now - start).total_seconds()
-    logs = runtime_lines(RuntimeLog(request_id, memory_size, cold), lines,
+    logs = runtime_lines(request_id, lines, memory_size=memory_size, cold=cold,
                          error=payload if function_error is not None else None, timed_out_at=timed_out_at,
                          duration=duration)
     return Execution(outcome, payload, function_error, error, logs, crashed, output)
