@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import bisect
 import datetime as _dt
 import heapq
 import json
+import operator
 import os
 import random
 import threading
@@ -43,6 +45,7 @@ from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop,
 from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
 from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, allow_patterns, await_window, settle
 from .routing import Router
+from .scheduling import Concurrency
 from .tracing import Tracing
 from .records import (
     Attempt,
@@ -161,6 +164,7 @@ class LambdaService:
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
                               self.outcomes, self._log, self._invoke_destination, self._new_uuid)
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
+        self._concurrency = Concurrency(self._functions)  # when a queued attempt may start (Q-1, Q-3)
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -374,8 +378,7 @@ class LambdaService:
                 extra += 1  # Q-2: at-least-once, even without errors
             invoked_detail = _PLAIN_EVENT if not extra and parent is None and parent_function is None \
                 and source is None else new_tuple(Invoked, ("Event", extra, parent, parent_function, source))
-            self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
-                now, "invoke", fn.name, request_id, invoked_detail, ())))
+            self._place(new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, invoked_detail, ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
@@ -525,12 +528,20 @@ class LambdaService:
                             f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
                             "do destinations invoke each other in a cycle?")
                     _, _, delivery = heapq.heappop(self._queue)
-                if due > self._clock.now:
-                    self._clock.advance_to(due)
+                if nested:  # a handler's own run(): its attempt holds the clock, which only moves forward
+                    if due > self._clock.now:
+                        self._clock.advance_to(due)
+                else:
+                    self._clock.start_at(due)  # concurrent attempts each start at their own time (Q-1)
                 self._deliver(delivery)
                 made += 1
 
-        self.run_in_runtime(loop)
+        nested = bool(self._inflight)
+        try:
+            self.run_in_runtime(loop)
+        finally:
+            if not nested:
+                self._clock.settle()
         return self.attempts[first:]
 
     def run_in_runtime(self, fn: Callable[[], Any]) -> Any:
@@ -604,6 +615,13 @@ class LambdaService:
             self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", reserved_concurrency_zero=True))
             self._router.fail(d, "RetriesExhausted")
             return
+        decision, when = self._concurrency.admit(d, now)
+        if decision == "wait":  # every environment of its pool is busy: it starts when one is free
+            self._push(when, d)
+            return
+        if decision == "expire":  # it waited for an environment until its maximum age (Q-3)
+            self._router.fail(d, "EventAgeExceeded")
+            return
         if fn.pending_throttles:
             fn.pending_throttles -= 1
             d.throttles += 1
@@ -618,7 +636,9 @@ class LambdaService:
             self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
             self._push(retry_at, d)
             return
-        self._after_attempt(d, self._attempt(d, "Event"))
+        execution = self._attempt(d, "Event")
+        self._concurrency.occupied(fn, self._clock.now)
+        self._after_attempt(d, execution)
 
     def _after_attempt(self, d: Delivery, execution: Execution) -> None:
         """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""
@@ -643,7 +663,7 @@ class LambdaService:
         fn = d.function
         d.attempts += 1
         start = self._clock.now
-        d.timeline_position = len(self._timeline)  # its line goes here, before what it invoked
+        d.timeline_position = self._position(start)  # its line goes here, before what it invoked
         timeout = self._timeouts.get(fn.timeout)
         if timeout is None:
             timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
@@ -831,7 +851,22 @@ class LambdaService:
 
     def _log(self, at: _dt.datetime, kind: TimelineKind, function: str, request_id: str, detail: TimelineDetail,
              notes: tuple[str, ...] = ()) -> None:
-        self._timeline.append(new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
+        self._place(new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
+
+    def _position(self, at: _dt.datetime) -> int:
+        """Where an entry at ``at`` goes: after every entry up to that time (concurrent attempts are
+        played out one after another, so a later one may log at an earlier time than the last line)."""
+        timeline = self._timeline
+        if not timeline or timeline[-1].at <= at:
+            return len(timeline)
+        return bisect.bisect_right(timeline, at, key=_AT)
+
+    def _place(self, entry: TimelineEntry) -> None:
+        timeline = self._timeline
+        if not timeline or timeline[-1].at <= entry.at:
+            timeline.append(entry)
+        else:
+            timeline.insert(self._position(entry.at), entry)
 
     def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
                         duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
@@ -854,13 +889,16 @@ class LambdaService:
         if outcome == "throttled":
             return
         entry = new_tuple(TimelineEntry, (attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs)))
-        if position is None or position >= len(self._timeline):
+        if position is None:
+            self._place(entry)
+        elif position >= len(self._timeline):
             self._timeline.append(entry)
         else:  # the attempt invoked others while it ran: its line goes before theirs, where it started
             self._timeline.insert(position, entry)
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+_AT = operator.itemgetter(0)  # a timeline entry's time
 _PLAIN_EVENT = Invoked("Event")  # the detail most queued events share (immutable: one object for all)
 # UUID version 4 and variant bits, over 128 random bits (_new_request_id)
 _UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
