@@ -67,9 +67,7 @@ from .runtime import (
     CaptureScope,
     ClientContext,
     Execution,
-    HandlerHung,
     LambdaContext,
-    RuntimeThread,
     client_context_object,
     error_line,
     execute,
@@ -79,6 +77,7 @@ from .runtime import (
     trace_env_now,
 )
 from .sources import Poller
+from .threads import HandlerHung, RuntimeThread, should_stop
 
 
 
@@ -514,7 +513,7 @@ class LambdaService:
 
         def loop() -> None:
             made = 0
-            while True:
+            while not should_stop():  # the test was interrupted (pytest-timeout) or the invoker closed
                 if self.pollers and self.poll_due(until):  # a poller due before the queue's next delivery ran
                     continue
                 with self._lock:  # a thread the handler started may be invoking meanwhile
@@ -573,7 +572,7 @@ class LambdaService:
         try:
             while True:
                 if self._runtime is None:
-                    self._runtime = RuntimeThread()
+                    self._runtime = RuntimeThread.lease()
                 try:
                     return self._runtime.call(with_clock)
                 except HandlerHung:
@@ -584,6 +583,18 @@ class LambdaService:
                     result = self._abandon_inflight()
                     if result is not None:  # the call was a sync invoke: its attempt is over
                         return result
+                except BaseException:
+                    stopped = self._runtime
+                    if stopped is not None and (stopped.stopped or stopped.abandoned):
+                        # The test was interrupted while it waited (pytest-timeout, Ctrl-C): the thread
+                        # was stopped; if it could not unwind, undo its window and end its attempts here.
+                        self._runtime = None
+                        if stopped.abandoned:
+                            self._capture = None
+                            for step in undo:
+                                step()
+                            self._abandon_inflight()
+                    raise
         finally:
             if self._await_warnings:
                 self._flush_await_warnings()
