@@ -3,20 +3,17 @@ destinations.
 
 Pure Python: no pytest, boto3, moto or Hypothesis here (the layer test guards it).  Every AWS rule it
 applies comes from ``aws`` (one place per rule); this module only sequences them on the virtual
-clock.  Request bodies are checked in ``payloads``, functions live in ``functions``, queued
-deliveries in ``delivery``, attempts run through ``runtime``.
+clock.  Settings are checked in ``settings``, requests in ``invoke_request`` and ``payloads``;
+functions live in ``functions``, queued deliveries in ``delivery`` and ``scheduling`` (the queue, and
+when an attempt starts), what happened in ``timeline``; an attempt's call is built in ``calls`` and
+run through ``runtime`` on a thread of ``threads``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import bisect
 import datetime as _dt
-import heapq
 import json
-import operator
-import os
 import random
 import threading
 import warnings
@@ -28,7 +25,6 @@ from .._text import render_timeline
 from ..errors import (
     AsyncHandlerError,
     LambdaServiceError,
-    InvalidParameterValueException,
     RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceConflictException,
@@ -39,13 +35,17 @@ from . import aws
 from .clock import VirtualClock, real_monotonic
 from .delivery import UNSET, Chain, Delivery
 from .destinations import Backend, Delivered, MemorySinks
-from .functions import Handler, InjectedFunctionError, LambdaFunction
+from .functions import Handler, LambdaFunction
 from .leaks import AwaitWindow
-from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
-from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
-from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, allow_patterns, await_window, settle
+from .loop import RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from .payloads import accepted, check_client_context, check_json, check_tenant_id
+from .freeze import AwaitCheck, Freeze, await_window, settle
 from .routing import Router
-from .scheduling import Concurrency
+from .calls import attempt_call
+from .invoke_request import check_options, request_body
+from .scheduling import Concurrency, EventQueue
+from .settings import check_settings
+from .timeline import Timeline
 from .tracing import Tracing
 from .records import (
     Attempt,
@@ -53,14 +53,10 @@ from .records import (
     InvokeResult,
     LoopStopped,
     NotInvoked,
-    Outcome,
     Retried,
     TerminalOutcome,
     Throttled,
-    TimelineDetail,
     TimelineEntry,
-    TimelineKind,
-    frozen,
     new_tuple,
 )
 from .runtime import (
@@ -73,12 +69,10 @@ from .runtime import (
     execute,
     is_async_handler,
     restore_trace_env,
-    set_python_env,
     trace_env_now,
 )
 from .sources import Poller
 from .threads import HandlerHung, RuntimeThread, should_stop
-
 
 
 class LambdaService:
@@ -106,23 +100,9 @@ class LambdaService:
         freeze: Freeze = "cancel",
         await_allow: Sequence[str] = (),
     ) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {seed!r}")
-        if isinstance(duplicate_rate, bool) or not isinstance(duplicate_rate, (int, float)) \
-                or not 0.0 <= duplicate_rate <= 1.0:
-            raise ValueError(f"duplicate_rate must be a probability between 0 and 1, got {duplicate_rate!r}")
-        if await_check not in AWAIT_CHECKS:
-            raise ValueError(f"await_check must be one of {', '.join(AWAIT_CHECKS)}; got {await_check!r}")
-        if freeze not in FREEZE_MODES:
-            raise ValueError(f"freeze must be one of {', '.join(FREEZE_MODES)}; got {freeze!r}")
-        await_allow = allow_patterns(await_allow, "await_allow")
-        if async_payload_limit not in (aws.ASYNC_PAYLOAD_LIMIT, aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
-            raise ValueError(f"async_payload_limit is {aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
-                             f"{aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
-        if timeout_limit not in (aws.TIMEOUT_MAX, aws.TIMEOUT_MAX_EXTENDED):
-            raise ValueError(f"timeout_limit is 900 or 1800 seconds (semantics §11.4); got {timeout_limit!r}")
-        if not isinstance(real_time_limit, (int, float)) or real_time_limit <= 0:
-            raise ValueError(f"real_time_limit must be a positive number of seconds, got {real_time_limit!r}")
+        await_allow = check_settings(seed=seed, duplicate_rate=duplicate_rate, await_check=await_check, freeze=freeze,
+                                     await_allow=await_allow, async_payload_limit=async_payload_limit,
+                                     timeout_limit=timeout_limit, real_time_limit=real_time_limit)
         self.seed = seed
         self.duplicate_rate = float(duplicate_rate)
         self.await_check: AwaitCheck = await_check
@@ -138,19 +118,20 @@ class LambdaService:
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
         self._functions: dict[str, LambdaFunction] = {}
-        self._queue: list[tuple[_dt.datetime, int, Delivery]] = []
-        self._seq = 0
-        self._attempt_numbers: dict[str, int] = {}
-        self.attempts: list[Attempt] = []
+        self._queue = EventQueue()
+        self._history = Timeline(lambda: self._clock.now)
+        self.attempts: list[Attempt] = self._history.attempts
+        self._timeline: list[TimelineEntry] = self._history.entries
+        self._log = self._history.log
+        self._record_attempt = self._history.record_attempt
         self.outcomes: list[TerminalOutcome] = []
-        self._timeline: list[TimelineEntry] = []
         self.sinks = MemorySinks()
         # Extra backends (moto) first: a target moto lacks fails the delivery before the in-memory copy is kept,
         # so records() holds what was delivered, with or without moto (DST-6, DLQ-6).
         self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
         self._runtime: RuntimeThread | None = None
-        self._lock = threading.RLock()
+        self._lock = self._queue.lock
         self._capture: Any = None
         self._closed = False
         # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
@@ -269,28 +250,9 @@ class LambdaService:
         ``tenant_id`` becomes ``context.tenant_id`` for every attempt of the invocation (INV-7).
         ``_region`` is the region of the endpoint the call was made to (a boto3 client's), which an
         ARN must name; by default the invoker's own."""
-        if invocation_type not in aws.INVOCATION_TYPES:
-            raise InvalidParameterValueException(
-                f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
-        if log_type not in aws.LOG_TYPES:
-            raise InvalidParameterValueException(f"LogType must be None or Tail (INV-3), got {log_type!r}")
-        if isinstance(duplicates, bool) or not isinstance(duplicates, int) or duplicates < 0:
-            raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
-        if duplicates and invocation_type != "Event":
-            raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
+        check_options(invocation_type, log_type, duplicates)
         fn, invoked = self.resolve(function_name, qualifier, _region)
-        body = encode_body(payload)
-        size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
-        limit = self.async_payload_limit if invocation_type == "Event" else aws.SYNC_PAYLOAD_LIMIT
-        if size > limit:
-            msg = (aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
-                   else aws.sync_payload_too_large_message(size))
-            raise RequestEntityTooLargeException(msg)
-        fresh = UNSET  # JSON made by encode_body is valid as made: decoded when an attempt needs it
-        if isinstance(payload, (bytes, bytearray, memoryview, str)):
-            fresh = decode_body(body)  # a raw body must be JSON (INV-20)
-            if invocation_type == "Event":
-                fresh = UNSET  # queued: keeping both copies would double a queued event's memory
+        body, fresh = request_body(payload, invocation_type, self.async_payload_limit)
         decoded_context = None
         if client_context is not None:
             decoded_context = check_client_context(client_context)
@@ -377,7 +339,7 @@ class LambdaService:
                 extra += 1  # Q-2: at-least-once, even without errors
             invoked_detail = _PLAIN_EVENT if not extra and parent is None and parent_function is None \
                 and source is None else new_tuple(Invoked, ("Event", extra, parent, parent_function, source))
-            self._place(new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, invoked_detail, ())))
+            self._history.place(new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, invoked_detail, ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
@@ -465,8 +427,7 @@ class LambdaService:
             due = poller.due()
             if due is not None and (first is None or due < first[0]):
                 first = (due, poller)
-        with self._lock:
-            head = self._queue[0][0] if self._queue else None
+        head = self._queue.head()
         if first is None or (head is not None and first[0] > head) or (until is not None and first[0] > until):
             return False
         if first[0] > self._clock.now:
@@ -517,16 +478,16 @@ class LambdaService:
                 if self.pollers and self.poll_due(until):  # a poller due before the queue's next delivery ran
                     continue
                 with self._lock:  # a thread the handler started may be invoking meanwhile
-                    if not self._queue:
+                    due = self._queue.head()
+                    if due is None:
                         return
-                    due = self._queue[0][0]
                     if until is not None and due > until:
                         return
                     if made >= max_attempts:
                         raise RuntimeError(
                             f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
                             "do destinations invoke each other in a cycle?")
-                    _, _, delivery = heapq.heappop(self._queue)
+                    due, delivery = self._queue.pop()
                 if nested:  # a handler's own run(): its attempt holds the clock, which only moves forward
                     if due > self._clock.now:
                         self._clock.advance_to(due)
@@ -674,47 +635,11 @@ class LambdaService:
         fn = d.function
         d.attempts += 1
         start = self._clock.now
-        d.timeline_position = self._position(start)  # its line goes here, before what it invoked
-        timeout = self._timeouts.get(fn.timeout)
-        if timeout is None:
-            timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
-        deadline = start + timeout
-        context = LambdaContext.for_attempt(
-            function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
-            aws_request_id=d.request_id, deadline=deadline, now=self._now,
-            log_stream_name=self._log_stream(fn, start),
-            log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
-        )
+        d.timeline_position = self._history.position(start)  # its line goes here, before what it invoked
+        context, deadline = self._context_for(d, start)
         event = d.take_event()
         injected = fn.pending_failures.pop(0) if fn.pending_failures else UNSET
-        if injected is not UNSET:
-            err = injected or InjectedFunctionError(
-                "function error injected by fail_next() (the handler did not run)")
-
-            def call() -> Any:
-                raise err
-        elif fn.is_async:
-            loop = self._loop_for(fn)
-
-            def call() -> Any:
-                return loop.run_until_complete(fn.handler(event, context))
-        elif CURRENT_LOOP_ON_MAIN_THREAD:
-            loop = self._loop_for(fn)
-            policy = asyncio.get_event_loop_policy()
-
-            def call() -> Any:
-                # Lambda calls handlers on its main thread, where asyncio.get_event_loop()
-                # gives one loop per environment, kept across requests (PY-4).
-                policy.set_event_loop(loop)
-                try:
-                    return fn.handler(event, context)
-                finally:
-                    policy.set_event_loop(None)
-        else:
-
-            def call() -> Any:
-                return fn.handler(event, context)
-
+        call = attempt_call(fn, event, context, injected, self._loop_for)
         window = None
         if self.await_check != "off" and injected is UNSET:
             window = await_window(fn, self.await_allow, self._loop_for)
@@ -746,6 +671,21 @@ class LambdaService:
                 self._await_warnings.append(warning)
         self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
+
+    def _context_for(self, d: Delivery, start: _dt.datetime) -> tuple[LambdaContext, _dt.datetime]:
+        """The attempt's context (PY-3) and its deadline."""
+        fn = d.function
+        timeout = self._timeouts.get(fn.timeout)
+        if timeout is None:
+            timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
+        deadline = start + timeout
+        context = LambdaContext.for_attempt(
+            function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
+            aws_request_id=d.request_id, deadline=deadline, now=self._now,
+            log_stream_name=self._log_stream(fn, start),
+            log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
+        )
+        return context, deadline
 
     def _flush_await_warnings(self) -> None:
         """Raise "warn"-mode findings on the caller's thread, where pytest records warnings."""
@@ -838,17 +778,12 @@ class LambdaService:
         For events a check's own run queued on a test's invoker: left queued, the test's
         ``run()`` would deliver them."""
         with self._lock:
-            self._queue[:] = [entry for entry in self._queue if entry[2].request_id not in request_ids]
-            heapq.heapify(self._queue)
-            self._timeline[:] = [entry for entry in self._timeline if entry.request_id not in request_ids]
+            self._queue.withdraw(request_ids)
+            self._history.withdraw(request_ids)
 
     # -- internals -------------------------------------------------------------------
     def _push(self, due: _dt.datetime, d: Delivery) -> None:
-        # Under the lock: a thread the handler started may invoke while a retry is pushed, and two
-        # equal sequence numbers would make the heap compare the deliveries themselves.
-        with self._lock:
-            self._seq += 1
-            heapq.heappush(self._queue, (due, self._seq, d))
+        self._queue.push(due, d)
 
     def new_request_id(self) -> str:
         # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
@@ -860,61 +795,11 @@ class LambdaService:
     def _new_uuid(self) -> str:
         return self.new_request_id()
 
-    def _log(self, at: _dt.datetime, kind: TimelineKind, function: str, request_id: str, detail: TimelineDetail,
-             notes: tuple[str, ...] = ()) -> None:
-        self._place(new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
-
-    def _position(self, at: _dt.datetime) -> int:
-        """Where an entry at ``at`` goes: after every entry up to that time (concurrent attempts are
-        played out one after another, so a later one may log at an earlier time than the last line)."""
-        timeline = self._timeline
-        if not timeline or timeline[-1].at <= at:
-            return len(timeline)
-        return bisect.bisect_right(timeline, at, key=_AT)
-
-    def _place(self, entry: TimelineEntry) -> None:
-        timeline = self._timeline
-        if not timeline or timeline[-1].at <= entry.at:
-            timeline.append(entry)
-        else:
-            timeline.insert(self._position(entry.at), entry)
-
-    def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
-                        duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
-                        execution: Execution | None = None, at: _dt.datetime | None = None,
-                        notes: Sequence[str] = (), position: int | None = None) -> None:
-        # Throttled deliveries never reached the handler: they don't count as attempts.
-        number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
-        self._attempt_numbers[request_id] = number
-        logs = tuple(execution.logs) if execution is not None else ()
-        error_type = None
-        if outcome != "success" and execution is not None and isinstance(execution.payload, dict):
-            error_type = execution.payload.get("errorType")
-        attempt = frozen(Attempt, {
-            "request_id": request_id, "function": fn.name, "number": number, "at": at or self._clock.now,
-            "outcome": outcome, "error": error, "duplicate": duplicate, "invocation_type": invocation_type,
-            "function_error": execution.function_error if execution else None,
-            "response": execution.payload if execution else None, "logs": logs, "environment": fn.environment,
-            "error_type": error_type})
-        self.attempts.append(attempt)
-        if outcome == "throttled":
-            return
-        entry = new_tuple(TimelineEntry, (attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *logs)))
-        if position is None:
-            self._place(entry)
-        elif position >= len(self._timeline):
-            self._timeline.append(entry)
-        else:  # the attempt invoked others while it ran: its line goes before theirs, where it started
-            self._timeline.insert(position, entry)
-
-
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
-_AT = operator.itemgetter(0)  # a timeline entry's time
 _PLAIN_EVENT = Invoked("Event")  # the detail most queued events share (immutable: one object for all)
 # UUID version 4 and variant bits, over 128 random bits (_new_request_id)
 _UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
-_T = TypeVar("_T")
 _Self = TypeVar("_Self", bound="LambdaService")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import heapq
+import threading
 from collections.abc import Mapping
 from typing import Literal
 
@@ -20,7 +21,7 @@ from . import aws
 from .delivery import Delivery
 from .functions import LambdaFunction
 
-__all__ = ["Concurrency", "Decision"]
+__all__ = ["Concurrency", "Decision", "EventQueue"]
 
 Decision = Literal["start", "wait", "expire"]
 
@@ -66,3 +67,37 @@ class Concurrency:
 
     def _reserved_total(self) -> int:
         return sum(fn.reserved_concurrency or 0 for fn in self._functions.values())
+
+
+class EventQueue:
+    """The async queue: deliveries by due time, first in first out among equals (Q-1).
+
+    Its lock is the service's: a thread a handler started may invoke while the queue is played out."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[_dt.datetime, int, Delivery]] = []
+        self._seq = 0
+        self.lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, due: _dt.datetime, d: Delivery) -> None:
+        # Under the lock: two equal sequence numbers would make the heap compare the deliveries themselves.
+        with self.lock:
+            self._seq += 1
+            heapq.heappush(self._heap, (due, self._seq, d))
+
+    def head(self) -> _dt.datetime | None:
+        """When the first delivery is due (None: the queue is empty)."""
+        with self.lock:
+            return self._heap[0][0] if self._heap else None
+
+    def pop(self) -> tuple[_dt.datetime, Delivery]:
+        due, _, d = heapq.heappop(self._heap)
+        return due, d
+
+    def withdraw(self, request_ids: set[str]) -> None:
+        with self.lock:
+            self._heap[:] = [entry for entry in self._heap if entry[2].request_id not in request_ids]
+            heapq.heapify(self._heap)
