@@ -15,7 +15,6 @@ import base64
 import datetime as _dt
 import json
 import random
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -36,8 +35,7 @@ from .clock import VirtualClock, real_monotonic
 from .delivery import UNSET, Chain, Delivery
 from .destinations import Backend, Delivered, MemorySinks
 from .functions import Handler, LambdaFunction
-from .leaks import AwaitWindow
-from .loop import RuntimeEventLoop, new_event_loop, virtualize_new_loops
+from .loop import RuntimeEventLoop, new_event_loop
 from .payloads import accepted, check_client_context, check_json, check_tenant_id
 from .freeze import AwaitCheck, Freeze, await_window, settle
 from .routing import Router
@@ -60,7 +58,6 @@ from .records import (
     new_tuple,
 )
 from .runtime import (
-    CaptureScope,
     ClientContext,
     Execution,
     LambdaContext,
@@ -72,7 +69,8 @@ from .runtime import (
     trace_env_now,
 )
 from .sources import Poller
-from .threads import HandlerHung, RuntimeThread, should_stop
+from .threads import should_stop
+from .window import RuntimeWindow
 
 
 class LambdaService:
@@ -130,17 +128,16 @@ class LambdaService:
         # so records() holds what was delivered, with or without moto (DST-6, DLQ-6).
         self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
-        self._runtime: RuntimeThread | None = None
         self._lock = self._queue.lock
-        self._capture: Any = None
         self._closed = False
         # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
         # function is registered, the only change that can alter a resolution (no versions or aliases here)
         self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
-        self._inflight: list[tuple[Delivery, aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._tracing = Tracing()
+        self._window = RuntimeWindow(self._clock, self._tracing)
+        self._inflight = self._window.inflight
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
                               self.outcomes, self._log, self._invoke_destination, self._new_uuid)
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
@@ -163,9 +160,7 @@ class LambdaService:
         for fn in self._functions.values():
             fn.drop_suspended()
             fn.drop_loop()
-        if self._runtime is not None:
-            self._runtime.close()
-            self._runtime = None
+        self._window.close()
 
     # -- registry --------------------------------------------------------------
     def register(
@@ -457,17 +452,8 @@ class LambdaService:
         """Deliveries still queued (including retries scheduled for later)."""
         return len(self._queue)
 
-    def _refuse_off_runtime_while_running(self, what: str) -> None:
-        """The clock belongs to the running attempt: a thread a handler started may queue events, but
-        not play them out or move the clock under it."""
-        runtime = self._runtime
-        if self._inflight and not (runtime is not None and runtime.on_thread()):
-            raise RuntimeError(
-                f"{what}() was called from another thread while an attempt is running; the virtual clock "
-                f"belongs to that attempt. Call {what}() from the test once the attempt has returned.")
-
     def _drain(self, *, until: _dt.datetime | None, max_attempts: int) -> list[Attempt]:
-        self._refuse_off_runtime_while_running("run" if until is None else "advance")
+        self._window.refuse_off_thread_while_running("run" if until is None else "advance")
         first = len(self.attempts)
         if not self._queue and not self.pollers:
             return []
@@ -510,52 +496,8 @@ class LambdaService:
         If a handler hangs past its real-time limit, the thread is abandoned,
         the attempts it was in are recorded as timeouts (PY-6), and draining
         goes on on a fresh thread: one stuck handler never hangs the test run."""
-        runtime = self._runtime
-        if runtime is not None and runtime.on_thread():
-            return fn()  # nested: a handler invoked a function synchronously
-        undo: list[Callable[[], None]] = []
-
-        def with_clock() -> Any:
-            unfreeze = self._clock.freeze()
-            scope = CaptureScope()
-            real_loops = virtualize_new_loops(self._clock, threading.get_ident())
-            env = trace_env_now()
-            self._tracing.env_function = env[1]
-            undo[:] = [real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
-            self._capture = scope.capture
-            try:
-                return fn()
-            finally:
-                self._capture = None
-                for step in undo:
-                    step()
-
         try:
-            while True:
-                if self._runtime is None:
-                    self._runtime = RuntimeThread.lease()
-                try:
-                    return self._runtime.call(with_clock)
-                except HandlerHung:
-                    self._runtime = None
-                    self._capture = None
-                    for step in undo:
-                        step()
-                    result = self._abandon_inflight()
-                    if result is not None:  # the call was a sync invoke: its attempt is over
-                        return result
-                except BaseException:
-                    stopped = self._runtime
-                    if stopped is not None and (stopped.stopped or stopped.abandoned):
-                        # The test was interrupted while it waited (pytest-timeout, Ctrl-C): the thread
-                        # was stopped; if it could not unwind, undo its window and end its attempts here.
-                        self._runtime = None
-                        if stopped.abandoned:
-                            self._capture = None
-                            for step in undo:
-                                step()
-                            self._abandon_inflight()
-                    raise
+            return self._window.run(fn, self._abandon_inflight)
         finally:
             if self._await_warnings:
                 self._flush_await_warnings()
@@ -643,16 +585,16 @@ class LambdaService:
         window = None
         if self.await_check != "off" and injected is UNSET:
             window = await_window(fn, self.await_allow, self._loop_for)
-        runtime = self._runtime
+        runtime = self._window.thread
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
         # A nested (sync) attempt puts the caller's trace back when it ends; the outermost one's
-        # stays until the drain ends (_run_in_runtime), which saves two environ writes per attempt.
+        # stays until the drain ends (run_in_runtime), which saves two environ writes per attempt.
         outer_env = trace_env_now() if self._inflight else None
         self._tracing.set_trace_env(d)
         self._inflight.append((d, invocation_type, start, window))
         try:
-            execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
+            execution = execute(call, clock=self._clock, capture=self._window.capture, request_id=d.request_id,
                                 timeout=fn.timeout, deadline=deadline, window=window)
         finally:
             if outer_env is not None:
@@ -719,7 +661,7 @@ class LambdaService:
         return cached[1]
 
     def _context_log(self, msg: str) -> None:
-        capture = self._capture
+        capture = self._window.capture
         if capture is not None and capture.lines is not None:
             capture.lines.append(msg)
 
