@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import aws
 from ..errors import InvalidParameterValueException
@@ -156,3 +156,50 @@ def int_in_range(what: str, value: Any, lo: float, hi: float) -> int:
             f"{what} must be between {lo:g} and {hi:g} (a whole number), got {value!r}")
     return value
 
+
+
+class _Home(Protocol):
+    region: str
+    account: str
+
+
+class Registry:
+    """The registered functions by name, and the FunctionName resolutions made so far (cleared when a
+    function is registered, the only change that can alter one: no versions or aliases here)."""
+
+    def __init__(self, home: _Home) -> None:
+        self._home = home  # read at each resolution: the invoker's region and account may change
+        self.functions: dict[str, LambdaFunction] = {}
+        # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None)
+        self.routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
+
+    def add(self, fn: LambdaFunction) -> None:
+        self.functions[fn.name] = fn
+        self.routes.clear()
+
+    def resolve(self, function_name: str, qualifier: str | None,
+                region: str | None) -> tuple[LambdaFunction, str | None]:
+        """See ``LambdaService.resolve`` (INV-1, INV-5, INV-22, PY-3)."""
+        key = (function_name, qualifier, region)
+        try:
+            hit = self.routes.get(key)
+        except TypeError:  # an unhashable FunctionName: parse_function_name refuses it
+            hit = None
+        if hit is not None:
+            return hit
+        ref = aws.parse_function_name(function_name, qualifier)
+        home = self._home
+        here = region or home.region
+        if ref.region is not None and ref.region != here:
+            raise aws.region_unreachable(ref.region, here)
+        account = ref.account or home.account
+        fn = self.functions.get(ref.name)
+        if fn is None or account != home.account or ref.qualifier not in (None, aws.LATEST):
+            raise aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
+        # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
+        invoked = None if ref.qualifier is None and here == home.region else \
+            aws.function_arn(fn.name, region=here, account=home.account, qualifier=ref.qualifier)
+        hit = (fn, invoked)
+        if len(self.routes) < 1024:
+            self.routes[key] = hit
+        return hit

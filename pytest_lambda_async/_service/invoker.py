@@ -34,13 +34,14 @@ from . import aws
 from .clock import VirtualClock, real_monotonic
 from .delivery import UNSET, Chain, Delivery
 from .destinations import Backend, Delivered, MemorySinks
-from .functions import Handler, LambdaFunction
+from .functions import Handler, LambdaFunction, Registry
 from .loop import RuntimeEventLoop, new_event_loop
 from .payloads import accepted, check_client_context, check_json, check_tenant_id
 from .freeze import AwaitCheck, Freeze, await_window, settle
 from .routing import Router
 from .calls import attempt_call
 from .invoke_request import check_options, request_body
+from .lifecycle import Lifecycle
 from .scheduling import Concurrency, EventQueue
 from .settings import check_settings
 from .timeline import Timeline
@@ -51,7 +52,6 @@ from .records import (
     InvokeResult,
     LoopStopped,
     NotInvoked,
-    Retried,
     TerminalOutcome,
     Throttled,
     TimelineEntry,
@@ -115,7 +115,8 @@ class LambdaService:
         self.eventbridge_source = eventbridge_source
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
-        self._functions: dict[str, LambdaFunction] = {}
+        self._registry = Registry(self)
+        self._functions = self._registry.functions
         self._queue = EventQueue()
         self._history = Timeline(lambda: self._clock.now)
         self.attempts: list[Attempt] = self._history.attempts
@@ -130,9 +131,7 @@ class LambdaService:
         self.metrics: dict[str, int] = {}
         self._lock = self._queue.lock
         self._closed = False
-        # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
-        # function is registered, the only change that can alter a resolution (no versions or aliases here)
-        self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
+        self._routes = self._registry.routes
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._tracing = Tracing()
@@ -141,7 +140,8 @@ class LambdaService:
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
                               self.outcomes, self._log, self._invoke_destination, self._new_uuid)
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
-        self._concurrency = Concurrency(self._functions)  # when a queued attempt may start (Q-1, Q-3)
+        self._lifecycle = Lifecycle(self._clock, self._queue, Concurrency(self._functions), self._router,
+                                    self._history, self._attempt)
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -193,8 +193,7 @@ class LambdaService:
         fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
                      timeout=timeout, memory_size=memory_size, reserved_concurrency=reserved_concurrency)
-        self._functions[name] = fn
-        self._routes.clear()
+        self._registry.add(fn)
         return fn
 
     def function(self, name: str) -> LambdaFunction:
@@ -272,28 +271,7 @@ class LambdaService:
         """The function a FunctionName (and Qualifier) names, called through an endpoint of ``region``
         (None: the invoker's), and the ARN its context shows as invoked if not its own (INV-1, INV-5,
         INV-22, PY-3).  Resolutions are cached until a function is registered."""
-        key = (function_name, qualifier, region)
-        try:
-            hit = self._routes.get(key)
-        except TypeError:  # an unhashable FunctionName: parse_function_name refuses it
-            hit = None
-        if hit is not None:
-            return hit
-        ref = aws.parse_function_name(function_name, qualifier)
-        here = region or self.region
-        if ref.region is not None and ref.region != here:
-            raise aws.region_unreachable(ref.region, here)
-        account = ref.account or self.account
-        fn = self._functions.get(ref.name)
-        if fn is None or account != self.account or ref.qualifier not in (None, aws.LATEST):
-            raise aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
-        # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
-        invoked = None if ref.qualifier is None and here == self.region else \
-            aws.function_arn(fn.name, region=here, account=self.account, qualifier=ref.qualifier)
-        hit = (fn, invoked)
-        if len(self._routes) < 1024:
-            self._routes[key] = hit
-        return hit
+        return self._registry.resolve(function_name, qualifier, region)
 
     def accept_routed_event(self, function_name: str, qualifier: str | None, body: bytes | str,
                       trace: str | None, region: str | None) -> str:
@@ -479,7 +457,7 @@ class LambdaService:
                         self._clock.advance_to(due)
                 else:
                     self._clock.start_at(due)  # concurrent attempts each start at their own time (Q-1)
-                self._deliver(delivery)
+                self._lifecycle.deliver(delivery)
                 made += 1
 
         nested = bool(self._inflight)
@@ -516,61 +494,11 @@ class LambdaService:
                                   "the handler did not return)", [], crashed=True)
             self._finish_attempt(d, invocation_type, start, execution)
             if invocation_type == "Event":
-                self._after_attempt(d, execution)
+                self._lifecycle.after_attempt(d, execution)
                 outermost = None
             else:
                 outermost = execution
         return outermost
-
-    def _deliver(self, d: Delivery) -> None:
-        fn = d.function
-        now = self._clock.now
-        if fn.reserved_concurrency == 0:  # Q-5: no retries, straight to failure handling
-            self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", reserved_concurrency_zero=True))
-            self._router.fail(d, "RetriesExhausted")
-            return
-        decision, when = self._concurrency.admit(d, now)
-        if decision == "wait":  # every environment of its pool is busy: it starts when one is free
-            self._push(when, d)
-            return
-        if decision == "expire":  # it waited for an environment until its maximum age (Q-3)
-            self._router.fail(d, "EventAgeExceeded")
-            return
-        if fn.pending_throttles:
-            fn.pending_throttles -= 1
-            d.throttles += 1
-            self._record_attempt(fn, d.request_id, "throttled", None, duplicate=d.duplicate, count=False)
-            delay = aws.throttle_delay(d.throttles)
-            retry_at = now + _dt.timedelta(seconds=delay)
-            if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
-                self._log(now, "throttle", fn.name, d.request_id,
-                          Throttled("Event", past_maximum_event_age=fn.maximum_event_age))
-                self._router.fail(d, "EventAgeExceeded")
-                return
-            self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
-            self._push(retry_at, d)
-            return
-        execution = self._attempt(d, "Event")
-        self._concurrency.occupied(fn, self._clock.now)
-        self._after_attempt(d, execution)
-
-    def _after_attempt(self, d: Delivery, execution: Execution) -> None:
-        """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""
-        fn = d.function
-        if execution.outcome == "success":
-            self._router.succeed(d)
-            return
-        d.function_errors += 1
-        if d.function_errors > fn.max_retry_attempts:
-            self._router.fail(d, "RetriesExhausted")
-            return
-        delay = aws.retry_delay(d.function_errors)
-        retry_at = self._clock.now + _dt.timedelta(seconds=delay)
-        if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
-            self._router.fail(d, "EventAgeExceeded")
-            return
-        self._log(self._clock.now, "retry", fn.name, d.request_id, Retried(delay))
-        self._push(retry_at, d)
 
     def _attempt(self, d: Delivery, invocation_type: aws.InvocationType) -> Execution:
         """One handler run on the runtime thread (the caller is already there)."""
