@@ -7,11 +7,27 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from .. import _text
+from ..errors import AsyncHandlerError
 from .delivery import UNSET
 from .functions import InjectedFunctionError, LambdaFunction
 from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop
+from .runtime import is_async_handler
 
-__all__ = ["attempt_call"]
+__all__ = ["attempt_call", "check_handler"]
+
+
+def check_handler(name: str, handler: Any, *, asyncio: bool) -> bool:
+    """A handler the runtime can call (``handler(event, context)``); True for an ``async def`` one, which
+    only ``asyncio=True`` lets in (PY-2: the runtime never awaits it)."""
+    if not callable(handler):
+        raise TypeError(f"{name}: the handler must be callable as handler(event, context), got {handler!r}")
+    is_async = is_async_handler(handler)
+    if is_async and not asyncio:
+        qualname = getattr(handler, "__qualname__", repr(handler))
+        raise AsyncHandlerError(_text.ASYNC_HANDLER_REFUSED.format(
+            name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
+    return is_async
 
 
 def attempt_call(fn: LambdaFunction, event: Any, context: Any, injected: Any,

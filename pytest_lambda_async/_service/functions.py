@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import aws
 from ..errors import InvalidParameterValueException
 from .delivery import UNSET, SuspendedWork
-from .loop import RuntimeEventLoop
+from .loop import LoopClock, RuntimeEventLoop, new_event_loop
 from .records import Attempt
 
 if TYPE_CHECKING:
@@ -60,6 +60,20 @@ class LambdaFunction:
         loop, self.loop = self.loop, None
         if loop is not None and not loop.is_running() and not loop.is_closed():
             loop.close()
+
+    def event_loop(self, clock: LoopClock) -> RuntimeEventLoop:
+        """The environment's event loop on ``clock``, kept across requests until a cold start (PY-4)."""
+        if self.loop is None or self.loop.is_closed():
+            self.loop = new_event_loop(clock)
+        return self.loop
+
+    def log_stream_name(self, start: _dt.datetime) -> str:
+        """One log stream per execution environment, named when it starts (PY-3)."""
+        cached = self.log_stream
+        if cached is None or cached[0] != self.environment:
+            cached = self.log_stream = (self.environment,
+                                        aws.log_stream_name(start, aws.LATEST, f"{self.environment:032x}"))
+        return cached[1]
 
     @property
     def arn(self) -> str:

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from .. import _text
 from .._text import render_timeline
 from ..errors import (
-    AsyncHandlerError,
     LambdaServiceError,
     RecursiveInvocationException,
     RequestEntityTooLargeException,
@@ -35,14 +34,14 @@ from .clock import VirtualClock, real_monotonic
 from .delivery import UNSET, Chain, Delivery
 from .destinations import Backend, Delivered, MemorySinks
 from .functions import Handler, LambdaFunction, Registry
-from .loop import RuntimeEventLoop, new_event_loop
+from .loop import RuntimeEventLoop
 from .payloads import accepted, check_client_context, check_json, check_tenant_id
 from .freeze import AwaitCheck, Freeze, await_window, settle
 from .routing import Router
-from .calls import attempt_call
-from .invoke_request import check_options, request_body
+from .calls import attempt_call, check_handler
+from .invoke_request import check_options, request_body, request_id
 from .lifecycle import Lifecycle
-from .scheduling import Concurrency, EventQueue
+from .scheduling import Concurrency, EventQueue, first_due
 from .settings import check_settings
 from .timeline import Timeline
 from .tracing import Tracing
@@ -64,12 +63,10 @@ from .runtime import (
     client_context_object,
     error_line,
     execute,
-    is_async_handler,
     restore_trace_env,
     trace_env_now,
 )
 from .sources import Poller
-from .threads import should_stop
 from .window import RuntimeWindow
 
 
@@ -130,7 +127,6 @@ class LambdaService:
         self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
         self._lock = self._queue.lock
-        self._closed = False
         self._routes = self._registry.routes
         self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
@@ -138,7 +134,7 @@ class LambdaService:
         self._window = RuntimeWindow(self._clock, self._tracing)
         self._inflight = self._window.inflight
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
-                              self.outcomes, self._log, self._invoke_destination, self._new_uuid)
+                              self.outcomes, self._log, self._invoke_destination, self.new_request_id)
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
         self._lifecycle = Lifecycle(self._clock, self._queue, Concurrency(self._functions), self._router,
                                     self._history, self._attempt)
@@ -182,14 +178,7 @@ class LambdaService:
         aws.check_function_name(name)
         if name in self._functions:
             raise ResourceConflictException(f"Function already exist: {name}")
-        if not callable(handler):
-            raise TypeError(f"{name}: the handler must be callable as handler(event, context), got {handler!r}")
-        is_async = is_async_handler(handler)
-        if is_async and not asyncio:
-            qualname = getattr(handler, "__qualname__", repr(handler))
-            raise AsyncHandlerError(_text.ASYNC_HANDLER_REFUSED.format(
-                name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
-        fn = LambdaFunction(self, name, handler, is_async=is_async)
+        fn = LambdaFunction(self, name, handler, is_async=check_handler(name, handler, asyncio=asyncio))
         fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
                      timeout=timeout, memory_size=memory_size, reserved_concurrency=reserved_concurrency)
@@ -317,7 +306,7 @@ class LambdaService:
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
                 # lineage, trace_header, invoked_arn, fresh, client_context (sync only: INV-4), tenant_id
-                self._push(now, Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
+                self._queue.push(now, Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
                                           parent_function, root, lineage, None, invoked, UNSET, None, tenant_id))
             return request_id
 
@@ -395,11 +384,7 @@ class LambdaService:
         """Let the poller due first work, if it is due no later than the queue's next delivery and ``until``
         (moving the clock to its time): True if one did.  ``run()`` and ``advance()`` call it between
         deliveries, on the runtime thread."""
-        first: tuple[_dt.datetime, Poller] | None = None
-        for poller in self.pollers:
-            due = poller.due()
-            if due is not None and (first is None or due < first[0]):
-                first = (due, poller)
+        first = first_due(self.pollers)
         head = self._queue.head()
         if first is None or (head is not None and first[0] > head) or (until is not None and first[0] > until):
             return False
@@ -437,28 +422,8 @@ class LambdaService:
             return []
 
         def loop() -> None:
-            made = 0
-            while not should_stop():  # the test was interrupted (pytest-timeout) or the invoker closed
-                if self.pollers and self.poll_due(until):  # a poller due before the queue's next delivery ran
-                    continue
-                with self._lock:  # a thread the handler started may be invoking meanwhile
-                    due = self._queue.head()
-                    if due is None:
-                        return
-                    if until is not None and due > until:
-                        return
-                    if made >= max_attempts:
-                        raise RuntimeError(
-                            f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
-                            "do destinations invoke each other in a cycle?")
-                    due, delivery = self._queue.pop()
-                if nested:  # a handler's own run(): its attempt holds the clock, which only moves forward
-                    if due > self._clock.now:
-                        self._clock.advance_to(due)
-                else:
-                    self._clock.start_at(due)  # concurrent attempts each start at their own time (Q-1)
-                self._lifecycle.deliver(delivery)
-                made += 1
+            self._lifecycle.play(until, max_attempts, nested=nested,
+                                 poll_due=self.poll_due if self.pollers else _NOTHING_DUE)
 
         nested = bool(self._inflight)
         try:
@@ -552,7 +517,7 @@ class LambdaService:
         context = LambdaContext.for_attempt(
             function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
             aws_request_id=d.request_id, deadline=deadline, now=self._now,
-            log_stream_name=self._log_stream(fn, start),
+            log_stream_name=fn.log_stream_name(start),
             log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
         )
         return context, deadline
@@ -580,23 +545,13 @@ class LambdaService:
                              invocation_type=invocation_type, execution=execution, at=start, notes=notes,
                              position=d.timeline_position)
 
-    def _log_stream(self, fn: LambdaFunction, start: _dt.datetime) -> str:
-        # One log stream per execution environment, named when it starts (PY-3).
-        cached = fn.log_stream
-        if cached is None or cached[0] != fn.environment:
-            cached = fn.log_stream = (fn.environment,
-                                       aws.log_stream_name(start, aws.LATEST, f"{fn.environment:032x}"))
-        return cached[1]
-
     def _context_log(self, msg: str) -> None:
         capture = self._window.capture
         if capture is not None and capture.lines is not None:
             capture.lines.append(msg)
 
     def _loop_for(self, fn: LambdaFunction) -> RuntimeEventLoop:
-        if fn.loop is None or fn.loop.is_closed():
-            fn.loop = new_event_loop(self._clock)
-        return fn.loop
+        return fn.event_loop(self._clock)
 
     def _invoke_destination(self, target: LambdaFunction, d: Delivery, record: Any) -> None:
         """DST-3: a Lambda destination gets the record as an async invocation, along the chain (DST-7),
@@ -652,24 +607,14 @@ class LambdaService:
             self._history.withdraw(request_ids)
 
     # -- internals -------------------------------------------------------------------
-    def _push(self, due: _dt.datetime, d: Delivery) -> None:
-        self._queue.push(due, d)
-
     def new_request_id(self) -> str:
-        # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
-        n = (self._rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET
-        h = n.to_bytes(16, "big").hex()  # f"{n:032x}", faster
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        """A request id: a UUID4 from the invoker's seeded random numbers (the same seed, the same ids)."""
+        return request_id(self._rng)
 
-
-    def _new_uuid(self) -> str:
-        return self.new_request_id()
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+_NOTHING_DUE: Callable[[_dt.datetime | None], bool] = lambda until: False  # no pollers
 _PLAIN_EVENT = Invoked("Event")  # the detail most queued events share (immutable: one object for all)
-# UUID version 4 and variant bits, over 128 random bits (_new_request_id)
-_UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _Self = TypeVar("_Self", bound="LambdaService")
 
 

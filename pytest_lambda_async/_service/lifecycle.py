@@ -15,6 +15,7 @@ from .records import Retried, Throttled
 from .routing import Router
 from .runtime import Execution
 from .scheduling import Concurrency, EventQueue
+from .threads import should_stop
 from .timeline import Timeline
 
 __all__ = ["Lifecycle"]
@@ -30,6 +31,30 @@ class Lifecycle:
     router: Router
     timeline: Timeline
     attempt: Callable[[Delivery, aws.InvocationType], Execution]
+
+    def play(self, until: _dt.datetime | None, max_attempts: int, *, nested: bool,
+             poll_due: Callable[[_dt.datetime | None], bool]) -> None:
+        """Deliver what is due up to ``until`` (None: everything), in start order, letting pollers due first
+        work.  ``nested``: a handler's own ``run()``, whose attempt holds the clock (it only moves forward)."""
+        made = 0
+        queue, clock = self.queue, self.clock
+        while not should_stop():  # the test was interrupted (pytest-timeout) or the invoker closed
+            if poll_due(until):  # a poller due before the queue's next delivery ran
+                continue
+            with queue.lock:  # a thread the handler started may be invoking meanwhile
+                due = queue.head()
+                if due is None or (until is not None and due > until):
+                    return
+                if made >= max_attempts:
+                    raise RuntimeError(f"run() stopped after {max_attempts} deliveries with {len(queue)} still "
+                                       "queued: do destinations invoke each other in a cycle?")
+                due, delivery = queue.pop()
+            if not nested:
+                clock.start_at(due)  # concurrent attempts each start at their own time (Q-1)
+            elif due > clock.now:
+                clock.advance_to(due)
+            self.deliver(delivery)
+            made += 1
 
     def deliver(self, d: Delivery) -> None:
         fn = d.function

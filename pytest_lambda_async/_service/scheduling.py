@@ -14,14 +14,15 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from . import aws
 from .delivery import Delivery
 from .functions import LambdaFunction
+from .sources import Poller
 
-__all__ = ["Concurrency", "Decision", "EventQueue"]
+__all__ = ["Concurrency", "Decision", "EventQueue", "first_due"]
 
 Decision = Literal["start", "wait", "expire"]
 
@@ -101,3 +102,13 @@ class EventQueue:
         with self.lock:
             self._heap[:] = [entry for entry in self._heap if entry[2].request_id not in request_ids]
             heapq.heapify(self._heap)
+
+
+def first_due(pollers: Iterable[Poller]) -> tuple[_dt.datetime, Poller] | None:
+    """The event source mapping poller due first (ESM-1), and when."""
+    first: tuple[_dt.datetime, Poller] | None = None
+    for poller in pollers:
+        due = poller.due()
+        if due is not None and (first is None or due < first[0]):
+            first = (due, poller)
+    return first
