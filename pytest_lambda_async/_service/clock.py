@@ -122,6 +122,10 @@ class VirtualClock:
             return self._now
         return self._follow_test()
 
+    def read(self) -> _dt.datetime:
+        """:attr:`now` as a callable (contexts count down on it)."""
+        return self.now
+
     @property
     def t0(self) -> _dt.datetime:
         if not self._started:

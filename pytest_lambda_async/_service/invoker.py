@@ -26,7 +26,6 @@ from ..errors import (
     RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceConflictException,
-    TooManyRequestsException,
     UnawaitedWorkWarning,
 )
 from . import aws
@@ -52,7 +51,6 @@ from .records import (
     LoopStopped,
     NotInvoked,
     TerminalOutcome,
-    Throttled,
     TimelineEntry,
     new_tuple,
 )
@@ -61,7 +59,6 @@ from .runtime import (
     Execution,
     LambdaContext,
     client_context_object,
-    error_line,
     execute,
     restore_trace_env,
     trace_env_now,
@@ -98,24 +95,18 @@ class LambdaService:
         await_allow = check_settings(seed=seed, duplicate_rate=duplicate_rate, await_check=await_check, freeze=freeze,
                                      await_allow=await_allow, async_payload_limit=async_payload_limit,
                                      timeout_limit=timeout_limit, real_time_limit=real_time_limit)
-        self.seed = seed
-        self.duplicate_rate = float(duplicate_rate)
-        self.await_check: AwaitCheck = await_check
-        self.freeze: Freeze = freeze
+        self.seed, self.duplicate_rate, self.await_check, self.freeze = seed, float(duplicate_rate), await_check, freeze
         self.await_allow: tuple[str, ...] = tuple(await_allow)
         self._await_warnings: list[str] = []  # "warn" mode: raised on the caller's thread
-        self.region = region
-        self.account = account
+        self.region, self.account, self.eventbridge_source = region, account, eventbridge_source
         self.async_payload_limit = async_payload_limit
-        self.timeout_limit = float(timeout_limit)
-        self.real_time_limit = float(real_time_limit)
-        self.eventbridge_source = eventbridge_source
+        self.timeout_limit, self.real_time_limit = float(timeout_limit), float(real_time_limit)
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
         self._registry = Registry(self)
         self._functions = self._registry.functions
         self._queue = EventQueue()
-        self._history = Timeline(lambda: self._clock.now)
+        self._history = Timeline(self._clock.read)
         self.attempts: list[Attempt] = self._history.attempts
         self._timeline: list[TimelineEntry] = self._history.entries
         self._log = self._history.log
@@ -127,8 +118,6 @@ class LambdaService:
         self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
         self._lock = self._queue.lock
-        self._routes = self._registry.routes
-        self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._tracing = Tracing()
         self._window = RuntimeWindow(self._clock, self._tracing)
@@ -269,7 +258,7 @@ class LambdaService:
         botocore has already validated the parameters against the service model, so only what the
         service itself checks is checked here, in ``invoke``'s order: the function (INV-22), the
         payload size (INV-18, INV-21) and that the body is JSON (INV-20)."""
-        hit = self._routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
+        hit = self._registry.routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
         fn, invoked = hit if hit is not None else self.resolve(function_name, qualifier, region)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         if size > self.async_payload_limit:
@@ -328,15 +317,7 @@ class LambdaService:
         if stopped:  # LOOP-3: sync callers get the error
             self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
-        if fn.reserved_concurrency == 0 or fn.pending_throttles:
-            reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
-                else "ConcurrentInvocationLimitExceeded"
-            if fn.reserved_concurrency != 0:
-                fn.pending_throttles -= 1
-            self._log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason))
-            self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
-                                 invocation_type="RequestResponse", count=False)
-            raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
+        self._lifecycle.throttle_sync(fn, request_id, now)
         self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function, source))
         delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
@@ -448,15 +429,7 @@ class LambdaService:
     def _abandon_inflight(self) -> Execution | None:
         """Record the attempts a hung thread was in as timeouts; route the Event ones."""
         outermost: Execution | None = None
-        while self._inflight:
-            d, invocation_type, start, window = self._inflight.pop()
-            if window is not None:
-                window.abandon()  # its thread will never leave it
-            fn = d.function
-            payload = aws.timeout_error(d.request_id, fn.timeout)
-            execution = Execution("timeout", payload, aws.FUNCTION_ERROR,
-                                  f"{error_line(payload)} (real-time limit {min(fn.timeout, self.real_time_limit):g}s; "
-                                  "the handler did not return)", [], crashed=True)
+        for d, invocation_type, start, execution in self._window.abandon(self.real_time_limit):
             self._finish_attempt(d, invocation_type, start, execution)
             if invocation_type == "Event":
                 self._lifecycle.after_attempt(d, execution)
@@ -516,7 +489,7 @@ class LambdaService:
         deadline = start + timeout
         context = LambdaContext.for_attempt(
             function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
-            aws_request_id=d.request_id, deadline=deadline, now=self._now,
+            aws_request_id=d.request_id, deadline=deadline, now=self._clock.read,
             log_stream_name=fn.log_stream_name(start),
             log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
         )

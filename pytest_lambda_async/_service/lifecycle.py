@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import aws
+from ..errors import TooManyRequestsException
 from .clock import VirtualClock
 from .delivery import Delivery
+from .functions import LambdaFunction
 from .records import Retried, Throttled
 from .routing import Router
 from .runtime import Execution
@@ -92,6 +94,20 @@ class Lifecycle:
             return
         self.timeline.log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
         self.queue.push(retry_at, d)
+
+    def throttle_sync(self, fn: LambdaFunction, request_id: str, now: _dt.datetime) -> None:
+        """INV-23: a sync invoke of a function with reserved concurrency 0, or one throttle_next() queued,
+        gets 429 (the throttle is used up)."""
+        if fn.reserved_concurrency != 0 and not fn.pending_throttles:
+            return
+        reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
+            else "ConcurrentInvocationLimitExceeded"
+        if fn.reserved_concurrency != 0:
+            fn.pending_throttles -= 1
+        self.timeline.log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason))
+        self.timeline.record_attempt(fn, request_id, "throttled", None, duplicate=False,
+                                     invocation_type="RequestResponse", count=False)
+        raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
 
     def after_attempt(self, d: Delivery, execution: Execution) -> None:
         """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""

@@ -17,7 +17,7 @@ from .clock import VirtualClock
 from .delivery import Delivery
 from .leaks import AwaitWindow
 from .loop import virtualize_new_loops
-from .runtime import CaptureScope, Execution, restore_trace_env, trace_env_now
+from .runtime import CaptureScope, Execution, error_line, restore_trace_env, trace_env_now
 from .threads import HandlerHung, RuntimeThread
 from .tracing import Tracing
 
@@ -81,6 +81,20 @@ class RuntimeWindow:
                         self._undo_here(undo)
                         abandon()
                 raise
+
+    def abandon(self, real_time_limit: float) -> list[tuple[Delivery, aws.InvocationType, _dt.datetime, Execution]]:
+        """The attempts a hung thread was in, innermost first, each ended as a timeout (PY-6)."""
+        ended = []
+        while self.inflight:
+            d, invocation_type, start, window = self.inflight.pop()
+            if window is not None:
+                window.abandon()  # its thread will never leave it
+            fn = d.function
+            payload = aws.timeout_error(d.request_id, fn.timeout)
+            ended.append((d, invocation_type, start, Execution(
+                "timeout", payload, aws.FUNCTION_ERROR, f"{error_line(payload)} (real-time limit "
+                f"{min(fn.timeout, real_time_limit):g}s; the handler did not return)", [], crashed=True)))
+        return ended
 
     def _in_window(self, fn: Callable[[], Any], undo: list[Callable[[], None]]) -> Any:
         clock = self._clock
