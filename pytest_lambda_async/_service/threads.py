@@ -104,6 +104,7 @@ class RuntimeThread:
                 call.error = exc
             finally:
                 call.done.set()
+            item = fn = call = None  # type: ignore[assignment]  # an idle thread keeps no invoker alive
             if self.abandoned:
                 break
         _STOPPING.discard(threading.get_ident())
@@ -199,6 +200,8 @@ def _park(runtime: RuntimeThread) -> bool:
     """On the idle runtime thread: drop its handlers' thread-locals and join the pool (False: end it)."""
     if runtime.abandoned or _EXITING or not _clear_thread_locals():
         return False
+    runtime._context = contextvars.Context()  # what the last invoker's handlers set goes now, not at the next lease
+    runtime._current = None
     with _POOL_LOCK:
         if len(_PARKED) >= _POOL_SIZE:
             return False
