@@ -59,7 +59,6 @@ class RuntimeThread:
         self.stopped = False  # told to stop: it serves no one again
         self.real_deadline: float | None = None  # set per attempt by the engine
         self._current: _Call | None = None
-        self._idle = threading.Event()  # set once a close()d thread is parked or ended
         self._context = contextvars.Context()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
@@ -72,7 +71,6 @@ class RuntimeThread:
         if runtime is None:
             return cls()
         runtime._context = contextvars.Context()
-        runtime._idle.clear()
         return runtime
 
     @property
@@ -91,10 +89,11 @@ class RuntimeThread:
             item = self._tasks.get()
             if item is None:
                 break
-            if isinstance(item, str):  # _PARK
-                parked = _park(self)
-                self._idle.set()
-                if parked:
+            if isinstance(item, str):  # already parked (_RESET), or to park once the closing call ended (_PARK)
+                if item == _RESET:
+                    _reset(self)
+                    continue
+                if _reset(self) and _offer(self):
                     continue
                 break
             fn, call = item
@@ -179,29 +178,33 @@ class RuntimeThread:
         if self.abandoned or self.stopped:
             return
         call = self._current
-        if call is not None and not call.done.is_set() and not self.on_thread():
-            self.stop()
+        if call is not None and not call.done.is_set():
+            if self.on_thread():  # a handler closed its own invoker: park once the call has ended
+                self._tasks.put(_PARK)
+            else:
+                self.stop()
             return
-        self._tasks.put(_PARK)
-        if not self.on_thread():  # parked before the next invoker asks for one (a thread hand-off)
-            self._idle.wait(self.STOP_WAIT)
+        # Idle: parked now, from this thread (no hand-off to wait for); the thread drops what the last
+        # invoker's handlers left before it runs anything for the next (its task queue is in order).
+        self._current = None
+        self._tasks.put(_RESET)
+        if not _offer(self):
+            self._tasks.put(None)
 
 
 # -- parked threads ----------------------------------------------------------------
-_PARK = "park"
+_PARK, _RESET = "park", "reset"
 _POOL_SIZE = 4  # parked threads kept; more are ended
 _POOL_LOCK = threading.Lock()
 _PARKED: list[RuntimeThread] = []
 _EXITING: list[bool] = []  # set once at process exit: nothing is parked any more
-_LOCALS_CLEARABLE: list[bool] = []  # probed once: can this interpreter drop a thread's thread-locals?
 
 
-def _park(runtime: RuntimeThread) -> bool:
-    """On the idle runtime thread: drop its handlers' thread-locals and join the pool (False: end it)."""
-    if runtime.abandoned or _EXITING or not _clear_thread_locals():
+def _offer(runtime: RuntimeThread) -> bool:
+    """Park ``runtime`` for the next invoker (False: the pool is full, the process is exiting, or this
+    interpreter cannot drop a thread's thread-locals)."""
+    if runtime.abandoned or _EXITING or not _LOCALS_CLEARABLE:
         return False
-    runtime._context = contextvars.Context()  # what the last invoker's handlers set goes now, not at the next lease
-    runtime._current = None
     with _POOL_LOCK:
         if len(_PARKED) >= _POOL_SIZE:
             return False
@@ -209,24 +212,31 @@ def _park(runtime: RuntimeThread) -> bool:
     return True
 
 
-def _clear_thread_locals() -> bool:
-    """Drop every ``threading.local`` value of the calling thread; False where that cannot be done.
-
-    CPython (3.10-3.12) keeps a thread's values of each ``threading.local`` in its thread-state dict,
-    under a per-local key whose value is a ``_localdummy``; deleting the entry frees them.  Newer
-    versions keep them elsewhere: the probe finds out once, and such threads are not reused."""
+def _reset(runtime: RuntimeThread) -> bool:
+    """On the runtime thread, idle: drop its handlers' thread-locals and context variables."""
+    runtime._context = contextvars.Context()
     tstate_dict = _thread_state_dict()
     if tstate_dict is None:
         return False
     for key in [k for k, v in tstate_dict.items() if type(v).__name__ == "_localdummy"]:
         del tstate_dict[key]
-    if not _LOCALS_CLEARABLE:
-        probe = threading.local()
-        probe.value = True
-        for key in [k for k, v in tstate_dict.items() if type(v).__name__ == "_localdummy"]:
+    return True
+
+
+def _locals_clearable() -> bool:
+    """CPython 3.10-3.12 keep a thread's values of each ``threading.local`` in its thread-state dict, under
+    a per-local key whose value is a ``_localdummy``: deleting the entry frees them.  Newer versions keep
+    them elsewhere, and their threads are not reused.  Probed on a local of its own (nothing else is touched)."""
+    tstate_dict = _thread_state_dict()
+    if tstate_dict is None:
+        return False
+    before = set(tstate_dict)
+    probe = threading.local()
+    probe.value = True
+    for key in set(tstate_dict) - before:
+        if type(tstate_dict[key]).__name__ == "_localdummy":
             del tstate_dict[key]
-        _LOCALS_CLEARABLE.append(not hasattr(probe, "value"))
-    return _LOCALS_CLEARABLE[0]
+    return not hasattr(probe, "value")
 
 
 def _thread_state_dict() -> dict[str, Any] | None:
@@ -238,6 +248,9 @@ def _thread_state_dict() -> dict[str, Any] | None:
         return None
     found = ctypes.cast(address, ctypes.py_object).value  # a new reference of our own
     return found if isinstance(found, dict) else None
+
+
+_LOCALS_CLEARABLE = _locals_clearable()
 
 
 @atexit.register
