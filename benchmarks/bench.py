@@ -95,6 +95,27 @@ def fresh_failure_schedule(repeats: int) -> list[float]:
     return times
 
 
+def runtime_thread_cost(rounds: int = 300) -> None:
+    """A fresh invoker's runtime thread: leased from the parked ones (what invokers do) next to a thread
+    started for it, each with one call and closed after."""
+    from pytest_lambda_async._service.threads import RuntimeThread
+
+    def started() -> None:
+        runtime = RuntimeThread()
+        runtime.call(lambda: None)
+        runtime.end()
+
+    def leased() -> None:
+        runtime = RuntimeThread.lease()
+        runtime.call(lambda: None)
+        runtime.close()
+
+    new = _best_and_median(started, rounds)
+    parked = _best_and_median(leased, rounds)
+    print(f"runtime thread per fresh invoker (one call, closed): a parked one leased {parked[1] * 1e6:.0f} us "
+          f"median (best {parked[0] * 1e6:.0f}), a thread started for it {new[1] * 1e6:.0f} us (best {new[0] * 1e6:.0f})")
+
+
 def _best_and_median(fn: object, rounds: int) -> tuple[float, float]:
     samples = []
     for _ in range(rounds):
@@ -493,6 +514,7 @@ def main() -> None:
     fresh = fresh_failure_schedule(200)
     print(f"same, a fresh invoker each time (made, registered, run, closed; never held): median "
           f"{statistics.median(fresh) * 1000:.3f} ms, best {min(fresh) * 1000:.3f} ms; target < 1 ms")
+    runtime_thread_cost()
     clock_costs()
     if sys.argv[1:] == ["schedule"]:  # `bench.py schedule`: the throughput, schedule and clock figures only
         return
