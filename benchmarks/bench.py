@@ -1,6 +1,7 @@
 """Speed and memory figures for pytest-lambda-async (prints; asserts nothing).
 
-    .venv/bin/python benchmarks/bench.py
+    .venv/bin/python benchmarks/bench.py            # every figure
+    .venv/bin/python benchmarks/bench.py schedule   # throughput, the failure schedules and the clock only
 
 Targets (issue 2): >= 50,000 Event invocations/s through invoke + run for a
 trivial handler; < 1 ms to play out a 3-attempt failure schedule with a
@@ -79,7 +80,8 @@ def failure_schedule(repeats: int) -> list[float]:
 
 def fresh_failure_schedule(repeats: int) -> list[float]:
     """The same schedule on a fresh invoker each time, never held (``with``) and closed after:
-    construction, registration, the runtime thread's start and the clock's window included."""
+    construction, registration, leasing a runtime thread (a parked one after the first) and the
+    clock's window included."""
     times = []
     for _ in range(repeats):
         start = real_monotonic()
@@ -91,6 +93,27 @@ def fresh_failure_schedule(repeats: int) -> list[float]:
         times.append(real_monotonic() - start)
         assert len(inv.records(FAILED_QUEUE)) == 1
     return times
+
+
+def runtime_thread_cost(rounds: int = 300) -> None:
+    """A fresh invoker's runtime thread: leased from the parked ones (what invokers do) next to a thread
+    started for it, each with one call and closed after."""
+    from pytest_lambda_async._service.threads import RuntimeThread
+
+    def started() -> None:
+        runtime = RuntimeThread()
+        runtime.call(lambda: None)
+        runtime.end()
+
+    def leased() -> None:
+        runtime = RuntimeThread.lease()
+        runtime.call(lambda: None)
+        runtime.close()
+
+    new = _best_and_median(started, rounds)
+    parked = _best_and_median(leased, rounds)
+    print(f"runtime thread per fresh invoker (one call, closed): a parked one leased {parked[1] * 1e6:.0f} us "
+          f"median (best {parked[0] * 1e6:.0f}), a thread started for it {new[1] * 1e6:.0f} us (best {new[0] * 1e6:.0f})")
 
 
 def _best_and_median(fn: object, rounds: int) -> tuple[float, float]:
@@ -491,7 +514,10 @@ def main() -> None:
     fresh = fresh_failure_schedule(200)
     print(f"same, a fresh invoker each time (made, registered, run, closed; never held): median "
           f"{statistics.median(fresh) * 1000:.3f} ms, best {min(fresh) * 1000:.3f} ms; target < 1 ms")
+    runtime_thread_cost()
     clock_costs()
+    if sys.argv[1:] == ["schedule"]:  # `bench.py schedule`: the throughput, schedule and clock figures only
+        return
     fixture_cost()
     print(f"memory per queued 1 KB event beyond the payload: {memory_per_event():,.0f} bytes (a dict payload), "
           f"{memory_per_event(raw=True):,.0f} bytes (raw JSON bytes); target <= 1024")

@@ -124,6 +124,23 @@ def too_old(enqueued_at: _dt.datetime, next_try_at: _dt.datetime, maximum_event_
     return (next_try_at - enqueued_at).total_seconds() >= maximum_event_age
 
 
+# -- concurrency (Q-1, Q-3) -------------------------------------------------------
+# Q-1: the queue's poller invokes each event in an execution environment of its own, so queued events
+# run at once, up to the function's concurrency: its reserved concurrency, else the account's unreserved
+# pool. AWS's default regional quota is 1000 concurrent executions, of which reservations may take all
+# but 100 (Lambda quotas page). Q-3: an event that waits for an environment past its maximum age is dropped.
+ACCOUNT_CONCURRENCY: Final = 1000
+UNRESERVED_CONCURRENCY_MIN: Final = 100
+
+
+def concurrency_limit(reserved_concurrency: int | None, reserved_total: int) -> int:
+    """How many attempts of a function may run at once (Q-1): its reserved concurrency, else what the
+    account's other reservations (``reserved_total``) leave of its pool, never below 100."""
+    if reserved_concurrency is not None:
+        return reserved_concurrency
+    return max(ACCOUNT_CONCURRENCY - reserved_total, UNRESERVED_CONCURRENCY_MIN)
+
+
 # -- payloads (INV-17, INV-18) ------------------------------------------------
 SYNC_PAYLOAD_LIMIT: Final = 6 * 1024 * 1024  # 6,291,456 bytes
 ASYNC_PAYLOAD_LIMIT: Final = 1024 * 1024  # 1 MB since Oct 2025

@@ -107,6 +107,7 @@ class VirtualClock:
         first = _aware(start) if start is not None else _dt.datetime(1970, 1, 1, tzinfo=UTC)
         self._now = first
         self._t0 = first
+        self._frontier = first  # the latest time reached while concurrent attempts set the clock back
         self._windows = 0  # attempt windows open on this clock (reads there are virtual time only)
         self._lock = threading.RLock()
         # While an attempt runs: its thread, deadline and the callback to end it.
@@ -120,6 +121,10 @@ class VirtualClock:
         if self._windows or not self._follows_test:
             return self._now
         return self._follow_test()
+
+    def read(self) -> _dt.datetime:
+        """:attr:`now` as a callable (contexts count down on it)."""
+        return self.now
 
     @property
     def t0(self) -> _dt.datetime:
@@ -158,6 +163,21 @@ class VirtualClock:
                 f"cannot go back to {when.isoformat()}"
             )
         self._now = when
+
+    def start_at(self, when: _dt.datetime) -> None:
+        """Set the clock to an attempt's start, earlier than now if that attempt runs alongside those
+        already played out (concurrent environments, Q-1); :meth:`settle` then brings it back to the
+        latest time reached.  Only the invoker's queue does this, on the runtime thread."""
+        with self._lock:
+            if self._now > self._frontier:
+                self._frontier = self._now
+            self._now = when
+
+    def settle(self) -> None:
+        """After a drain: the clock reads the latest time any attempt reached (it never goes back)."""
+        with self._lock:
+            if self._frontier > self._now:
+                self._now = self._frontier
 
     def advance(self, seconds: float | _dt.timedelta) -> None:
         delta = seconds if isinstance(seconds, _dt.timedelta) else _dt.timedelta(seconds=seconds)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import aws
 from ..errors import InvalidParameterValueException
 from .delivery import UNSET, SuspendedWork
-from .loop import RuntimeEventLoop
+from .loop import LoopClock, RuntimeEventLoop, new_event_loop
 from .records import Attempt
 
 if TYPE_CHECKING:
@@ -60,6 +60,20 @@ class LambdaFunction:
         loop, self.loop = self.loop, None
         if loop is not None and not loop.is_running() and not loop.is_closed():
             loop.close()
+
+    def event_loop(self, clock: LoopClock) -> RuntimeEventLoop:
+        """The environment's event loop on ``clock``, kept across requests until a cold start (PY-4)."""
+        if self.loop is None or self.loop.is_closed():
+            self.loop = new_event_loop(clock)
+        return self.loop
+
+    def log_stream_name(self, start: _dt.datetime) -> str:
+        """One log stream per execution environment, named when it starts (PY-3)."""
+        cached = self.log_stream
+        if cached is None or cached[0] != self.environment:
+            cached = self.log_stream = (self.environment,
+                                        aws.log_stream_name(start, aws.LATEST, f"{self.environment:032x}"))
+        return cached[1]
 
     @property
     def arn(self) -> str:
@@ -156,3 +170,50 @@ def int_in_range(what: str, value: Any, lo: float, hi: float) -> int:
             f"{what} must be between {lo:g} and {hi:g} (a whole number), got {value!r}")
     return value
 
+
+
+class _Home(Protocol):
+    region: str
+    account: str
+
+
+class Registry:
+    """The registered functions by name, and the FunctionName resolutions made so far (cleared when a
+    function is registered, the only change that can alter one: no versions or aliases here)."""
+
+    def __init__(self, home: _Home) -> None:
+        self._home = home  # read at each resolution: the invoker's region and account may change
+        self.functions: dict[str, LambdaFunction] = {}
+        # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None)
+        self.routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
+
+    def add(self, fn: LambdaFunction) -> None:
+        self.functions[fn.name] = fn
+        self.routes.clear()
+
+    def resolve(self, function_name: str, qualifier: str | None,
+                region: str | None) -> tuple[LambdaFunction, str | None]:
+        """See ``LambdaService.resolve`` (INV-1, INV-5, INV-22, PY-3)."""
+        key = (function_name, qualifier, region)
+        try:
+            hit = self.routes.get(key)
+        except TypeError:  # an unhashable FunctionName: parse_function_name refuses it
+            hit = None
+        if hit is not None:
+            return hit
+        ref = aws.parse_function_name(function_name, qualifier)
+        home = self._home
+        here = region or home.region
+        if ref.region is not None and ref.region != here:
+            raise aws.region_unreachable(ref.region, here)
+        account = ref.account or home.account
+        fn = self.functions.get(ref.name)
+        if fn is None or account != home.account or ref.qualifier not in (None, aws.LATEST):
+            raise aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
+        # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
+        invoked = None if ref.qualifier is None and here == home.region else \
+            aws.function_arn(fn.name, region=here, account=home.account, qualifier=ref.qualifier)
+        hit = (fn, invoked)
+        if len(self.routes) < 1024:
+            self.routes[key] = hit
+        return hit

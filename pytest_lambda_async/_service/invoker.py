@@ -3,20 +3,18 @@ destinations.
 
 Pure Python: no pytest, boto3, moto or Hypothesis here (the layer test guards it).  Every AWS rule it
 applies comes from ``aws`` (one place per rule); this module only sequences them on the virtual
-clock.  Request bodies are checked in ``payloads``, functions live in ``functions``, queued
-deliveries in ``delivery``, attempts run through ``runtime``.
+clock.  Settings are checked in ``settings``, requests in ``invoke_request`` and ``payloads``;
+functions live in ``functions``, queued deliveries in ``delivery`` and ``scheduling`` (the queue, and
+when an attempt starts), what happened in ``timeline``; an attempt's call is built in ``calls`` and
+run through ``runtime`` on a thread of ``threads``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as _dt
-import heapq
 import json
-import os
 import random
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -24,25 +22,27 @@ from typing import Any, TypeVar
 from .. import _text
 from .._text import render_timeline
 from ..errors import (
-    AsyncHandlerError,
     LambdaServiceError,
-    InvalidParameterValueException,
     RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceConflictException,
-    TooManyRequestsException,
     UnawaitedWorkWarning,
 )
 from . import aws
 from .clock import VirtualClock, real_monotonic
 from .delivery import UNSET, Chain, Delivery
 from .destinations import Backend, Delivered, MemorySinks
-from .functions import Handler, InjectedFunctionError, LambdaFunction
-from .leaks import AwaitWindow
-from .loop import CURRENT_LOOP_ON_MAIN_THREAD, RuntimeEventLoop, new_event_loop, virtualize_new_loops
-from .payloads import accepted, check_client_context, check_json, check_tenant_id, decode_body, encode_body
-from .freeze import AWAIT_CHECKS, FREEZE_MODES, AwaitCheck, Freeze, allow_patterns, await_window, settle
+from .functions import Handler, LambdaFunction, Registry
+from .loop import RuntimeEventLoop
+from .payloads import accepted, check_client_context, check_json, check_tenant_id
+from .freeze import AwaitCheck, Freeze, await_window, settle
 from .routing import Router
+from .calls import attempt_call, check_handler
+from .invoke_request import check_options, request_body, request_id
+from .lifecycle import Lifecycle
+from .scheduling import Concurrency, EventQueue, first_due
+from .settings import check_settings
+from .timeline import Timeline
 from .tracing import Tracing
 from .records import (
     Attempt,
@@ -50,33 +50,21 @@ from .records import (
     InvokeResult,
     LoopStopped,
     NotInvoked,
-    Outcome,
-    Retried,
     TerminalOutcome,
-    Throttled,
-    TimelineDetail,
     TimelineEntry,
-    TimelineKind,
-    frozen,
     new_tuple,
 )
 from .runtime import (
-    CaptureScope,
     ClientContext,
     Execution,
-    HandlerHung,
     LambdaContext,
-    RuntimeThread,
     client_context_object,
-    error_line,
     execute,
-    is_async_handler,
     restore_trace_env,
-    set_python_env,
     trace_env_now,
 )
 from .sources import Poller
-
+from .window import RuntimeWindow
 
 
 class LambdaService:
@@ -104,63 +92,41 @@ class LambdaService:
         freeze: Freeze = "cancel",
         await_allow: Sequence[str] = (),
     ) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {seed!r}")
-        if isinstance(duplicate_rate, bool) or not isinstance(duplicate_rate, (int, float)) \
-                or not 0.0 <= duplicate_rate <= 1.0:
-            raise ValueError(f"duplicate_rate must be a probability between 0 and 1, got {duplicate_rate!r}")
-        if await_check not in AWAIT_CHECKS:
-            raise ValueError(f"await_check must be one of {', '.join(AWAIT_CHECKS)}; got {await_check!r}")
-        if freeze not in FREEZE_MODES:
-            raise ValueError(f"freeze must be one of {', '.join(FREEZE_MODES)}; got {freeze!r}")
-        await_allow = allow_patterns(await_allow, "await_allow")
-        if async_payload_limit not in (aws.ASYNC_PAYLOAD_LIMIT, aws.ASYNC_PAYLOAD_LIMIT_LEGACY):
-            raise ValueError(f"async_payload_limit is {aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
-                             f"{aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
-        if timeout_limit not in (aws.TIMEOUT_MAX, aws.TIMEOUT_MAX_EXTENDED):
-            raise ValueError(f"timeout_limit is 900 or 1800 seconds (semantics §11.4); got {timeout_limit!r}")
-        if not isinstance(real_time_limit, (int, float)) or real_time_limit <= 0:
-            raise ValueError(f"real_time_limit must be a positive number of seconds, got {real_time_limit!r}")
-        self.seed = seed
-        self.duplicate_rate = float(duplicate_rate)
-        self.await_check: AwaitCheck = await_check
-        self.freeze: Freeze = freeze
+        await_allow = check_settings(seed=seed, duplicate_rate=duplicate_rate, await_check=await_check, freeze=freeze,
+                                     await_allow=await_allow, async_payload_limit=async_payload_limit,
+                                     timeout_limit=timeout_limit, real_time_limit=real_time_limit)
+        self.seed, self.duplicate_rate, self.await_check, self.freeze = seed, float(duplicate_rate), await_check, freeze
         self.await_allow: tuple[str, ...] = tuple(await_allow)
         self._await_warnings: list[str] = []  # "warn" mode: raised on the caller's thread
-        self.region = region
-        self.account = account
+        self.region, self.account, self.eventbridge_source = region, account, eventbridge_source
         self.async_payload_limit = async_payload_limit
-        self.timeout_limit = float(timeout_limit)
-        self.real_time_limit = float(real_time_limit)
-        self.eventbridge_source = eventbridge_source
+        self.timeout_limit, self.real_time_limit = float(timeout_limit), float(real_time_limit)
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
-        self._functions: dict[str, LambdaFunction] = {}
-        self._queue: list[tuple[_dt.datetime, int, Delivery]] = []
-        self._seq = 0
-        self._attempt_numbers: dict[str, int] = {}
-        self.attempts: list[Attempt] = []
+        self._registry = Registry(self)
+        self._functions = self._registry.functions
+        self._queue = EventQueue()
+        self._history = Timeline(self._clock.read)
+        self.attempts: list[Attempt] = self._history.attempts
+        self._timeline: list[TimelineEntry] = self._history.entries
+        self._log = self._history.log
+        self._record_attempt = self._history.record_attempt
         self.outcomes: list[TerminalOutcome] = []
-        self._timeline: list[TimelineEntry] = []
         self.sinks = MemorySinks()
         # Extra backends (moto) first: a target moto lacks fails the delivery before the in-memory copy is kept,
         # so records() holds what was delivered, with or without moto (DST-6, DLQ-6).
         self.backends: list[Backend] = [*self.extra_backends(), self.sinks]
         self.metrics: dict[str, int] = {}
-        self._runtime: RuntimeThread | None = None
-        self._lock = threading.RLock()
-        self._capture: Any = None
-        self._closed = False
-        # (name as given, Qualifier, caller's region) -> (function, invoked ARN or None): cleared when a
-        # function is registered, the only change that can alter a resolution (no versions or aliases here)
-        self._routes: dict[tuple[str, str | None, str | None], tuple[LambdaFunction, str | None]] = {}
-        self._inflight: list[tuple[Delivery, aws.InvocationType, _dt.datetime, AwaitWindow | None]] = []
-        self._now: Callable[[], _dt.datetime] = lambda: self._clock.now  # contexts count down on it
+        self._lock = self._queue.lock
         self._timeouts: dict[float, _dt.timedelta] = {}  # timeout seconds -> timedelta (one per attempt)
         self._tracing = Tracing()
+        self._window = RuntimeWindow(self._clock, self._tracing)
+        self._inflight = self._window.inflight
         self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
-                              self.outcomes, self._log, self._invoke_destination, self._new_uuid)
+                              self.outcomes, self._log, self._invoke_destination, self.new_request_id)
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
+        self._lifecycle = Lifecycle(self._clock, self._queue, Concurrency(self._functions), self._router,
+                                    self._history, self._attempt)
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -179,9 +145,7 @@ class LambdaService:
         for fn in self._functions.values():
             fn.drop_suspended()
             fn.drop_loop()
-        if self._runtime is not None:
-            self._runtime.close()
-            self._runtime = None
+        self._window.close()
 
     # -- registry --------------------------------------------------------------
     def register(
@@ -203,19 +167,11 @@ class LambdaService:
         aws.check_function_name(name)
         if name in self._functions:
             raise ResourceConflictException(f"Function already exist: {name}")
-        if not callable(handler):
-            raise TypeError(f"{name}: the handler must be callable as handler(event, context), got {handler!r}")
-        is_async = is_async_handler(handler)
-        if is_async and not asyncio:
-            qualname = getattr(handler, "__qualname__", repr(handler))
-            raise AsyncHandlerError(_text.ASYNC_HANDLER_REFUSED.format(
-                name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
-        fn = LambdaFunction(self, name, handler, is_async=is_async)
+        fn = LambdaFunction(self, name, handler, is_async=check_handler(name, handler, asyncio=asyncio))
         fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
                      timeout=timeout, memory_size=memory_size, reserved_concurrency=reserved_concurrency)
-        self._functions[name] = fn
-        self._routes.clear()
+        self._registry.add(fn)
         return fn
 
     def function(self, name: str) -> LambdaFunction:
@@ -266,28 +222,9 @@ class LambdaService:
         ``tenant_id`` becomes ``context.tenant_id`` for every attempt of the invocation (INV-7).
         ``_region`` is the region of the endpoint the call was made to (a boto3 client's), which an
         ARN must name; by default the invoker's own."""
-        if invocation_type not in aws.INVOCATION_TYPES:
-            raise InvalidParameterValueException(
-                f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
-        if log_type not in aws.LOG_TYPES:
-            raise InvalidParameterValueException(f"LogType must be None or Tail (INV-3), got {log_type!r}")
-        if isinstance(duplicates, bool) or not isinstance(duplicates, int) or duplicates < 0:
-            raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
-        if duplicates and invocation_type != "Event":
-            raise ValueError("duplicates= only applies to invocation_type='Event' (the async queue delivers them)")
+        check_options(invocation_type, log_type, duplicates)
         fn, invoked = self.resolve(function_name, qualifier, _region)
-        body = encode_body(payload)
-        size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
-        limit = self.async_payload_limit if invocation_type == "Event" else aws.SYNC_PAYLOAD_LIMIT
-        if size > limit:
-            msg = (aws.async_payload_too_large_message(size, limit) if invocation_type == "Event"
-                   else aws.sync_payload_too_large_message(size))
-            raise RequestEntityTooLargeException(msg)
-        fresh = UNSET  # JSON made by encode_body is valid as made: decoded when an attempt needs it
-        if isinstance(payload, (bytes, bytearray, memoryview, str)):
-            fresh = decode_body(body)  # a raw body must be JSON (INV-20)
-            if invocation_type == "Event":
-                fresh = UNSET  # queued: keeping both copies would double a queued event's memory
+        body, fresh = request_body(payload, invocation_type, self.async_payload_limit)
         decoded_context = None
         if client_context is not None:
             decoded_context = check_client_context(client_context)
@@ -312,28 +249,7 @@ class LambdaService:
         """The function a FunctionName (and Qualifier) names, called through an endpoint of ``region``
         (None: the invoker's), and the ARN its context shows as invoked if not its own (INV-1, INV-5,
         INV-22, PY-3).  Resolutions are cached until a function is registered."""
-        key = (function_name, qualifier, region)
-        try:
-            hit = self._routes.get(key)
-        except TypeError:  # an unhashable FunctionName: parse_function_name refuses it
-            hit = None
-        if hit is not None:
-            return hit
-        ref = aws.parse_function_name(function_name, qualifier)
-        here = region or self.region
-        if ref.region is not None and ref.region != here:
-            raise aws.region_unreachable(ref.region, here)
-        account = ref.account or self.account
-        fn = self._functions.get(ref.name)
-        if fn is None or account != self.account or ref.qualifier not in (None, aws.LATEST):
-            raise aws.function_not_found(ref.name, ref.qualifier, region=here, account=account)
-        # PY-3: qualified only when the caller gave a qualifier; in the region the call was made to
-        invoked = None if ref.qualifier is None and here == self.region else \
-            aws.function_arn(fn.name, region=here, account=self.account, qualifier=ref.qualifier)
-        hit = (fn, invoked)
-        if len(self._routes) < 1024:
-            self._routes[key] = hit
-        return hit
+        return self._registry.resolve(function_name, qualifier, region)
 
     def accept_routed_event(self, function_name: str, qualifier: str | None, body: bytes | str,
                       trace: str | None, region: str | None) -> str:
@@ -342,7 +258,7 @@ class LambdaService:
         botocore has already validated the parameters against the service model, so only what the
         service itself checks is checked here, in ``invoke``'s order: the function (INV-22), the
         payload size (INV-18, INV-21) and that the body is JSON (INV-20)."""
-        hit = self._routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
+        hit = self._registry.routes.get((function_name, qualifier, region))  # botocore: FunctionName is a str
         fn, invoked = hit if hit is not None else self.resolve(function_name, qualifier, region)
         size = len(body) if isinstance(body, bytes) or body.isascii() else len(body.encode("utf-8"))
         if size > self.async_payload_limit:
@@ -374,13 +290,12 @@ class LambdaService:
                 extra += 1  # Q-2: at-least-once, even without errors
             invoked_detail = _PLAIN_EVENT if not extra and parent is None and parent_function is None \
                 and source is None else new_tuple(Invoked, ("Event", extra, parent, parent_function, source))
-            self._timeline.append(new_tuple(TimelineEntry, (  # _log, inlined: one per queued event
-                now, "invoke", fn.name, request_id, invoked_detail, ())))
+            self._history.place(new_tuple(TimelineEntry, (now, "invoke", fn.name, request_id, invoked_detail, ())))
             for copy in range(1 + extra):
                 # positional, in field order (one per queued event): request_id, function, body, enqueued_at,
                 # duplicate, parent, function_errors, throttles, attempts, last, parent_function, trace_root,
                 # lineage, trace_header, invoked_arn, fresh, client_context (sync only: INV-4), tenant_id
-                self._push(now, Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
+                self._queue.push(now, Delivery(request_id, fn, body, now, copy > 0, parent, 0, 0, 0, None,
                                           parent_function, root, lineage, None, invoked, UNSET, None, tenant_id))
             return request_id
 
@@ -402,15 +317,7 @@ class LambdaService:
         if stopped:  # LOOP-3: sync callers get the error
             self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
-        if fn.reserved_concurrency == 0 or fn.pending_throttles:
-            reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
-                else "ConcurrentInvocationLimitExceeded"
-            if fn.reserved_concurrency != 0:
-                fn.pending_throttles -= 1
-            self._log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason))
-            self._record_attempt(fn, request_id, "throttled", None, duplicate=False,
-                                 invocation_type="RequestResponse", count=False)
-            raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
+        self._lifecycle.throttle_sync(fn, request_id, now)
         self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function, source))
         delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
@@ -458,13 +365,8 @@ class LambdaService:
         """Let the poller due first work, if it is due no later than the queue's next delivery and ``until``
         (moving the clock to its time): True if one did.  ``run()`` and ``advance()`` call it between
         deliveries, on the runtime thread."""
-        first: tuple[_dt.datetime, Poller] | None = None
-        for poller in self.pollers:
-            due = poller.due()
-            if due is not None and (first is None or due < first[0]):
-                first = (due, poller)
-        with self._lock:
-            head = self._queue[0][0] if self._queue else None
+        first = first_due(self.pollers)
+        head = self._queue.head()
         if first is None or (head is not None and first[0] > head) or (until is not None and first[0] > until):
             return False
         if first[0] > self._clock.now:
@@ -494,43 +396,22 @@ class LambdaService:
         """Deliveries still queued (including retries scheduled for later)."""
         return len(self._queue)
 
-    def _refuse_off_runtime_while_running(self, what: str) -> None:
-        """The clock belongs to the running attempt: a thread a handler started may queue events, but
-        not play them out or move the clock under it."""
-        runtime = self._runtime
-        if self._inflight and not (runtime is not None and runtime.on_thread()):
-            raise RuntimeError(
-                f"{what}() was called from another thread while an attempt is running; the virtual clock "
-                f"belongs to that attempt. Call {what}() from the test once the attempt has returned.")
-
     def _drain(self, *, until: _dt.datetime | None, max_attempts: int) -> list[Attempt]:
-        self._refuse_off_runtime_while_running("run" if until is None else "advance")
+        self._window.refuse_off_thread_while_running("run" if until is None else "advance")
         first = len(self.attempts)
         if not self._queue and not self.pollers:
             return []
 
         def loop() -> None:
-            made = 0
-            while True:
-                if self.pollers and self.poll_due(until):  # a poller due before the queue's next delivery ran
-                    continue
-                with self._lock:  # a thread the handler started may be invoking meanwhile
-                    if not self._queue:
-                        return
-                    due = self._queue[0][0]
-                    if until is not None and due > until:
-                        return
-                    if made >= max_attempts:
-                        raise RuntimeError(
-                            f"run() stopped after {max_attempts} deliveries with {len(self._queue)} still queued: "
-                            "do destinations invoke each other in a cycle?")
-                    _, _, delivery = heapq.heappop(self._queue)
-                if due > self._clock.now:
-                    self._clock.advance_to(due)
-                self._deliver(delivery)
-                made += 1
+            self._lifecycle.play(until, max_attempts, nested=nested,
+                                 poll_due=self.poll_due if self.pollers else _NOTHING_DUE)
 
-        self.run_in_runtime(loop)
+        nested = bool(self._inflight)
+        try:
+            self.run_in_runtime(loop)
+        finally:
+            if not nested:
+                self._clock.settle()
         return self.attempts[first:]
 
     def run_in_runtime(self, fn: Callable[[], Any]) -> Any:
@@ -539,40 +420,8 @@ class LambdaService:
         If a handler hangs past its real-time limit, the thread is abandoned,
         the attempts it was in are recorded as timeouts (PY-6), and draining
         goes on on a fresh thread: one stuck handler never hangs the test run."""
-        runtime = self._runtime
-        if runtime is not None and runtime.on_thread():
-            return fn()  # nested: a handler invoked a function synchronously
-        undo: list[Callable[[], None]] = []
-
-        def with_clock() -> Any:
-            unfreeze = self._clock.freeze()
-            scope = CaptureScope()
-            real_loops = virtualize_new_loops(self._clock, threading.get_ident())
-            env = trace_env_now()
-            self._tracing.env_function = env[1]
-            undo[:] = [real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
-            self._capture = scope.capture
-            try:
-                return fn()
-            finally:
-                self._capture = None
-                for step in undo:
-                    step()
-
         try:
-            while True:
-                if self._runtime is None:
-                    self._runtime = RuntimeThread()
-                try:
-                    return self._runtime.call(with_clock)
-                except HandlerHung:
-                    self._runtime = None
-                    self._capture = None
-                    for step in undo:
-                        step()
-                    result = self._abandon_inflight()
-                    if result is not None:  # the call was a sync invoke: its attempt is over
-                        return result
+            return self._window.run(fn, self._abandon_inflight)
         finally:
             if self._await_warnings:
                 self._flush_await_warnings()
@@ -580,126 +429,41 @@ class LambdaService:
     def _abandon_inflight(self) -> Execution | None:
         """Record the attempts a hung thread was in as timeouts; route the Event ones."""
         outermost: Execution | None = None
-        while self._inflight:
-            d, invocation_type, start, window = self._inflight.pop()
-            if window is not None:
-                window.abandon()  # its thread will never leave it
-            fn = d.function
-            payload = aws.timeout_error(d.request_id, fn.timeout)
-            execution = Execution("timeout", payload, aws.FUNCTION_ERROR,
-                                  f"{error_line(payload)} (real-time limit {min(fn.timeout, self.real_time_limit):g}s; "
-                                  "the handler did not return)", [], crashed=True)
+        for d, invocation_type, start, execution in self._window.abandon(self.real_time_limit):
             self._finish_attempt(d, invocation_type, start, execution)
             if invocation_type == "Event":
-                self._after_attempt(d, execution)
+                self._lifecycle.after_attempt(d, execution)
                 outermost = None
             else:
                 outermost = execution
         return outermost
-
-    def _deliver(self, d: Delivery) -> None:
-        fn = d.function
-        now = self._clock.now
-        if fn.reserved_concurrency == 0:  # Q-5: no retries, straight to failure handling
-            self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", reserved_concurrency_zero=True))
-            self._router.fail(d, "RetriesExhausted")
-            return
-        if fn.pending_throttles:
-            fn.pending_throttles -= 1
-            d.throttles += 1
-            self._record_attempt(fn, d.request_id, "throttled", None, duplicate=d.duplicate, count=False)
-            delay = aws.throttle_delay(d.throttles)
-            retry_at = now + _dt.timedelta(seconds=delay)
-            if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
-                self._log(now, "throttle", fn.name, d.request_id,
-                          Throttled("Event", past_maximum_event_age=fn.maximum_event_age))
-                self._router.fail(d, "EventAgeExceeded")
-                return
-            self._log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
-            self._push(retry_at, d)
-            return
-        self._after_attempt(d, self._attempt(d, "Event"))
-
-    def _after_attempt(self, d: Delivery, execution: Execution) -> None:
-        """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""
-        fn = d.function
-        if execution.outcome == "success":
-            self._router.succeed(d)
-            return
-        d.function_errors += 1
-        if d.function_errors > fn.max_retry_attempts:
-            self._router.fail(d, "RetriesExhausted")
-            return
-        delay = aws.retry_delay(d.function_errors)
-        retry_at = self._clock.now + _dt.timedelta(seconds=delay)
-        if aws.too_old(d.enqueued_at, retry_at, fn.maximum_event_age):
-            self._router.fail(d, "EventAgeExceeded")
-            return
-        self._log(self._clock.now, "retry", fn.name, d.request_id, Retried(delay))
-        self._push(retry_at, d)
 
     def _attempt(self, d: Delivery, invocation_type: aws.InvocationType) -> Execution:
         """One handler run on the runtime thread (the caller is already there)."""
         fn = d.function
         d.attempts += 1
         start = self._clock.now
-        d.timeline_position = len(self._timeline)  # its line goes here, before what it invoked
-        timeout = self._timeouts.get(fn.timeout)
-        if timeout is None:
-            timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
-        deadline = start + timeout
+        d.timeline_position = self._history.position(start)  # its line goes here, before what it invoked
         cold = fn.log_stream is None or fn.log_stream[0] != fn.environment  # a new environment's first attempt
-        context = LambdaContext.for_attempt(
-            function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
-            aws_request_id=d.request_id, deadline=deadline, now=self._now,
-            log_stream_name=self._log_stream(fn, start),
-            log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
-        )
+        context, deadline = self._context_for(d, start)
         event = d.take_event()
         injected = fn.pending_failures.pop(0) if fn.pending_failures else UNSET
-        if injected is not UNSET:
-            err = injected or InjectedFunctionError(
-                "function error injected by fail_next() (the handler did not run)")
-
-            def call() -> Any:
-                raise err
-        elif fn.is_async:
-            loop = self._loop_for(fn)
-
-            def call() -> Any:
-                return loop.run_until_complete(fn.handler(event, context))
-        elif CURRENT_LOOP_ON_MAIN_THREAD:
-            loop = self._loop_for(fn)
-            policy = asyncio.get_event_loop_policy()
-
-            def call() -> Any:
-                # Lambda calls handlers on its main thread, where asyncio.get_event_loop()
-                # gives one loop per environment, kept across requests (PY-4).
-                policy.set_event_loop(loop)
-                try:
-                    return fn.handler(event, context)
-                finally:
-                    policy.set_event_loop(None)
-        else:
-
-            def call() -> Any:
-                return fn.handler(event, context)
-
+        call = attempt_call(fn, event, context, injected, self._loop_for)
         window = None
         if self.await_check != "off" and injected is UNSET:
             window = await_window(fn, self.await_allow, self._loop_for)
-        runtime = self._runtime
+        runtime = self._window.thread
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
         # A nested (sync) attempt puts the caller's trace back when it ends; the outermost one's
-        # stays until the drain ends (_run_in_runtime), which saves two environ writes per attempt.
+        # stays until the drain ends (run_in_runtime), which saves two environ writes per attempt.
         outer_env = trace_env_now() if self._inflight else None
         self._tracing.set_trace_env(d)
         self._inflight.append((d, invocation_type, start, window))
         try:
-            execution = execute(call, clock=self._clock, capture=self._capture, request_id=d.request_id,
-                                timeout=fn.timeout, deadline=deadline, window=window, memory_size=fn.memory_size,
-                                cold=cold)
+            execution = execute(call, clock=self._clock, capture=self._window.capture, request_id=d.request_id,
+                                timeout=fn.timeout, deadline=deadline, window=window,
+                                memory_size=fn.memory_size, cold=cold)
         finally:
             if outer_env is not None:
                 restore_trace_env(outer_env)
@@ -717,6 +481,21 @@ class LambdaService:
                 self._await_warnings.append(warning)
         self._finish_attempt(d, invocation_type, start, execution, notes)
         return execution
+
+    def _context_for(self, d: Delivery, start: _dt.datetime) -> tuple[LambdaContext, _dt.datetime]:
+        """The attempt's context (PY-3) and its deadline."""
+        fn = d.function
+        timeout = self._timeouts.get(fn.timeout)
+        if timeout is None:
+            timeout = self._timeouts[fn.timeout] = _dt.timedelta(seconds=fn.timeout)
+        deadline = start + timeout
+        context = LambdaContext.for_attempt(
+            function_name=fn.name, invoked_function_arn=d.invoked_arn or fn.arn, memory_limit_in_mb=str(fn.memory_size),
+            aws_request_id=d.request_id, deadline=deadline, now=self._clock.read,
+            log_stream_name=fn.log_stream_name(start),
+            log_sink=self._context_log, client_context=d.client_context, tenant_id=d.tenant_id,
+        )
+        return context, deadline
 
     def _flush_await_warnings(self) -> None:
         """Raise "warn"-mode findings on the caller's thread, where pytest records warnings."""
@@ -741,23 +520,13 @@ class LambdaService:
                              invocation_type=invocation_type, execution=execution, at=start, notes=notes,
                              position=d.timeline_position)
 
-    def _log_stream(self, fn: LambdaFunction, start: _dt.datetime) -> str:
-        # One log stream per execution environment, named when it starts (PY-3).
-        cached = fn.log_stream
-        if cached is None or cached[0] != fn.environment:
-            cached = fn.log_stream = (fn.environment,
-                                       aws.log_stream_name(start, aws.LATEST, f"{fn.environment:032x}"))
-        return cached[1]
-
     def _context_log(self, msg: str) -> None:
-        capture = self._capture
+        capture = self._window.capture
         if capture is not None and capture.lines is not None:
             capture.lines.append(msg)
 
     def _loop_for(self, fn: LambdaFunction) -> RuntimeEventLoop:
-        if fn.loop is None or fn.loop.is_closed():
-            fn.loop = new_event_loop(self._clock)
-        return fn.loop
+        return fn.event_loop(self._clock)
 
     def _invoke_destination(self, target: LambdaFunction, d: Delivery, record: Any) -> None:
         """DST-3: a Lambda destination gets the record as an async invocation, along the chain (DST-7),
@@ -809,66 +578,18 @@ class LambdaService:
         For events a check's own run queued on a test's invoker: left queued, the test's
         ``run()`` would deliver them."""
         with self._lock:
-            self._queue[:] = [entry for entry in self._queue if entry[2].request_id not in request_ids]
-            heapq.heapify(self._queue)
-            self._timeline[:] = [entry for entry in self._timeline if entry.request_id not in request_ids]
+            self._queue.withdraw(request_ids)
+            self._history.withdraw(request_ids)
 
     # -- internals -------------------------------------------------------------------
-    def _push(self, due: _dt.datetime, d: Delivery) -> None:
-        # Under the lock: a thread the handler started may invoke while a retry is pushed, and two
-        # equal sequence numbers would make the heap compare the deliveries themselves.
-        with self._lock:
-            self._seq += 1
-            heapq.heappush(self._queue, (due, self._seq, d))
-
     def new_request_id(self) -> str:
-        # A UUID4 from the seeded RNG (formatted by hand: uuid.UUID is the hot spot here).
-        n = (self._rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET
-        h = n.to_bytes(16, "big").hex()  # f"{n:032x}", faster
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-    def _new_uuid(self) -> str:
-        return self.new_request_id()
-
-    def _log(self, at: _dt.datetime, kind: TimelineKind, function: str, request_id: str, detail: TimelineDetail,
-             notes: tuple[str, ...] = ()) -> None:
-        self._timeline.append(new_tuple(TimelineEntry, (at, kind, function, request_id, detail, notes)))
-
-    def _record_attempt(self, fn: LambdaFunction, request_id: str, outcome: Outcome, error: str | None, *,
-                        duplicate: bool, invocation_type: aws.InvocationType = "Event", count: bool = True,
-                        execution: Execution | None = None, at: _dt.datetime | None = None,
-                        notes: Sequence[str] = (), position: int | None = None) -> None:
-        # Throttled deliveries never reached the handler: they don't count as attempts.
-        number = self._attempt_numbers.get(request_id, 0) + (1 if count else 0)
-        self._attempt_numbers[request_id] = number
-        logs = tuple(execution.logs) if execution is not None else ()
-        error_type = None
-        if outcome != "success" and execution is not None and isinstance(execution.payload, dict):
-            error_type = execution.payload.get("errorType")
-        attempt = frozen(Attempt, {
-            "request_id": request_id, "function": fn.name, "number": number, "at": at or self._clock.now,
-            "outcome": outcome, "error": error, "duplicate": duplicate, "invocation_type": invocation_type,
-            "function_error": execution.function_error if execution else None,
-            "response": execution.payload if execution else None, "logs": logs, "environment": fn.environment,
-            "error_type": error_type})
-        self.attempts.append(attempt)
-        if outcome == "throttled":
-            return
-        output = execution.output if execution is not None else ()  # the handler's lines, not START/END/REPORT
-        entry = new_tuple(TimelineEntry, (attempt.at, "attempt", fn.name, request_id, attempt, (*notes, *output)))
-        if position is None or position >= len(self._timeline):
-            self._timeline.append(entry)
-        else:  # the attempt invoked others while it ran: its line goes before theirs, where it started
-            self._timeline.insert(position, entry)
+        """A request id: a UUID4 from the invoker's seeded random numbers (the same seed, the same ids)."""
+        return request_id(self._rng)
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)
+_NOTHING_DUE: Callable[[_dt.datetime | None], bool] = lambda until: False  # no pollers
 _PLAIN_EVENT = Invoked("Event")  # the detail most queued events share (immutable: one object for all)
-# UUID version 4 and variant bits, over 128 random bits (_new_request_id)
-_UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
-_T = TypeVar("_T")
 _Self = TypeVar("_Self", bound="LambdaService")
 
 

@@ -1,20 +1,17 @@
 """One attempt, run as the Python runtime runs it.
 
-The runtime half of the invoker: the Lambda context (PY-3), the runtime thread
-attempts run on (so a handler's ``asyncio.run`` works even when the test itself
-runs inside an event loop), timeouts (PY-6), exits (PY-7), exceptions (PY-8),
-the JSON marshalling of results (PY-2, INV-17) and each attempt's log (``logs.py``).
+The runtime half of the invoker: the Lambda context (PY-3), timeouts (PY-6),
+exits (PY-7), exceptions (PY-8), the JSON marshalling of results (PY-2, INV-17)
+and each attempt's log (``logs.py``).  The thread attempts run on is in ``threads``.
 """
 
 from __future__ import annotations
 
-import ctypes
 import datetime as _dt
 import functools
 import inspect
 import json
 import os
-import queue
 import sys
 import threading
 import traceback
@@ -24,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import aws
 from .records import Outcome
-from .clock import AttemptTimedOut, VirtualClock, real_monotonic, utc_now
+from .clock import AttemptTimedOut, VirtualClock, utc_now
 from .sites import USER_CODE, file_kind
 from .logs import CaptureScope as CaptureScope  # the invoker installs it per drain
 from .logs import LogCapture, runtime_lines
@@ -327,114 +324,6 @@ def _close_awaitable(result: Any) -> None:
     close = getattr(result, "close", None)
     if close is not None and hasattr(result, "cr_frame"):
         close()  # don't also warn "never awaited": the marshal error says it
-
-
-# -- the runtime thread ----------------------------------------------------------
-class HandlerHung(Exception):
-    """The runtime thread did not come back from a handler past its real-time limit."""
-
-
-class RuntimeThread:
-    """A thread with no event loop running in it, where handlers run.
-
-    The calling thread supervises: when an attempt overruns its real-time limit
-    it first raises :class:`AttemptTimedOut` inside the handler (at its next
-    Python line), then, if the handler is stuck in C code, abandons the thread."""
-
-    GRACE = 1.0  # seconds a handler gets to unwind after the timeout is raised in it
-
-    def __init__(self, name: str = "lambda-async-runtime") -> None:
-        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Call] | None] = queue.SimpleQueue()
-        self.abandoned = False
-        self.real_deadline: float | None = None  # set per attempt by the engine
-        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
-        self._thread.start()
-
-    @property
-    def ident(self) -> int | None:
-        return self._thread.ident
-
-    def on_thread(self) -> bool:
-        return threading.get_ident() == self._thread.ident
-
-    def _serve(self) -> None:
-        while True:
-            item = self._tasks.get()
-            if item is None:
-                return
-            fn, call = item
-            try:
-                call.result = fn()
-            except BaseException as exc:  # handed back to the caller
-                call.error = exc
-            finally:
-                call.done.set()
-            if self.abandoned:
-                return
-
-    def call(self, fn: Callable[[], Any]) -> Any:
-        if self.on_thread():
-            return fn()
-        call = _Call()
-        self._tasks.put((fn, call))
-        injected_at: float | None = None
-        while not call.done.wait(0.05):
-            deadline = self.real_deadline
-            now = real_monotonic()
-            if deadline is None or now < deadline:
-                injected_at = None if deadline is None else injected_at
-                continue
-            if injected_at is None:
-                injected_at = now
-                self._inject(AttemptTimedOut)
-            elif now - injected_at > self.GRACE:
-                self.abandoned = True
-                _clear_async_exc_flag()
-                raise HandlerHung()
-        if call.error is not None:
-            raise call.error
-        return call.result
-
-    def _inject(self, exc_type: type[BaseException]) -> None:
-        ident = self._thread.ident
-        if ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
-
-    def close(self) -> None:
-        if not self.abandoned:
-            self._tasks.put(None)
-
-
-class _FlagReset(BaseException):
-    pass
-
-
-def _clear_async_exc_flag() -> None:
-    """Undo the side effect an undelivered async exception has on the whole interpreter.
-
-    Before 3.13, CPython keeps one interpreter-wide "async exception pending" flag that
-    only the target thread clears, when it next runs Python code. A handler blocked in
-    C never does, and while the flag stays set, code running under ``sys.settrace``
-    (Hypothesis reporting a failure, coverage.py on 3.11) spins forever at its next
-    function call. Raising one in this thread and catching it clears the flag; the
-    abandoned thread keeps its own pending exception and dies with it if it ever wakes,
-    as Lambda would have killed it."""
-    try:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()),
-                                                   ctypes.py_object(_FlagReset))
-        for _ in range(1_000_000):  # delivered at the first backward jump
-            pass
-    except _FlagReset:
-        return
-
-
-class _Call:
-    __slots__ = ("done", "result", "error")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
 
 
 _ENV_DATA: Any = getattr(os.environ, "_data", None)

@@ -49,38 +49,44 @@ def nothing(event: Any, context: Any) -> None:
 
 # -- RET-4: the default maximum event age is 21600 s -------------------------------------
 # The throttle back-off (RET-3) is 1, 2, 4, ... 256 s (511 s after nine throttles), then 300 s
-# each.  A "sleeper" queued first holds the clock for ``head_start`` virtual seconds, so the
-# event's first delivery is at head_start and its 80th (after 79 throttles) at
-# head_start + 511 + 70 * 300 = head_start + 21511.
-def _age_edge(head_start: int) -> tuple[LambdaInvoker, Any]:
+# each.  The function has one execution environment (reserved concurrency 1), which a first event
+# holds for ``head_start`` virtual seconds, so the event's first delivery waits for it until
+# head_start and its 80th (after 79 throttles) lands at head_start + 511 + 70 * 300 =
+# head_start + 21511.
+def _age_edge(head_start: int) -> tuple[LambdaInvoker, Any, list[Any]]:
     inv = LambdaInvoker(seed=0, start=T0)
     with inv:
-        inv.register("sleeper", lambda event, context: time.sleep(event["s"]), timeout=900)
-        fn = inv.register("w", lambda event, context: "ran", on_failure=FAILED)  # no maximum_event_age given
-        fn.throttle_next(79)
-        inv.invoke("sleeper", {"s": head_start}, invocation_type="Event")
-        inv.invoke("w", {}, invocation_type="Event")
+
+        def handler(event: Any, context: Any) -> str:
+            if "s" in event:  # the first event: the other's deliveries are throttled from now on
+                fn.throttle_next(79)
+                time.sleep(event["s"])
+            return "ran"
+
+        # no maximum_event_age given
+        fn = inv.register("w", handler, on_failure=FAILED, reserved_concurrency=1, timeout=900)
+        inv.invoke("w", {"s": head_start}, invocation_type="Event")
+        request_id = inv.invoke("w", {}, invocation_type="Event").request_id
         inv.run()
-    return inv, fn
+    attempts = [a for a in fn.attempts if a.request_id == request_id]
+    return inv, [o for o in inv.outcomes if o.request_id == request_id], attempts
 
 
 def test_default_maximum_event_age_is_21600_an_event_queued_21599_s_gets_its_attempt_RET_4() -> None:
-    inv, fn = _age_edge(88)  # the 80th delivery lands at 21599 s
-    assert fn.maximum_event_age == 21600
-    attempts = fn.attempts
+    inv, outcomes, attempts = _age_edge(88)  # the 80th delivery lands at 21599 s
+    assert inv.function("w").maximum_event_age == 21600
     assert [a.outcome for a in attempts] == ["throttled"] * 79 + ["success"]
     assert at(attempts[-1].at) == 21599.0 and at(attempts[-2].at) == 21299.0
-    [outcome] = [o for o in inv.outcomes if o.function == "w"]
+    [outcome] = outcomes
     assert (outcome.condition, at(outcome.at), outcome.attempts) == ("Success", 21599.0, 1)
     assert inv.records(FAILED) == []
 
 
 def test_default_maximum_event_age_is_21600_a_try_due_at_21600_s_is_not_made_RET_4() -> None:
-    inv, fn = _age_edge(89)  # the 80th delivery would land at 21600 s: at the age, so too old
-    attempts = fn.attempts
+    inv, outcomes, attempts = _age_edge(89)  # the 80th delivery would land at 21600 s: at the age, so too old
     assert [a.outcome for a in attempts] == ["throttled"] * 79  # the handler never ran
     assert at(attempts[-1].at) == 21300.0
-    [outcome] = [o for o in inv.outcomes if o.function == "w"]
+    [outcome] = outcomes
     # decided at the last throttle, without waiting for the try that would be too late
     assert (outcome.condition, at(outcome.at), outcome.attempts) == ("EventAgeExceeded", 21300.0, 0)
     [record] = inv.records(FAILED)

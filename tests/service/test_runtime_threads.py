@@ -1,0 +1,83 @@
+"""The runtime threads handlers run on: reused across invokers without sharing state, and stopped
+when the test is interrupted while a handler spins."""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from typing import Any
+
+import pytest
+
+from pytest_lambda_async import LambdaInvoker
+
+_LOCAL = threading.local()
+_VAR: ContextVar[str] = ContextVar("handler_var", default="unset")
+
+
+def test_a_parked_runtime_thread_serves_the_next_invoker_without_the_last_ones_thread_locals_or_context() -> None:
+    """A closed invoker's thread is parked and leased by the next invoker (no thread start), never while
+    another open invoker holds it, and what the last invoker's handlers left in its thread-locals and
+    context variables is gone."""
+    seen: list[tuple[threading.Thread, str, str]] = []
+
+    def handler(event: Any, context: Any) -> None:
+        seen.append((threading.current_thread(), getattr(_LOCAL, "who", "unset"), _VAR.get()))
+        _LOCAL.who = event["who"]
+        _VAR.set(event["who"])
+
+    def play(inv: LambdaInvoker, who: str) -> None:
+        if "w" not in inv.functions:
+            inv.register("w", handler)
+        inv.invoke("w", {"who": who}, invocation_type="Event")
+        inv.run()
+
+    a, b = LambdaInvoker(), LambdaInvoker()
+    play(a, "a")
+    play(a, "a again")
+    play(b, "b")  # a is open: b gets a thread of its own
+    a.close()
+    c = LambdaInvoker()
+    play(c, "c")
+    b.close()
+    c.close()
+    (a_thread, *a_first), (_, *a_second), (b_thread, *b_first), (c_thread, *c_first) = seen
+    assert a_second == ["a", "a"]  # within one invoker an environment keeps its state (PY-4)
+    assert b_thread is not a_thread
+    assert c_thread is a_thread  # parked by a.close(), leased by c
+    assert a_first == b_first == c_first == ["unset", "unset"]
+
+
+def test_a_handler_spinning_when_pytest_timeout_interrupts_the_test_is_stopped(lpytester: pytest.Pytester) -> None:
+    """pytest-timeout's signal method fails the test while a handler spins in pure Python: the runtime
+    thread is stopped (not left burning CPU for the rest of the session), and the next test's invoker
+    works."""
+    lpytester.makepyfile(
+        """
+        import threading
+
+        spinning = []
+
+        def spin(event, context):
+            spinning.append(threading.current_thread())
+            while True:
+                pass
+
+        def test_spins(lambda_invoker):
+            lambda_invoker.real_time_limit = 600.0
+            lambda_invoker.register("spin", spin, timeout=900)
+            lambda_invoker.invoke("spin", {}, invocation_type="Event")
+            lambda_invoker.run()
+
+        def test_the_thread_is_gone(lambda_invoker):
+            [thread] = spinning
+            thread.join(5)
+            assert not thread.is_alive()
+            lambda_invoker.register("ok", lambda event, context: "fine")
+            assert lambda_invoker.invoke("ok", {}).payload == "fine"
+        """
+    )
+    result = lpytester.runpytest_subprocess("-p", "timeout", "--timeout=2", "--timeout-method=signal", "-p",
+                                            "no:cacheprovider")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["*Timeout*"])
