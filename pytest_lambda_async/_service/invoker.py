@@ -208,8 +208,8 @@ class LambdaService:
         is_async = is_async_handler(handler)
         if is_async and not asyncio:
             qualname = getattr(handler, "__qualname__", repr(handler))
-            raise AsyncHandlerError(_text.ASYNC_HANDLER_REFUSED.format(
-                name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
+            coroutine = getattr(handler, "__name__", "handler")
+            raise AsyncHandlerError(_text.async_handler_refused(name, qualname, coroutine))
         fn = LambdaFunction(self, name, handler, is_async=is_async)
         fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
