@@ -110,3 +110,12 @@ def test_the_await_check_hint_names_the_pages_url(lpytester: pytest.Pytester) ->
     result = lpytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*deliberate long-lived work? name it in allow=[[]...] (see {_text.docs_url('how-to/await-checks.md')})"])
+
+
+def test_a_refused_timeout_links_its_rule() -> None:
+    """Item 13: an error naming a rule id gives the URL of its entry (PY-5 here)."""
+    from pytest_lambda_async import InvalidParameterValueException, LambdaInvoker
+
+    with LambdaInvoker() as inv, pytest.raises(InvalidParameterValueException) as exc:
+        inv.register("w", lambda event, context: None, timeout=901)
+    assert f"(PY-5: {_text.rule_url('PY-5')}; pass timeout_limit=1800" in str(exc.value)
