@@ -10,6 +10,7 @@ checks Invoke's names the same way for calls that do not come through botocore.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .._service import aws
@@ -39,13 +40,27 @@ def request_violations(shape: Any, params: dict[str, Any]) -> list[str]:
     """Every constraint ``params`` break, as AWS words them.  Members bound to the URI path come
     last: AWS listed the Qualifier (query string) before the FunctionName (path) when both broke
     theirs (recorded: ``full_arn_and_qualifier_too_long_and_invalid_region``)."""
-    members = shape.members
-    given = sorted((name for name in params if name in members),
-                   key=lambda name: members[name].serialization.get("location") == "uri")
-    found: list[str] = []
-    for name in given:
-        found += _violations(members[name], params[name], _field(name))
-    return found
+    return _walk(_plan(shape), params, "")
+
+
+# A member with constraints: (name, field, its shape's name, constraints, the plan of a structure, in the path)
+_Member = tuple[str, str, str, dict[str, Any], "tuple[Any, ...] | None", bool]
+
+
+@functools.cache
+def _plan(shape: Any) -> tuple[_Member, ...]:
+    """The members of ``shape`` that carry constraints, in the order AWS reports them (read once
+    per shape: every routed call is checked, so the walk over botocore's shapes is not repeated)."""
+    members: list[_Member] = []
+    for name, member in shape.members.items():
+        sub = _plan(member) if member.type_name == "structure" else None
+        if sub is None and (member.type_name not in ("string", "integer", "long") or not member.metadata):
+            continue  # blobs, lists, maps and unconstrained members: nothing the operations meet
+        if sub == ():
+            continue
+        members.append((name, _field(name), member.name, dict(member.metadata), sub,
+                        member.serialization.get("location") == "uri"))
+    return tuple(sorted(members, key=lambda m: m[5]))
 
 
 def _field(member: str) -> str:
@@ -53,14 +68,14 @@ def _field(member: str) -> str:
     return member[:1].lower() + member[1:]
 
 
-def _violations(shape: Any, value: Any, field: str) -> list[str]:
-    if shape.type_name == "structure":
-        found: list[str] = []
-        if isinstance(value, dict):
-            for name, member in shape.members.items():
-                if name in value:
-                    found += _violations(member, value[name], f"{field}.{_field(name)}")
-        return found
-    if shape.type_name in ("string", "integer", "long"):
-        return aws.constraint_violations(value, field, shape.metadata, shape.name)
-    return []  # blobs, lists, maps: no constraint the invoker's operations meet
+def _walk(plan: tuple[_Member, ...], params: dict[str, Any], prefix: str) -> list[str]:
+    found: list[str] = []
+    for name, field, shape_name, constraints, sub, _ in plan:
+        if name not in params:
+            continue
+        value = params[name]
+        if sub is None:
+            found += aws.constraint_violations(value, prefix + field, constraints, shape_name)
+        elif isinstance(value, dict):
+            found += _walk(sub, value, f"{prefix}{field}.")
+    return found
