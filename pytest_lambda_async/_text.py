@@ -18,6 +18,30 @@ from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked,
 if TYPE_CHECKING:
     from ._service.records import Leak, TimelineEntry
 
+# -- links into the documentation ---------------------------------------------------------
+# The project's Documentation URL ([project.urls] in pyproject.toml; tests/test_docs_links.py keeps
+# the two equal).  Messages name pages by URL: users have the package, not the repository.
+DOCS_URL = "https://github.com/pytest-lambda-async/pytest-lambda-async/tree/main/docs"
+RULES_PAGE = "reference/rules.md"
+
+
+def docs_url(page: str) -> str:
+    """The URL of a documentation page, ``page`` relative to docs/ (``how-to/idempotency.md``)."""
+    return f"{DOCS_URL}/{page}"
+
+
+def rule_anchor(rule_id: str) -> str:
+    """rules.md's anchor for a rule id: ``RET-1`` -> ``ret-1``, ``§11.4`` -> ``s11-4``."""
+    if rule_id.startswith("§"):
+        return "s" + rule_id[1:].replace(".", "-")
+    return rule_id.lower()
+
+
+def rule_url(rule_id: str) -> str:
+    """Where a rule the package cites (``RET-1``, ``PY-5``, ``§11.4``) is defined."""
+    return f"{docs_url(RULES_PAGE)}#{rule_anchor(rule_id)}"
+
+
 MAX_TIMELINE_LINES = 200
 MAX_LOG_LINES_PER_ATTEMPT = 5
 MAX_JSON_CHARS = 600
@@ -152,7 +176,7 @@ def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int
 MAX_LEAK_LINES = 20
 MAX_EVENT_CHARS = 300
 MAX_WHAT_CHARS = 80
-DOCS = "docs/how-to/await-checks.md"
+DOCS = docs_url("how-to/await-checks.md")
 
 MARSHAL_ERROR = "Runtime.MarshalError: Unable to marshal response: Object of type {type} is not JSON serializable"
 
@@ -312,7 +336,7 @@ def unawaited_error(leaks: Sequence[Leak]) -> dict[str, Any]:
 MAX_DIFF_LINES = 8
 MAX_HISTORY_LINES = 12
 MAX_VALUE_CHARS = 70
-IDEMPOTENCY_DOCS = "docs/how-to/idempotency.md"
+IDEMPOTENCY_DOCS = docs_url("how-to/idempotency.md")
 
 IDEMPOTENCY_HINTS: dict[str, str] = {
     "duplicate": "make each write conditional on a key taken from the event (a DynamoDB put with "
@@ -465,12 +489,20 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     return "\n".join(lines)
 
 
-ASYNC_HANDLER_REFUSED = (
-    "{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
-    "every invocation fails with Runtime.MarshalError (\"Unable to marshal response: Object of type "
-    "coroutine is not JSON serializable\") and the body never runs (PY-2 in docs/reference/rules.md).\n"
-    "Fix: deploy a sync entry point that runs it, e.g.\n"
-    "    def handler(event, context):\n"
-    "        return asyncio.run({func}(event, context))\n"
-    "and register that. If your deployment already wraps it, opt in with register(..., asyncio=True)."
-)
+def async_handler_refused(name: str, qualname: str, coroutine: str) -> str:
+    """The AsyncHandlerError message for registering ``async def`` handler ``qualname`` (PY-2).
+
+    The suggested entry point is ``handler`` running the coroutine; a coroutine itself named
+    ``handler`` is renamed ``main`` in the suggestion, or the entry point would call itself."""
+    runs = coroutine if coroutine.isidentifier() and coroutine != "handler" else "main"
+    rename = "" if runs == coroutine else f" (your `async def {coroutine}` renamed `async def main`)"
+    return (
+        f"{name}: handler {qualname} is an `async def` function. AWS's Python runtime never awaits it: "
+        "every invocation fails with Runtime.MarshalError (\"Unable to marshal response: Object of type "
+        f"coroutine is not JSON serializable\") and the body never runs (PY-2: {rule_url('PY-2')}).\n"
+        "Fix: deploy a sync entry point that runs it, e.g.\n"
+        "    def handler(event, context):\n"
+        f"        return asyncio.run({runs}(event, context))\n"
+        f"and register that{rename}. If your deployment already wraps it, opt in with "
+        "register(..., asyncio=True)."
+    )

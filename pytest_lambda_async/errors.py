@@ -28,6 +28,7 @@ __all__ = [
     "UnawaitedWorkWarning",
     "UnsupportedMediaTypeException",
     "UnsupportedOperation",
+    "ValidationException",
     "service_error_for_code",
 ]
 
@@ -54,6 +55,18 @@ class LambdaServiceError(Exception):
 
 class InvalidParameterValueException(LambdaServiceError, ValueError):
     code = "InvalidParameterValueException"
+    status_code = 400
+
+
+class ValidationException(InvalidParameterValueException):
+    """A request outside the Lambda API's model: a pattern, a length, a range or an enum
+    (``1 validation error detected: Value '...' at 'functionName' failed to satisfy constraint: ...``).
+
+    AWS checks these before the operation runs, and its answer carries no ``Type``.  A subclass of
+    :class:`InvalidParameterValueException`, which the invoker raised for them before, so code
+    catching that still catches these."""
+
+    code = "ValidationException"
     status_code = 400
 
 
@@ -105,6 +118,7 @@ class ServiceException(LambdaServiceError):
 # Every code above, and the alias (RequestTooLargeException is the name some SDKs use for 413).
 _BY_CODE: dict[str, type[LambdaServiceError]] = {cls.code: cls for cls in LambdaServiceError.__subclasses__()}
 _BY_CODE["RequestTooLargeException"] = RequestEntityTooLargeException
+_BY_CODE[ValidationException.code] = ValidationException  # a subclass of a subclass: not listed above
 
 
 def service_error_for_code(code: str) -> type[LambdaServiceError]:

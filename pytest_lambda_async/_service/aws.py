@@ -18,24 +18,21 @@ from collections.abc import Callable
 from typing import Any, Final, Literal
 from urllib.parse import unquote
 
-from ..errors import InvalidParameterValueException, ResourceNotFoundException
+from ..errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
 
 
 # -- the service model's constraints, as AWS validates requests against them ----------------
-class ValidationException(InvalidParameterValueException):
-    """A request outside the service model's constraints (AWS's ``ValidationException``: 400, no ``Type``).
-
-    AWS checks these before the operation runs.  A subclass of
-    :class:`InvalidParameterValueException`, which the invoker raised for them before, so code
-    catching that still does.  (Belongs beside it in ``errors.py``, public, once the other
-    model-validation errors of issue 13 item 9 move to this code.)"""
-
-    code = "ValidationException"
-
-
 # Where shapes' constraints come from: botocore's Lambda service model, which the botocore adapter
 # plugs in when the package is imported (this layer imports no botocore).
 _model_source: Callable[[str], dict[str, Any]] | None = None
+
+# Shapes of the Invoke API's members (the model's names: tests check them against botocore's Invoke).
+FUNCTION_NAME_SHAPE: Final = "NamespacedFunctionName"  # Invoke's FunctionName: name, name:qualifier, ARN
+QUALIFIER_SHAPE: Final = "NumericLatestPublishedOrAliasQualifier"  # Invoke's Qualifier
+
+# The order AWS prints an enum's values in, where it is not the model's (recorded:
+# put_recursion_invalid_value_error prints [Terminate, Allow]; the model lists Allow first).
+ENUM_ORDER: Final[dict[str, tuple[str, ...]]] = {"RecursiveLoop": ("Terminate", "Allow")}
 
 
 def use_service_model(source: Callable[[str], dict[str, Any]]) -> None:
@@ -44,11 +41,12 @@ def use_service_model(source: Callable[[str], dict[str, Any]]) -> None:
     _model_source = source
     model_constraints.cache_clear()
     _model_pattern.cache_clear()
+    _name_groups.cache_clear()
 
 
 @functools.cache
 def model_constraints(shape: str) -> dict[str, Any]:
-    """``min``, ``max``, ``pattern`` ... of a shape of the Lambda service model (read once per shape)."""
+    """``min``, ``max``, ``pattern``, ``enum`` ... of a shape of the Lambda service model (read once per shape)."""
     if _model_source is None:
         raise RuntimeError("no Lambda service model: import pytest_lambda_async, whose botocore adapter provides it")
     return dict(_model_source(shape))
@@ -59,19 +57,33 @@ def _model_pattern(shape: str) -> re.Pattern[str]:
     return re.compile(model_constraints(shape)["pattern"])
 
 
-def model_violation(value: str, field: str, shape: str) -> str | None:
-    """AWS's text for ``value`` breaking ``shape``'s constraints at ``field`` (one per member: the
-    pattern first, then the length, as AWS reports them), or None."""
-    constraints = model_constraints(shape)
-    if "pattern" in constraints and not _model_pattern(shape).fullmatch(value):
-        constraint = f"Member must satisfy regular expression pattern: {constraints['pattern']}"
-    elif "max" in constraints and len(value) > constraints["max"]:
-        constraint = f"Member must have length less than or equal to {constraints['max']}"
-    elif "min" in constraints and len(value) < constraints["min"]:
-        constraint = f"Member must have length greater than or equal to {constraints['min']}"
-    else:
-        return None
-    return f"Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+def constraint_violations(value: object, field: str, constraints: dict[str, Any], shape: str) -> list[str]:
+    """AWS's text for each of ``shape``'s constraints that ``value`` breaks at ``field``: for a string
+    the pattern, then the length; for a number its range; for an enum its values."""
+    found: list[str] = []
+    low, high = constraints.get("min"), constraints.get("max")
+    if "enum" in constraints and isinstance(value, str):
+        if value not in constraints["enum"]:
+            values = ENUM_ORDER.get(shape, tuple(constraints["enum"]))
+            found.append(f"Member must satisfy enum value set: [{', '.join(values)}]")
+    elif isinstance(value, str):
+        if "pattern" in constraints and not _model_pattern(shape).fullmatch(value):
+            found.append(f"Member must satisfy regular expression pattern: {constraints['pattern']}")
+        if high is not None and len(value) > high:
+            found.append(f"Member must have length less than or equal to {high}")
+        if low is not None and len(value) < low:
+            found.append(f"Member must have length greater than or equal to {low}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if high is not None and value > high:
+            found.append(f"Member must have value less than or equal to {high}")
+        if low is not None and value < low:
+            found.append(f"Member must have value greater than or equal to {low}")
+    return [f"Value '{value}' at '{field}' failed to satisfy constraint: {c}" for c in found]
+
+
+def model_violations(value: object, field: str, shape: str) -> list[str]:
+    """:func:`constraint_violations` against a shape of the service model, by its name."""
+    return constraint_violations(value, field, model_constraints(shape), shape)
 
 
 def validation_error(violations: list[str]) -> ValidationException:
@@ -96,7 +108,10 @@ MAXIMUM_EVENT_AGE_RANGE: Final = (60, 21600)
 DEFAULT_MAXIMUM_EVENT_AGE: Final = 21600
 DEFAULT_TIMEOUT: Final = 3.0
 TIMEOUT_MIN: Final = 1.0
-TIMEOUT_MAX: Final = 900.0  # docs; botocore 1.44.8 says 1,800 (semantics §11.4): pass timeout_limit=1800
+# A function's largest timeout (PY-5, §11.4): 900 s in the docs, 1,800 s in botocore 1.44.8's
+# documentation (pass timeout_limit=1800).  The model's own range for the Timeout member (1 to
+# 5,400 in 1.44.8, for Lambda Managed Instances) is what a request is validated against first.
+TIMEOUT_MAX: Final = 900.0
 TIMEOUT_MAX_EXTENDED: Final = 1800.0
 DEFAULT_MEMORY_MB: Final = 128
 
@@ -215,13 +230,9 @@ def exception_error(exc: BaseException, request_id: str, stack: list[str]) -> di
 FUNCTION_ERROR: Final = "Unhandled"
 
 # -- names and ARNs (INV-1, INV-5, CFG-6) ------------------------------------
+# The name a function is registered under (CreateFunction's rule: INV-1).  Calls that name a
+# function are validated against the service model's patterns instead (FUNCTION_NAME_SHAPE).
 FUNCTION_NAME_RE: Final = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-QUALIFIER_RE: Final = re.compile(r"^(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128})$")
-_FUNCTION_ARN_RE: Final = re.compile(
-    r"^(?:arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d{1}):)?"
-    r"(?P<account>\d{12}):function:(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$"
-)
-_NAME_QUALIFIER_RE: Final = re.compile(r"^(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>[^:]+))?$")
 
 
 def function_arn(name: str, *, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT,
@@ -241,34 +252,46 @@ class FunctionRef:
     account: str | None = None  # from a full or partial ARN
 
 
-def parse_function_name(value: object, qualifier: str | None = None) -> FunctionRef:
-    """Parse a name, ``name:qualifier``, a partial or a full ARN (INV-1, INV-5)."""
+# A name every part of the model's FunctionName pattern takes, to find which of its groups holds
+# which part: the pattern then splits names as AWS does (``...:function`` names "function").
+_PROBE: Final = ("us-east-1:", "123456789012:", "probe-name", "probe-qualifier")
+
+
+@functools.cache
+def _name_groups() -> tuple[int, int, int, int]:
+    """Indices of the (region, account, name, qualifier) groups of the model's FunctionName pattern."""
+    region, account, name, qualifier = _PROBE
+    match = _model_pattern(FUNCTION_NAME_SHAPE).fullmatch(
+        f"arn:aws:lambda:{region}{account}function:{name}:{qualifier}")
+    groups = match.groups() if match is not None else ()
+    if not all(part in groups for part in _PROBE):
+        raise RuntimeError(f"botocore's {FUNCTION_NAME_SHAPE} pattern no longer has a group per part of a name")
+    return tuple(groups.index(part) + 1 for part in _PROBE)  # type: ignore[return-value]
+
+
+def parse_function_name(value: object, qualifier: object = None) -> FunctionRef:
+    """Validate and split a name, ``name:qualifier``, a partial or a full ARN (INV-1, INV-5).
+
+    Validated as AWS validates Invoke's ``FunctionName`` and ``Qualifier`` (the Qualifier reported
+    first, as recorded in ``full_arn_and_qualifier_too_long_and_invalid_region``); what passes is
+    looked up, so a 65-character name or ``$latest`` is not found rather than invalid."""
     if not isinstance(value, str) or not value:
         raise InvalidParameterValueException(
-            f"FunctionName must be a non-empty string (a name, name:qualifier or an ARN), got {value!r}"
-        )
-    m = _FUNCTION_ARN_RE.match(value) or _NAME_QUALIFIER_RE.match(value)
-    if m is None:
-        if len(value) > 64 and ":" not in value:
-            raise InvalidParameterValueException(
-                f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy constraint: "
-                "Member must have length less than or equal to 64"
-            )
-        raise InvalidParameterValueException(
-            f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy constraint: "
-            "Member must satisfy regular expression pattern: "
-            "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
-            "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
-        )
-    in_name = m.group("qualifier")
+            f"FunctionName must be a non-empty string (a name, name:qualifier or an ARN), got {value!r}")
+    if qualifier is not None and not isinstance(qualifier, str):
+        raise InvalidParameterValueException(f"Qualifier must be a string, got {qualifier!r}")
+    violations = [] if qualifier is None else model_violations(qualifier, "qualifier", QUALIFIER_SHAPE)
+    violations += model_violations(value, "functionName", FUNCTION_NAME_SHAPE)
+    if violations:
+        raise validation_error(violations)
+    match = _model_pattern(FUNCTION_NAME_SHAPE).fullmatch(value)
+    assert match is not None  # validated just above
+    region, account, name, in_name = (match.group(i) for i in _name_groups())
     if qualifier is not None and in_name is not None and qualifier != in_name:
         raise InvalidParameterValueException(
             "The derived qualifier from the function name does not match the specified qualifier.")
-    q = qualifier if qualifier is not None else in_name
-    if q is not None and not QUALIFIER_RE.match(q):
-        raise InvalidParameterValueException(f"Qualifier {q!r} is not a version, an alias or $LATEST (INV-5)")
-    groups = m.groupdict()
-    return FunctionRef(m.group("name"), q, value, groups.get("region"), groups.get("account"))
+    return FunctionRef(name, qualifier if qualifier is not None else in_name, value,
+                       region[:-1] if region else None, account[:-1] if account else None)
 
 
 def check_function_name(name: object) -> str:
@@ -378,10 +401,10 @@ def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
         if FUNCTION_NAME_RE.match(value):  # a registered function, by name (DST-3)
             return Destination("lambda", function_arn(value, region=region, account=account), value)
         raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name (CFG-6)")
-    violation = model_violation(value, _ROLE_FIELDS[role], DEAD_LETTER_SHAPE if role == "dead_letter"
-                                else DESTINATION_SHAPE)  # CFG-6, DLQ-1
-    if violation is not None:
-        raise validation_error([violation])
+    violations = model_violations(value, _ROLE_FIELDS[role], DEAD_LETTER_SHAPE if role == "dead_letter"
+                                  else DESTINATION_SHAPE)  # CFG-6, DLQ-1
+    if violations:
+        raise validation_error(violations)
     parts = value.split(":", 5)
     service, rest = parts[2], parts[5]
     kind: DestinationKind

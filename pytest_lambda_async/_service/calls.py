@@ -25,8 +25,7 @@ def check_handler(name: str, handler: Any, *, asyncio: bool) -> bool:
     is_async = is_async_handler(handler)
     if is_async and not asyncio:
         qualname = getattr(handler, "__qualname__", repr(handler))
-        raise AsyncHandlerError(_text.ASYNC_HANDLER_REFUSED.format(
-            name=name, qualname=qualname, func=getattr(handler, "__name__", "handler")))
+        raise AsyncHandlerError(_text.async_handler_refused(name, qualname, getattr(handler, "__name__", "handler")))
     return is_async
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import aws
+from .. import _text
 from ..errors import InvalidParameterValueException
 from .delivery import UNSET, SuspendedWork
 from .loop import LoopClock, RuntimeEventLoop, new_event_loop
@@ -126,7 +127,7 @@ class LambdaFunction:
                     or not aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
                 raise InvalidParameterValueException(
                     f"Timeout {timeout!r} is out of range: use {aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
-                    "(PY-5; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+                    f"(PY-5: {_text.rule_url('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
             staged["timeout"] = float(timeout)
         if memory_size is not UNSET:
             staged["memory_size"] = int_in_range("MemorySize", memory_size, 128, 10240)

@@ -13,7 +13,6 @@ import inspect
 import json
 import os
 import sys
-import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field

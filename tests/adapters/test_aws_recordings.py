@@ -401,3 +401,142 @@ def test_ops_on_nonexisting_fn(lambda_invoker: LambdaInvoker) -> None:
                                        "qualifier."),
         "match_exception": not_found(f"Function not found: {FN}:some-function:$LATEST"),
     }
+
+
+# -- item 9: validated against the service model, as AWS validates --------------------------------
+# The patterns AWS printed (recorded 25-11-2025), which botocore's model carries since 1.42.
+RECORDED_FUNCTION_NAME_PATTERN = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?"
+    r"(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+RECORDED_QUALIFIER_PATTERN = r"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+"
+
+
+def model_pattern(shape: str, recorded: str) -> str:
+    """The pattern AWS printed, or an older botocore's own, which the invoker prints then."""
+    pattern = str(botocore.session.get_session().get_service_model("lambda").shape_for(shape).metadata["pattern"])
+    return recorded if pattern == recorded else pattern
+
+
+def name_error(value: str) -> str:
+    return (f"Value '{value}' at 'functionName' failed to satisfy constraint: Member must satisfy regular "
+            f"expression pattern: {model_pattern('NamespacedFunctionName', RECORDED_FUNCTION_NAME_PATTERN)}")
+
+
+def qualifier_error(value: str) -> str:
+    return (f"Value '{value}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular "
+            f"expression pattern: {model_pattern('NumericLatestPublishedOrAliasQualifier', RECORDED_QUALIFIER_PATTERN)}")
+
+
+def too_long(value: str, field: str, limit: int) -> str:
+    return f"Value '{value}' at '{field}' failed to satisfy constraint: Member must have length less than or equal to {limit}"
+
+
+def errors(*violations: str) -> dict[str, Any]:
+    """A recorded ``invoke_exception`` of Code ValidationException, Count n, Errors [...]: one message."""
+    n = len(violations)
+    return validation(f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(violations))
+
+
+BAD_REGION = f"arn:aws:lambda:invalid-region:{ACCOUNT}:function:my-function"
+LONG_A = "a" * 65
+NAME_AND_QUALIFIER_CASES = [
+    # (recording key, FunctionName, Qualifier, the answer recorded)
+    ("function_name_is_single_invalid", "*", None, errors(name_error("*"))),
+    ("invalid_characters_in_function_name", "my-function!", None, errors(name_error("my-function!"))),
+    ("invalid_characters_in_qualifier", "my-function", "invalid!", errors(qualifier_error("invalid!"))),
+    ("qualifier_too_long", "my-function", "a" * 129, errors(too_long("a" * 129, "qualifier", 128))),
+    ("invalid_account_id_in_partial_arn", "invalid-account:function:my-function", None,
+     errors(name_error("invalid-account:function:my-function"))),
+    ("invalid_region_in_arn", BAD_REGION, None, errors(name_error(BAD_REGION))),
+    ("non_lambda_arn", f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance:i-1234567890abcdef0", None,
+     errors(name_error(f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance:i-1234567890abcdef0"))),
+    ("function_name_too_long", LONG_A, None, not_found(f"Function not found: {FN}:{LONG_A}:$LATEST")),
+    ("function_name_too_long_and_invalid_region", BAD_REGION + "a" * 170, None,
+     errors(name_error(BAD_REGION + "a" * 170))),
+    ("full_arn_and_qualifier_too_long_and_invalid_region", BAD_REGION + "-" + "a" * 170, "a" * 129,
+     errors(too_long("a" * 129, "qualifier", 128), name_error(BAD_REGION + "-" + "a" * 170))),
+    ("qualifier_too_long1", "my-function", LONG_A, not_found(f"Function not found: {FN}:my-function:{LONG_A}")),
+    ("full_arn_with_multiple_qualifiers", f"{FN}:my-function:1:2", None, errors(name_error(f"{FN}:my-function:1:2"))),
+    ("incomplete_arn", FN, None, not_found(f"Function not found: {FN}:function:$LATEST")),
+    ("partial_arn_with_extra_qualifier", "function:my-function:$LATEST:extra", None,
+     errors(name_error("function:my-function:$LATEST:extra"))),
+    ("latest_version_with_additional_qualifier", "my-function:$LATEST", "1",
+     invalid("The derived qualifier from the function name does not match the specified qualifier.")),
+    ("lowercase_latest_qualifier", "my-function", "$latest", not_found(f"Function not found: {FN}:my-function:$latest")),
+    ("missing_region_in_arn", f"arn:aws:lambda::{ACCOUNT}:function:my-function", None,
+     errors(name_error(f"arn:aws:lambda::{ACCOUNT}:function:my-function"))),
+    ("missing_account_id_in_arn", f"arn:aws:lambda:{REGION}::function:my-function", None,
+     errors(name_error(f"arn:aws:lambda:{REGION}::function:my-function"))),
+    ("misspelled_latest_in_arn", f"{FN}:my-function:$LATES", None, errors(name_error(f"{FN}:my-function:$LATES"))),
+    ("function_name_and_qualifier_too_long", f"my-function:{LONG_A}", None,
+     not_found(f"Function not found: {FN}:my-function:{LONG_A}")),
+]
+
+
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+@pytest.mark.parametrize("function_name, qualifier, expected",
+                         [pytest.param(*case[1:], id=case[0]) for case in NAME_AND_QUALIFIER_CASES])
+def test_function_name_and_qualifier_validation(lambda_invoker: LambdaInvoker, function_name: str,
+                                                qualifier: str | None, expected: dict[str, Any],
+                                                invocation_type: str) -> None:
+    """``test_function_name_and_qualifier_validation[*-invoke]``: ValidationException against today's
+    patterns (``eusc-``, ``-iso``, ``.`` in names, ``$LATEST.PUBLISHED``), several errors counted,
+    and ResourceNotFoundException where AWS does not validate (65 characters, ``$latest``,
+    ``...:function``).  The same on the Event fast path; nothing is queued or run."""
+    lambda_invoker.register("my-function", ok)
+    kwargs: dict[str, Any] = {"FunctionName": function_name, "InvocationType": invocation_type, "Payload": b"{}"}
+    if qualifier is not None:
+        kwargs["Qualifier"] = qualifier
+    assert answer(lambda_client.invoke, **kwargs) == expected
+    assert lambda_invoker.pending == 0 and lambda_invoker.attempts == []
+
+
+def test_invalid_invoke(lambda_invoker: LambdaInvoker) -> None:
+    """``test_invalid_invoke`` (``invoke_function_name_pattern_exc``): the whole recorded message."""
+    name = f"arn:aws:lambda:{REGION}:123400000000@function:myfn"
+    assert answer(lambda_client.invoke, FunctionName=name) == validation(
+        f"1 validation error detected: {name_error(name)}")
+
+
+@pytest.mark.parametrize("name", ["my.function", "my-function:$LATEST.PUBLISHED",
+                                  f"arn:aws-eusc:lambda:eusc-de-east-1:{ACCOUNT}:function:my-function",
+                                  f"arn:aws-iso-b:lambda:us-isob-east-1:{ACCOUNT}:function:my-function"])
+def test_todays_patterns_accept_what_aws_accepts(lambda_invoker: LambdaInvoker, name: str) -> None:
+    """``test_function_name_and_qualifier_validation``'s pattern: ``.`` in names, ``$LATEST.PUBLISHED``,
+    the ``eusc-`` and ``-iso`` partitions' regions are valid names; here they name no function."""
+    got = answer(lambda_client.invoke, FunctionName=name)
+    assert got["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_put_recursion_invalid_value_error(lambda_invoker: LambdaInvoker) -> None:
+    """``put_recursion_invalid_value_error``: the enum's values in AWS's order; nothing changes."""
+    lambda_invoker.register("my-function", ok)
+    assert answer(lambda_client.put_function_recursion_config, FunctionName="my-function",
+                  RecursiveLoop="InvalidValue") == validation(
+        "1 validation error detected: Value 'InvalidValue' at 'recursiveLoop' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Terminate, Allow]")
+    assert lambda_invoker.functions["my-function"].recursive_loop == "Terminate"
+
+
+def test_the_python_api_validates_names_as_the_api_does(lambda_invoker: LambdaInvoker) -> None:
+    """``function_name_is_single_invalid`` through ``LambdaInvoker.invoke``: the same
+    ValidationException, public, and still an InvalidParameterValueException for code catching that."""
+    from pytest_lambda_async import InvalidParameterValueException, ValidationException
+
+    with pytest.raises(ValidationException) as exc:
+        lambda_invoker.invoke("*", {})
+    assert exc.value.message == f"1 validation error detected: {name_error('*')}"
+    assert isinstance(exc.value, InvalidParameterValueException) and exc.value.code == "ValidationException"
+    with pytest.raises(InvalidParameterValueException):
+        lambda_invoker.invoke("my-function", {}, qualifier="a" * 129)
+
+
+def test_the_invoke_shapes_are_botocores() -> None:
+    """Item 9: the shapes the service validates Invoke's names against are Invoke's, in botocore's model."""
+    from pytest_lambda_async._service import aws as rules
+
+    invoke = botocore.session.get_session().get_service_model("lambda").operation_model("Invoke").input_shape
+    assert invoke.members["FunctionName"].name == rules.FUNCTION_NAME_SHAPE
+    assert invoke.members["Qualifier"].name == rules.QUALIFIER_SHAPE
+    assert not hasattr(rules, "QUALIFIER_RE") and not hasattr(rules, "_FUNCTION_ARN_RE")

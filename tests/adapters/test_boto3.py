@@ -287,11 +287,12 @@ def test_reserved_concurrency_zero_throttles_sync_calls(lambda_invoker: LambdaIn
     assert lambda_client.invoke(FunctionName="worker")["StatusCode"] == 200
 
 
-def test_name_too_long_is_invalid_parameter_value(lambda_invoker: LambdaInvoker) -> None:
-    """INV-1, INV-24: a bare name is at most 64 characters."""
+def test_a_name_longer_than_any_function_is_not_found_INV_1_INV_22(lambda_invoker: LambdaInvoker) -> None:
+    """INV-1, INV-22: Invoke does not check the 64-character limit of a function's name (its model
+    allows 256 characters): a longer name is no function (recorded: ``function_name_too_long``)."""
     with pytest.raises(ClientError) as exc:
         lambda_client.invoke(FunctionName="f" * 65)
-    assert error_of(exc) == ("InvalidParameterValueException", 400)
+    assert error_of(exc) == ("ResourceNotFoundException", 404)
 
 
 def test_bad_client_context_is_invalid_request_content(lambda_invoker: LambdaInvoker) -> None:
@@ -305,8 +306,8 @@ def test_bad_client_context_is_invalid_request_content(lambda_invoker: LambdaInv
 def test_client_context_and_tenant_id_reach_the_context_through_boto3_INV_4_INV_7(
         lambda_invoker: LambdaInvoker) -> None:
     """PY-3: ClientContext (base64 JSON, sync only) and TenantId (every invocation type) become
-    ``context.client_context`` / ``context.tenant_id``; a TenantId botocore's model allows but the
-    service refuses is an InvalidParameterValueException."""
+    ``context.client_context`` / ``context.tenant_id``; a TenantId outside the model's pattern is
+    AWS's ValidationException (which botocore leaves to the service)."""
     seen: list[tuple[Any, Any]] = []
 
     def handler(event: Any, context: Any) -> None:
@@ -322,7 +323,7 @@ def test_client_context_and_tenant_id_reach_the_context_through_boto3_INV_4_INV_
     assert seen == [("shop", "tenant-a"), (None, "tenant-b")]
     with pytest.raises(ClientError) as exc:
         lambda_client.invoke(FunctionName="worker", InvocationType="Event", TenantId="a#b")
-    assert error_of(exc) == ("InvalidParameterValueException", 400)
+    assert error_of(exc) == ("ValidationException", 400)
     assert lambda_invoker.pending == 0
 
 
@@ -465,13 +466,13 @@ def test_after_the_block_moto_answers_lambda_again() -> None:
 
 def test_the_event_fast_path_matches_botocores_own_parse() -> None:
     """The hot Event reply is assembled directly: it must equal what botocore's parser makes of it."""
-    from pytest_lambda_async._adapters import botocore as _botocore
+    from pytest_lambda_async._adapters import replies
 
     model = lambda_client.meta.service_model.operation_model("Invoke")
     for status in (202, 204):
-        reply = _botocore._Reply(status, "5c1e0000-0000-4000-8000-000000000000")
-        fast_http, fast = _botocore._empty_invoke_response("https://lambda", reply)
-        full_http, full = _botocore._parse(model, "https://lambda", reply)
+        reply = replies.Reply(status, "5c1e0000-0000-4000-8000-000000000000")
+        fast_http, fast = replies.empty_invoke_response("https://lambda", reply)
+        full_http, full = replies.parse(model, "https://lambda", reply)
         assert fast.pop("Payload").read() == full.pop("Payload").read() == b""
         assert fast == full
         for http in (fast_http, full_http):  # HTTP headers are case-insensitive (botocore's HeadersDict)

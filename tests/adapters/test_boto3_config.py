@@ -143,10 +143,42 @@ def test_a_lambda_destination_chain(lambda_invoker: LambdaInvoker) -> None:
 
 
 # -- validation errors (CFG-1, CFG-3, CFG-5, CFG-6) ---------------------------------------------
+@pytest.mark.parametrize("kwargs, field, constraint", [
+    ({"MaximumRetryAttempts": 3}, "maximumRetryAttempts", "Member must have value less than or equal to 2"),
+    ({"MaximumEventAgeInSeconds": 21601}, "maximumEventAgeInSeconds",
+     "Member must have value less than or equal to 21600"),
+])
+@pytest.mark.parametrize("operation", ["put_function_event_invoke_config", "update_function_event_invoke_config"])
+def test_a_setting_outside_the_models_range_is_a_validation_exception_CFG_3(
+        worker: LambdaInvoker, operation: str, kwargs: dict[str, Any], field: str, constraint: str) -> None:
+    """CFG-3: the ranges are the service model's (botocore checks only the minimum); above the
+    maximum AWS answers ValidationException before the operation runs; nothing changes."""
+    lambda_client.put_function_event_invoke_config(FunctionName="worker", MaximumRetryAttempts=1)
+    with pytest.raises(ClientError) as exc:
+        getattr(lambda_client, operation)(FunctionName="worker", **kwargs)
+    [value] = kwargs.values()
+    assert error_of(exc) == ("ValidationException", 400, f"1 validation error detected: Value '{value}' at "
+                                                         f"'{field}' failed to satisfy constraint: {constraint}")
+    assert lambda_client.get_function_event_invoke_config(FunctionName="worker")["MaximumRetryAttempts"] == 1
+
+
+def test_timeout_is_validated_against_the_models_range_then_the_functions_limit_PY_5(worker: LambdaInvoker) -> None:
+    """PY-5, §11.4: the Timeout member's range is the model's (1 to 5,400 in botocore 1.44.8, read
+    from botocore, not copied): above it, ValidationException; inside it but above the limit of a
+    function here (900 s, or 1,800 with timeout_limit=1800), InvalidParameterValueException."""
+    import botocore.session
+
+    high = botocore.session.get_session().get_service_model("lambda").shape_for("Timeout").metadata["max"]
+    with pytest.raises(ClientError) as exc:
+        lambda_client.update_function_configuration(FunctionName="worker", Timeout=high + 1)
+    assert error_of(exc) == ("ValidationException", 400, f"1 validation error detected: Value '{high + 1}' at "
+                             f"'timeout' failed to satisfy constraint: Member must have value less than or equal to {high}")
+    with pytest.raises(ClientError) as exc:
+        lambda_client.update_function_configuration(FunctionName="worker", Timeout=901)
+    assert error_of(exc)[:2] == ("InvalidParameterValueException", 400)
+    assert worker.functions["worker"].timeout == 3
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "You must specify at least one of error handling or destination setting."),
-    ({"MaximumRetryAttempts": 3}, "MaximumRetryAttempts must be between 0 and 2"),
-    ({"MaximumEventAgeInSeconds": 21601}, "MaximumEventAgeInSeconds must be between 60 and 21600"),
     ({"DestinationConfig": {"OnSuccess": {"Destination": WORKER_ARN}}},
      "You can't specify the function as a destination for itself."),
     ({"DestinationConfig": {"OnSuccess": {"Destination": BUCKET}}}, "An on-success destination cannot be an S3 bucket"),

@@ -152,7 +152,8 @@ def test_recursion_config_validation(lambda_invoker: LambdaInvoker) -> None:
     lambda_invoker.register("looper", bounded)
     with pytest.raises(ClientError) as exc:
         lambda_client.put_function_recursion_config(FunctionName="looper", RecursiveLoop="Sometimes")
-    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert exc.value.response["Error"]["Code"] == "ValidationException"  # put_recursion_invalid_value_error
+    assert lambda_invoker.functions["looper"].recursive_loop == "Terminate"
 
 
 def test_a_failing_tests_report_shows_the_fan_out(lpytester: pytest.Pytester) -> None:

@@ -149,7 +149,8 @@ def test_message_layout_for_one_leak() -> None:
     assert lines[5].startswith("  returned awaitable: AWS fails this invocation with "
                                '"Runtime.MarshalError: Unable to marshal response: '
                                'Object of type coroutine is not JSON serializable"')
-    assert lines[6] == "  deliberate long-lived work? name it in allow=[...] (see docs/how-to/await-checks.md)"
+    assert lines[6] == ("  deliberate long-lived work? name it in allow=[...] (see "
+                        "https://github.com/pytest-lambda-async/pytest-lambda-async/tree/main/docs/how-to/await-checks.md)")
     assert len(lines) == 7
 
 

@@ -208,8 +208,10 @@ def test_bad_invocation_type_and_names_INV_2_INV_1(inv: LambdaInvoker) -> None:
     inv.register("w", ok)
     with pytest.raises(InvalidParameterValueException):
         inv.invoke("w", {}, invocation_type="Async")  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterValueException, match="length less than or equal to 64"):
+    with pytest.raises(ResourceNotFoundException):  # Invoke has no 64 limit (recorded: function_name_too_long)
         inv.invoke("x" * 65, {})
+    with pytest.raises(InvalidParameterValueException, match="regular expression pattern"):
+        inv.invoke("x!", {})
     with pytest.raises(InvalidParameterValueException, match="does not match the specified qualifier"):
         inv.invoke("w:1", {}, qualifier="2")
 
@@ -691,7 +693,8 @@ def test_async_def_handler_is_refused_with_the_fix_PY_2(inv: LambdaInvoker) -> N
     with pytest.raises(AsyncHandlerError) as err:
         inv.register("w", handler)
     message = str(err.value)
-    assert "Runtime.MarshalError" in message and "asyncio.run(handler(event, context))" in message
+    assert "Runtime.MarshalError" in message and "asyncio.run(main(event, context))" in message
+    assert "asyncio.run(handler(" not in message  # the entry point would call itself
     assert "register(..., asyncio=True)" in message
 
 
