@@ -415,7 +415,7 @@ def _history_summary(history: Any, new_environment: bool, race: tuple[str | None
     if race is not None:
         parts.append(_race_text(race))
     for step in history.redeliveries:
-        parts.append(f"a duplicate from {source} with a new request id, {step.describe().rsplit(', ', 1)[-1]}")
+        parts.append(f"a duplicate from {source} with a new request id, {step.delay_text}")
     if history.throttles:
         parts.append(f"{history.throttles} throttle{'s' if history.throttles > 1 else ''}")
     text = ", ".join(parts) or "one clean delivery"

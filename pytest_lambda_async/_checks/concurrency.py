@@ -12,6 +12,7 @@ empty schedule runs the first to its end before the second starts.
 
 from __future__ import annotations
 
+import _thread
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,17 +82,18 @@ class Environments:
 
     def run(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
         """The first delivery's result; the second one's error, if any, is in ``trace.error``."""
-        second = threading.Thread(target=self._second, args=(handler, event, context),
-                                  name="pytest-lambda-async-second-environment", daemon=True)
-        second.start()
+        # A bare thread, not a threading.Thread: freezegun takes time reads made within a few frames
+        # of threading's own code for the test's, and the second environment must read the virtual clock.
+        ended = threading.Event()
+        _thread.start_new_thread(self._second, (handler, event, context, ended))
         try:
             return handler(event, context)
         finally:
             self._finish(0)
-            second.join()
+            ended.wait()
             self._arm(0)
 
-    def _second(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> None:
+    def _second(self, handler: Callable[[Any, Any], Any], event: Any, context: Any, ended: threading.Event) -> None:
         self._who[threading.get_ident()] = 1
         with self._cond:
             self._cond.wait_for(lambda: self._turn == 1 or self._done[0])
@@ -102,3 +104,4 @@ class Environments:
             self.trace.error = exc
         finally:
             self._finish(1)
+            ended.set()

@@ -47,10 +47,15 @@ class Duplicate:
                    (("concurrent", False), ("new_request_id", False), ("delay", 0.0)) if getattr(self, name) != default]
         return f"Duplicate({', '.join(changed)})"
 
+    @property
+    def delay_text(self) -> str:
+        """``2 s later``, ``5 min 1 s later``: when a redelivery comes, as people say it."""
+        return f"{duration_text(self.delay)} later"
+
     def describe(self) -> str:
         """How this duplicate arrives, in a few words."""
         if self.new_request_id:
-            return f"from the source with a new request id, {duration_text(self.delay)} later"
+            return f"from the source with a new request id, {self.delay_text}"
         return "same request id" + (", concurrent with the first" if self.concurrent else "")
 
 
@@ -229,7 +234,11 @@ class DeliveryHistory:
         for step in self.steps:
             if isinstance(step, Duplicate):
                 dup += 1
-                lines.append(f"duplicate delivery #{dup} ({step.describe()})")
+                if step.new_request_id:
+                    lines.append(f"duplicate delivery #{dup} ({step.describe()})")
+                else:
+                    lines.append(f"duplicate delivery #{dup} (same request id)"
+                                 + (", concurrent with the first" if step.concurrent else ""))
         return lines
 
     def __str__(self) -> str:
