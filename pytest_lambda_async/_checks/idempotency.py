@@ -434,45 +434,7 @@ def _event_text(event: Any) -> str:
     return compact_json(event, 300)
 
 
-def _hypothesis_random_sharer() -> Callable[[], None]:
-    """On the caller's thread: a function that gives the runtime thread Hypothesis's global Random.
-
-    Hypothesis keeps one per thread and registers a new one with a full
-    ``gc.collect()`` (about 50 ms here) the first time a thread runs a test;
-    every check runs on a fresh runtime thread.  Only one of the two threads
-    runs Hypothesis at a time (the caller waits), so sharing it is safe.  If
-    Hypothesis's internals move, the sharing is skipped and the cost is paid."""
-    try:
-        from hypothesis.core import threadlocal
-
-        mine = threadlocal._hypothesis_global_random or _registered_random()
-    except (ImportError, AttributeError):
-        return lambda: None
-
-    def share() -> None:
-        if mine is not None and getattr(threadlocal, "_hypothesis_global_random", mine) is None:
-            threadlocal._hypothesis_global_random = mine
-
-    return share
-
-
-_REGISTERED: list[Any] = []
 _NOT_ARMED = object()  # _begin: no SDK-call log armed for this attempt
-_DEFAULT_SEED = 0x1DE4  # check_idempotent's search when no seed is given
-
-
-def _registered_random() -> Any:
-    """A Random registered with Hypothesis once per process, as Hypothesis registers a thread's own
-    (when the calling thread never ran a Hypothesis test, there is none to share)."""
-    if not _REGISTERED:
-        import random
-
-        from hypothesis import register_random
-
-        rng = random.Random()
-        _REGISTERED.append(rng)  # a strong reference: Hypothesis keeps a weak one
-        register_random(rng)
-    return _REGISTERED[0]
 
 
 # -- public API -----------------------------------------------------------------------------
@@ -557,9 +519,10 @@ def check_idempotent(
     with :func:`assert_idempotent` instead.
     """
     __tracebackhide__ = True
-    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
     from hypothesis.strategies import SearchStrategy
+
+    from .search import run_search
 
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise ValueError(f"max_examples must be an int >= 1, got {max_examples!r}")
@@ -573,32 +536,13 @@ def check_idempotent(
                                       concurrent=runner.is_async, interleave_calls=not runner.is_async,
                                       maximum_event_age=maximum_event_age)
 
-        @settings(max_examples=max_examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink], print_blob=False,
-                  report_multiple_bugs=False)
-        # One argument, not two: Hypothesis checks the global random's state around each
-        # argument's draw (two getstate() calls apiece), a cost the plain @given loop pays once.
-        @given(case=st.tuples(event_strategy, plans))
-        def idempotency_search(case: tuple[Any, tuple[DeliveryHistory, bool, tuple[int, ...]]]) -> None:
+        def verify(case: tuple[Any, tuple[DeliveryHistory, bool, tuple[int, ...]]]) -> None:
             event, (history, new_environment, schedule) = case
             tried[0] += 1
             runner.verify(event, history, new_environment, schedule, tried=tried[0], wrap_calls=True)
 
-        from hypothesis import seed as hseed
-
-        # The same search every run unless a seed is given.  A fixed seed rather than
-        # derandomize=True, and no database key: Hypothesis would derive both from this
-        # function's source, re-read and re-tokenized on every check (about 1 ms).
-        idempotency_search = hseed(_DEFAULT_SEED if seed is None else seed)(idempotency_search)
-        idempotency_search._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
         try:
-            # The whole search runs on the invoker's runtime thread, under its clock, so
-            # each run plays out in place instead of handing over to that thread (the
-            # hand-over, not the handler, was most of the cost per example).
-            share = _hypothesis_random_sharer()
-            # Hypothesis reads real time there: the invoker's freezers leave its modules out
-            # (_clock), so histories that move the virtual clock hours ahead do not cut shrinking short.
-            runner.invoker.run_in_runtime(lambda: (share(), idempotency_search()))
+            run_search(runner.invoker, st.tuples(event_strategy, plans), verify, max_examples, seed)
         except NotIdempotentError as exc:
             # Hypothesis shrank the number it drew; a history one step simpler may still fail.
             simplest = runner.invoker.run_in_runtime(lambda: _simplest(runner, exc, tried[0], max_duplicates))
