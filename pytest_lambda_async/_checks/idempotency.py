@@ -42,8 +42,8 @@ from .._text import attempt_text, idempotency_report, reproduce_lines, source_la
 from ..errors import NotIdempotentError
 from .environment import EnvironmentState, referenced
 from .lazy import S
-from .plans import idempotency_histories, simpler, wrap_call_indexes
-from .sources import EARLY_DELAY, event_source, seconds_to_boundary
+from .plans import idempotency_histories, sequential_if_no_switch, simpler, wrap_call_indexes
+from .sources import EARLY_DELAY, event_source, seconds_to_start
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -305,8 +305,7 @@ class _Runner:
         self._schedule = tuple(schedule)
         self.race = None
         self._notes = []
-        if history.start is not None:
-            inv.advance(seconds_to_boundary(inv.now, history.start))
+        inv.advance(seconds_to_start(inv.now, history.start))
         first = inv.timeline_length
         t0 = inv.now
         if history.throttles:
@@ -375,6 +374,8 @@ class _Runner:
         key: tuple[Any, ...] = (None,)
         if wrap_calls:
             history = wrap_call_indexes(history, calls)
+            if not self.is_async:
+                history, schedule = sequential_if_no_switch(history, tuple(schedule), calls)
             if history.is_clean:
                 return
             key = (event_key, history, new_environment, tuple(schedule))

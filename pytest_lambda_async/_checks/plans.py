@@ -31,9 +31,10 @@ STARTS: tuple[Any, ...] = (None, "minute", "hour", "day")
 
 def sync_schedules() -> tuple[tuple[int, ...], ...]:
     """Interleavings of two sync deliveries at SDK-call boundaries, smallest first: the second starts
-    before the first's call k and runs to its end; then it also hands back before its own call j."""
+    before the first's call k and runs to its end; then it also hands back after its own first calls
+    (the first writes between the second's read and write)."""
     one = [(0,) * k + (1,) for k in range(SWITCH_POINTS)]
-    two = [(0,) * k + (1,) + (0,) * j + (1,) for k in range(SWITCH_POINTS) for j in range(SWITCH_POINTS)]
+    two = [(0,) * k + (1,) + (0,) * j + (1,) for k in (1, 2) for j in (1, 2)]
     return tuple(one + two)
 
 
@@ -61,12 +62,12 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)
     maximum_event_age = fmt.check_int(maximum_event_age, "maximum_event_age", *MAXIMUM_EVENT_AGE_RANGE)
     kinds = duplicate_kinds(concurrent or interleave_calls, maximum_event_age if redeliveries else None)
-    plans = Plans(failure_plans(max_retry_attempts, sdk_failures),
-                  duplicate_plans(max_duplicates, kinds, interleave_calls),
-                  2 if new_environments else 1, STARTS if boundaries else (None,))
+    plans = Plans(failure_plans(max_retry_attempts, sdk_failures), duplicate_plans(max_duplicates, kinds, max_duplicates if concurrent else 1),
+                  2 if new_environments else 1, STARTS if boundaries else (None,),
+                  sync_schedules() if interleave_calls else ((),))
     # One integer per history, numbering the histories simplest first (failed attempts
     # the most significant digit, then duplicates, then the environment, then the start),
-    # so shrinking it lowers each.  One draw instead of a list of steps: Hypothesis's cost
+    # and the interleaving of a sync concurrent duplicate, so shrinking it lowers each.  One draw instead of a list of steps: Hypothesis's cost
     # per drawn choice was most of the search's cost.  Shrinking one number can stop at a
     # local minimum: check_idempotent then simplifies the history step by step (simpler).
     # sampled_from(range(...)), not integers(): Hypothesis's mutator copies values between
@@ -81,27 +82,31 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
 
 
 class Plans:
-    """The numbered histories of one search: failures x duplicates x environments x starts."""
+    """The numbered histories of one search: failures x duplicates x environments x starts x schedules
+    (the schedule only matters to a sync handler's concurrent duplicate: otherwise it is left out)."""
 
-    def __init__(self, failures: tuple[tuple[Any, ...], ...],
-                 duplicates: tuple[tuple[tuple[Any, ...], tuple[int, ...]], ...],
-                 environments: int, starts: tuple[Any, ...]) -> None:
-        self.failures, self.duplicates, self.environments, self.starts = failures, duplicates, environments, starts
+    def __init__(self, failures: tuple[tuple[Any, ...], ...], duplicates: tuple[tuple[Any, ...], ...],
+                 environments: int, starts: tuple[Any, ...], schedules: tuple[tuple[int, ...], ...]) -> None:
+        self.failures, self.duplicates, self.environments = failures, duplicates, environments
+        self.starts, self.schedules = starts, schedules
         self._cache: dict[int, Plan] = {}
 
     def __len__(self) -> int:
-        return len(self.failures) * len(self.duplicates) * self.environments * len(self.starts)
+        return (len(self.failures) * len(self.duplicates) * self.environments * len(self.starts)
+                * len(self.schedules))
 
     def decode(self, n: int) -> Plan:
         """History number ``n``: (history, new_environment, schedule)."""
         plan = self._cache.get(n)
         if plan is None:
-            rest, start = divmod(n, len(self.starts))
+            rest, schedule = divmod(n, len(self.schedules))
+            rest, start = divmod(rest, len(self.starts))
             rest, environment = divmod(rest, self.environments)
             failures, duplicates = divmod(rest, len(self.duplicates))
-            steps, schedule = self.duplicates[duplicates]
+            steps = self.duplicates[duplicates]
             history = S.DeliveryHistory((*self.failures[failures], *steps), self.starts[start])
-            plan = (history, environment == 1, schedule)
+            together = any(s.concurrent for s in steps)
+            plan = (history, environment == 1, self.schedules[schedule] if together else ())
             if len(self._cache) < 4096:
                 self._cache[n] = plan
         return plan
@@ -134,19 +139,15 @@ def duplicate_kinds(concurrent: bool, maximum_event_age: int | None) -> tuple[An
 
 
 @functools.lru_cache(maxsize=16)
-def duplicate_plans(max_duplicates: int, kinds: tuple[Any, ...], interleave_calls: bool
-                    ) -> tuple[tuple[tuple[Any, ...], tuple[int, ...]], ...]:
-    """Every mix of up to ``max_duplicates`` duplicates of ``kinds``, fewest and simplest first, each
-    with its schedule (sync handlers: one concurrent duplicate, under each interleaving of SDK calls)."""
-    plans: list[tuple[tuple[Any, ...], tuple[int, ...]]] = []
+def duplicate_plans(max_duplicates: int, kinds: tuple[Any, ...], together: int) -> tuple[tuple[Any, ...], ...]:
+    """Every mix of up to ``max_duplicates`` duplicates of ``kinds``, at most ``together`` of them
+    concurrent, fewest and simplest first."""
+    plans: list[tuple[Any, ...]] = []
     for total in range(max_duplicates + 1):
         for combo in itertools.combinations_with_replacement(range(len(kinds)), total):
             steps = tuple(kinds[k] for k in combo)
-            together = sum(s.concurrent for s in steps)
-            if not together or not interleave_calls:
-                plans.append((steps, ()))
-            elif together == 1:  # two environments at once: the interleavings of their SDK calls
-                plans.extend((steps, schedule) for schedule in sync_schedules())
+            if sum(s.concurrent for s in steps) <= together:
+                plans.append(steps)
     return tuple(plans)
 
 
@@ -213,3 +214,14 @@ def wrap_call_indexes(history: DeliveryHistory, calls: int) -> DeliveryHistory:
         S.SdkFailure(s.call_index % calls, s.kind) if isinstance(s, S.SdkFailure) else s for s in history.steps),
         history.start)
     return wrapped
+
+
+def sequential_if_no_switch(history: DeliveryHistory, schedule: tuple[int, ...], calls: int
+                            ) -> tuple[DeliveryHistory, tuple[int, ...]]:
+    """A sync handler's concurrent duplicate whose schedule hands over at none of the ``calls`` SDK
+    calls one clean delivery makes runs after the first: it is a plain duplicate (no thread needed)."""
+    if not history.concurrent_duplicates or (1 in schedule and schedule.index(1) < calls):
+        return history, schedule
+    steps = tuple(S.Duplicate() if isinstance(s, S.Duplicate) and s.concurrent else s for s in history.steps)
+    plain: DeliveryHistory = S.DeliveryHistory(steps, history.start)
+    return plain, ()

@@ -50,13 +50,15 @@ def redelivery_delays(maximum_event_age: float) -> tuple[float, ...]:
     return (EARLY_DELAY, *late, float(maximum_event_age))
 
 
-_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
+# Every run starts at the same time of day, so a history breaks a handler or not whatever the time
+# the test runs at, and its report replays: mid-minute and mid-hour (a 2 s redelivery or a 3-minute
+# retry crosses no boundary), at noon (6 h later is the same day); or one second before a boundary.
+_TIME_OF_DAY = {None: 12 * 3600 + 30 * 60 + 30, "minute": 12 * 3600 + 30 * 60 + 59, "hour": 12 * 3600 + 59 * 60 + 59,
+                "day": 24 * 3600 - 1}
 
 
-def seconds_to_boundary(now: _dt.datetime, start: str) -> float:
-    """Seconds from ``now`` to one second before the next minute, hour or day boundary (at least 0)."""
-    unit = _UNITS[start]
+def seconds_to_start(now: _dt.datetime, start: str | None) -> float:
+    """Seconds from ``now`` to the next time of day a history with ``start`` begins at (see above)."""
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    into = (now - midnight).total_seconds()
-    wait = unit - into % unit - 1.0
-    return wait if wait >= 0 else wait + unit
+    wait = _TIME_OF_DAY[start] - (now - midnight).total_seconds()
+    return wait if wait > 0 else wait + 86400

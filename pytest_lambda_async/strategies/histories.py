@@ -133,8 +133,9 @@ class DeliveryHistory:
     ``SdkFailure``, attempt 1, 2, ...), then the final successful attempt, then
     duplicate deliveries.  ``start`` (``"minute"``, ``"hour"``, ``"day"``)
     plays the history from one second before the next such boundary of the
-    clock, so a retry or a late duplicate lands on the other side of it (None:
-    wherever the clock is).  Histories are frozen and compare by value.
+    clock, so a retry or a late duplicate lands on the other side of it (the
+    idempotency checks play ``None`` from 12:30:30, mid-minute and mid-hour, and
+    every start at the same time of day, so a report replays whenever it is run).  Histories are frozen and compare by value.
     """
 
     steps: tuple[Delivery, ...] = ()
