@@ -506,7 +506,7 @@ def check_idempotent(
     Lambda's own (same request id), redeliveries from the event's source (a
     new invocation with a new request id: S3, SNS, EventBridge, SQS, a stream
     mapping or the caller, read from the event's shape) 2 s later or late (past
-    5 minutes, past an hour, and ``maximum_event_age`` seconds later: the
+    5 minutes, and ``maximum_event_age`` seconds later: the
     function's MaximumEventAgeInSeconds, 6 h by default; lower it to bound how
     late), or a concurrent copy (async handlers: at await points; sync ones:
     in a second environment, between AWS SDK calls).  Histories also start

@@ -25,15 +25,15 @@ if TYPE_CHECKING:
 
 Plan = tuple["DeliveryHistory", bool, tuple[int, ...]]
 CALL_INDICES = 21  # SDK calls [0]..[20] of an attempt are drawn (then taken mod the calls made)
-SWITCH_POINTS = 4  # sync handlers: the second environment starts before one of the first's calls [0]..[3]
+SWITCH_POINTS = 4  # sync handlers: the second environment starts before one of the first's calls [1]..[3]
 STARTS: tuple[Any, ...] = (None, "minute", "hour", "day")
 
 
 def sync_schedules() -> tuple[tuple[int, ...], ...]:
     """Interleavings of two sync deliveries at SDK-call boundaries, smallest first: the second starts
-    before the first's call k and runs to its end; then it also hands back after its own first calls
+    before the first's call k (k >= 1: before call [0] it is a sequential duplicate) and runs to its end; then it also hands back after its own first calls
     (the first writes between the second's read and write)."""
-    one = [(0,) * k + (1,) for k in range(SWITCH_POINTS)]
+    one = [(0,) * k + (1,) for k in range(1, SWITCH_POINTS)]  # before call [0]: the second runs first, whole
     two = [(0,) * k + (1,) + (0,) * j + (1,) for k in (1, 2) for j in (1, 2)]
     return tuple(one + two)
 
@@ -51,7 +51,7 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     points under a drawn schedule; ``interleave_calls=True`` (sync handlers)
     adds one, interleaved at AWS SDK calls.  ``redeliveries`` adds duplicates
     from the event's source with a new request id, 2 s later or late (past 5
-    minutes, past an hour, and at ``maximum_event_age``); ``boundaries`` starts
+    minutes, and at ``maximum_event_age``); ``boundaries`` starts
     histories one second before a minute, hour or day.  Shrinks towards one
     clean delivery in one environment, and schedules towards sequential runs."""
     from hypothesis import strategies as st
@@ -140,14 +140,17 @@ def duplicate_kinds(concurrent: bool, maximum_event_age: int | None) -> tuple[An
 
 @functools.lru_cache(maxsize=16)
 def duplicate_plans(max_duplicates: int, kinds: tuple[Any, ...], together: int) -> tuple[tuple[Any, ...], ...]:
-    """Every mix of up to ``max_duplicates`` duplicates of ``kinds``, at most ``together`` of them
-    concurrent, fewest and simplest first."""
-    plans: list[tuple[Any, ...]] = []
-    for total in range(max_duplicates + 1):
-        for combo in itertools.combinations_with_replacement(range(len(kinds)), total):
-            steps = tuple(kinds[k] for k in combo)
-            if sum(s.concurrent for s in steps) <= together:
-                plans.append(steps)
+    """Up to ``max_duplicates`` duplicates, fewest and simplest first: one of any of ``kinds``, the
+    rest Lambda's own (same request id) or, for async handlers (``together`` > 1), concurrent.  Not
+    every mix: each duplicate is a whole delivery, and a second redelivery or a redelivery next to a
+    concurrent copy finds little the first alone does not, for the cost of the search's examples."""
+    plain, rest = kinds[0], kinds[1:]
+    plans: list[tuple[Any, ...]] = [()]
+    for total in range(1, max_duplicates + 1):
+        plans.append((plain,) * total)
+        plans.extend((kind, *(plain,) * (total - 1)) for kind in rest)
+        if together > 1 and kinds[-1].concurrent:
+            plans.extend((kinds[-1],) * n + (plain,) * (total - n) for n in range(2, min(total, together) + 1))
     return tuple(plans)
 
 

@@ -20,11 +20,11 @@ _RECORD_SOURCES: dict[str, Source] = {
 }
 
 # Delays of a redelivery from the source (seconds after the first delivery), simplest first: just
-# after it, then just past the deduplication windows handlers lean on (SQS FIFO's 5-minute interval,
-# a 5-minute or 1-hour idempotency record), then as late as the function's maximum event age lets an
-# event arrive (its caller's own retries, a throttled event, a redrive).
+# after it, then just past the 5-minute deduplication windows handlers lean on (SQS FIFO's interval,
+# a 5-minute idempotency record), then as late as the function's maximum event age lets an event
+# arrive (its caller's own retries, a throttled event, a redrive), past any shorter record.
 EARLY_DELAY = 2.0
-LATE_DELAYS = (301.0, 3601.0)
+LATE_DELAYS = (301.0,)
 
 
 def event_source(event: Any) -> Source:

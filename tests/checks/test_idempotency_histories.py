@@ -37,8 +37,7 @@ def payments() -> Iterator[None]:
 
 
 def check(handler: Any, **options: Any) -> None:
-    check_idempotent(handler, PAYMENTS, state=cat.balances, reset=cat.clear_payment_tables, max_examples=60,
-                     **options)
+    check_idempotent(handler, PAYMENTS, state=cat.balances, reset=cat.clear_payment_tables, **options)
 
 
 @pytest.mark.parametrize("pair", cat.IDEMPOTENCY_PAIRS, ids=lambda p: p.buggy.__name__)
