@@ -340,8 +340,17 @@ IDEMPOTENCY_DOCS = docs_url("how-to/idempotency.md")
 
 IDEMPOTENCY_HINTS: dict[str, str] = {
     "duplicate": "make each write conditional on a key taken from the event (a DynamoDB put with "
-                 "attribute_not_exists, an S3 key or FIFO deduplication id derived from it), or on "
-                 "context.aws_request_id, which every retry and duplicate keeps",
+                 "attribute_not_exists, an S3 key or FIFO deduplication id derived from it)",
+    "redelivery": "the source sent the event again as a new invocation, with a new context.aws_request_id: "
+                  "deduplicate on the event's own id (an S3 object's key and sequencer, an SNS MessageId, an "
+                  "EventBridge id, an SQS messageId), not on the request id",
+    "late": "the duplicate came after the deduplication record or window had expired (an idempotency "
+            "record's expiry, SQS FIFO's 5-minute interval): keep the record at least as long as the event "
+            "can come again (the function's MaximumEventAgeInSeconds; check_idempotent's maximum_event_age=), "
+            "or make the work itself idempotent",
+    "boundary": "the history started just before a {start} boundary and a later delivery read another "
+                "{start} from the clock: derive keys and partitions from the event (its time field), not "
+                "from the time the attempt runs",
     "error": "the retry repeats work the failed attempt already did: record completion in the same "
              "conditional write as the work, or wrap the handler in Powertools' @idempotent",
     "before": "a call failed before it took effect and the retry skipped or repeated work: do not mark "
@@ -350,7 +359,7 @@ IDEMPOTENCY_HINTS: dict[str, str] = {
                      "call itself idempotent (conditional put keyed on the event, deduplication id, "
                      "deterministic key)",
     "concurrent": "two deliveries of the same event ran at once and both passed a check made before an "
-                  "await: make the write itself conditional (a DynamoDB put with attribute_not_exists), or use "
+                  "await or a later AWS call: make the write itself conditional (a DynamoDB put with attribute_not_exists), or use "
                   "Powertools' @idempotent, whose in-progress record turns the second delivery away",
     "environment": "module-level state ({names}) only lives in one execution environment; the redelivery "
                    "landed on a fresh one. Keep the seen-record in shared storage (a DynamoDB conditional "
@@ -413,7 +422,8 @@ def state_differences(expected: Any, got: Any, *, limit: int = MAX_DIFF_LINES) -
     return lines
 
 
-def _history_summary(history: Any, new_environment: bool) -> str:
+def _history_summary(history: Any, new_environment: bool, race: tuple[str | None, str | None] | None,
+                     source: str) -> str:
     parts: list[str] = []
     if history.function_errors:
         n = history.function_errors
@@ -421,17 +431,79 @@ def _history_summary(history: Any, new_environment: bool) -> str:
     for failure in history.sdk_failures:
         what = "before it took effect" if failure.kind == "before" else "after it took effect (response lost)"
         parts.append(f"a failure at SDK call [{failure.call_index}] {what} then a retry")
-    if history.duplicates:
-        n = history.duplicates
-        parts.append("one duplicate delivery" if n == 1 else f"{n} duplicate deliveries")
-        if history.concurrent_duplicates:
-            parts[-1] += " running concurrently" if n == 1 else f" ({history.concurrent_duplicates} concurrent)"
+    same = history.duplicates - len(history.redeliveries) - (1 if race is not None else 0)
+    if same > 0:
+        parts.append("one duplicate delivery" if same == 1 else f"{same} duplicate deliveries")
+        if history.concurrent_duplicates and race is None:
+            parts[-1] += " running concurrently" if same == 1 else f" ({history.concurrent_duplicates} concurrent)"
+    if race is not None:
+        parts.append(_race_text(race))
+    for step in history.redeliveries:
+        parts.append(f"a duplicate from {source} with a new request id, {step.delay_text}")
     if history.throttles:
         parts.append(f"{history.throttles} throttle{'s' if history.throttles > 1 else ''}")
     text = ", ".join(parts) or "one clean delivery"
     if new_environment and (history.duplicates or history.attempts > 1):
         text += " on a second execution environment"
+    if history.start is not None:
+        text += f", starting 1 s before a {history.start} boundary"
     return text
+
+
+def _race_text(race: tuple[str | None, str | None]) -> str:
+    before, after = race
+    if before and after:
+        where = f"between the first's {before} and {after}"
+    elif after:
+        where = f"before the first's {after}"
+    elif before:
+        where = f"after the first's {before}"
+    else:
+        where = "while the first ran"
+    return f"two environments at once, the second {where}"
+
+
+REDELIVERY_SOURCES: dict[str, str] = {
+    "s3": "S3", "sns": "SNS", "sqs": "SQS", "eventbridge": "EventBridge", "dynamodb": "the DynamoDB stream mapping",
+    "kinesis": "the Kinesis mapping", "apigateway": "the API client", "caller": "the caller",
+}
+
+
+def source_label(source: str) -> str:
+    """Who sends an event of ``source`` (sources.event_source) again, as the timeline and report name it."""
+    return REDELIVERY_SOURCES.get(source, "the caller")
+
+
+MAX_REPRODUCE_EVENT_CHARS = 400
+
+
+def reproduce_lines(*, name: str, event: Any, history: Any, new_environment: bool, schedule: tuple[int, ...],
+                    user_state: bool) -> list[str]:
+    """A call that replays the failing history: complete when the event is short enough to print, else
+    one that takes the event and history from the error (``err.event``, ``err.history``)."""
+    options = "state=..., reset=..., " if user_state else ""
+    env = ", new_environment=True" if new_environment else ""
+    sched = f", schedule={tuple(schedule)!r}" if schedule else ""
+    event_repr = repr(event)
+    if len(event_repr) <= MAX_REPRODUCE_EVENT_CHARS and _literal(event_repr, event):
+        steps = sorted({type(s).__name__ for s in history.steps})
+        return ["Reproduce (paste into a test):",
+                "  from pytest_lambda_async import assert_idempotent",
+                f"  from pytest_lambda_async.strategies import {', '.join(['DeliveryHistory', *steps])}",
+                f"  assert_idempotent({name}, {event_repr}, {options}history={history!r}{env}{sched})"]
+    return ["Reproduce (err is this NotIdempotentError, e.g. pytest.raises(...) as info; err = info.value):",
+            f"  assert_idempotent({name}, err.event, {options}history=err.history, "
+            f"new_environment=err.new_environment, schedule=err.schedule)",
+            f"  (the event is {len(event_repr):,} characters as Python: too long to print here)"]
+
+
+def _literal(text: str, value: Any) -> bool:
+    import ast
+
+    try:
+        return bool(ast.literal_eval(text) == value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
 
 
 def _event_label(event: Any) -> str:
@@ -448,14 +520,15 @@ def _event_label(event: Any) -> str:
 
 def idempotency_report(*, qualname: str, event: Any, history: Any, new_environment: bool,
                        entries: list[TimelineEntry], t0: _dt.datetime, seed: int, expected: Any, got: Any,
-                       tried: int | None, reproduce: str, module_state: list[str] | None,
-                       shrunk: bool) -> str:
+                       tried: int | None, reproduce: list[str], module_state: list[str] | None,
+                       shrunk: bool, race: tuple[str | None, str | None] | None = None,
+                       source: str = "the caller", late: bool = False) -> str:
     """The NotIdempotentError message: verdict, event, history timeline, state diff, reproduction, hint."""
-    summary = _history_summary(history, new_environment)
+    summary = _history_summary(history, new_environment, race, source)
     lines = [f"{qualname} is not idempotent: {summary} ends in a different state than a single "
              "clean delivery.", ""]
     event_json = compact_json(event, MAX_EVENT_CHARS)
-    lines.append(f"Event ({_event_label(event)}{', shrunk' if shrunk else ''}):")
+    lines.append(f"Event ({_event_label(event)}{', shrunk' if shrunk else ''}; complete in err.event):")
     lines.extend("  " + event_json[i:i + 100] for i in range(0, len(event_json), 100))
     lines.append("")
     heading = f"Delivery history (smallest failing of {tried} tried):" if tried is not None \
@@ -469,24 +542,36 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     lines.append("State after 1 clean delivery  vs  after this history:")
     lines.extend(state_differences(expected, got))
     lines.append("")
-    lines.append(f"Reproduce: {reproduce}")
-    if module_state:
-        key = "environment"
-    elif any(f.kind == "response_lost" for f in history.sdk_failures):
-        key = "response_lost"
-    elif history.sdk_failures:
-        key = "before"
-    elif history.concurrent_duplicates:
-        key = "concurrent"
-    elif history.function_errors and not history.duplicates:
-        key = "error"
-    else:
-        key = "duplicate"
-    hint = IDEMPOTENCY_HINTS[key].format(names=", ".join(module_state or ()))
+    lines.extend(reproduce)
+    key = _hint_key(history, module_state, race, late)
+    hint = IDEMPOTENCY_HINTS[key].format(names=", ".join(module_state or ()), start=history.start)
     import textwrap
 
-    lines.extend(textwrap.wrap(f"Hint: {hint}. See {IDEMPOTENCY_DOCS}", 100))
+    # A URL is never cut: not at its hyphens, not when it is longer than the line.
+    lines.extend(textwrap.wrap(f"Hint: {hint}. See {IDEMPOTENCY_DOCS}", 100,
+                               break_long_words=False, break_on_hyphens=False))
     return "\n".join(lines)
+
+
+def _hint_key(history: Any, module_state: list[str] | None, race: Any, late: bool) -> str:
+    if module_state:
+        return "environment"
+    if any(f.kind == "response_lost" for f in history.sdk_failures):
+        return "response_lost"
+    if history.sdk_failures:
+        return "before"
+    if history.concurrent_duplicates or race is not None:
+        return "concurrent"
+    if history.function_errors and not history.duplicates:
+        return "boundary" if history.start is not None else "error"
+    if history.start is not None:
+        return "boundary"
+    if late:
+        return "late"
+    if history.redeliveries and len(history.redeliveries) == history.duplicates:
+        return "redelivery"
+    return "duplicate"
+
 
 
 def async_handler_refused(name: str, qualname: str, coroutine: str) -> str:

@@ -608,3 +608,153 @@ def stop_listeners() -> None:
     while _listener:
         _listener.pop().stop()
     AUDIT_QUEUE.join()  # the import-time listener idle again (with STOP set, emit returns at once)
+
+
+# ===== idempotency: buggy handlers and their fixed twins (credits on moto DynamoDB) ==========
+# Each pair credits an account once per payment event (EventBridge-shaped), keeping a record of
+# the payments it applied.  The buggy one is broken by exactly one kind of delivery history;
+# its twin passes them all.  State: the balances only (records may hold expiry times).
+PAYMENT_TABLES = ("accounts", "ledger")
+_CLIENTS: dict[str, Any] = {}
+
+
+def ddb() -> Any:
+    """The DynamoDB client of the current moto mock (made on first use: see reset_clients)."""
+    client = _CLIENTS.get("dynamodb")
+    if client is None:
+        import boto3
+
+        client = _CLIENTS["dynamodb"] = boto3.client("dynamodb", region_name="us-east-1")
+    return client
+
+
+def reset_clients() -> None:
+    _CLIENTS.clear()
+
+
+def make_payment_tables() -> None:
+    for table in PAYMENT_TABLES:
+        ddb().create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST")
+
+
+def balances() -> dict[str, int]:
+    items = ddb().scan(TableName="accounts")["Items"]
+    return {item["id"]["S"]: int(item["balance"]["N"]) for item in items}
+
+
+def clear_payment_tables() -> None:
+    for table in PAYMENT_TABLES:
+        for item in ddb().scan(TableName=table)["Items"]:
+            ddb().delete_item(TableName=table, Key={"id": item["id"]})
+
+
+def payment_event(n: int, amount: int) -> dict[str, Any]:
+    return {"version": "0", "id": f"evt-{n}", "detail-type": "PaymentReceived", "source": "shop.payments",
+            "account": "123456789012", "time": "2026-03-01T12:00:00Z", "region": "us-east-1", "resources": [],
+            "detail": {"account": f"acct-{n % 3}", "amount": amount}}
+
+
+def _credit(event: dict[str, Any]) -> dict[str, Any]:
+    detail = event["detail"]
+    return {"Update": {"TableName": "accounts", "Key": {"id": {"S": detail["account"]}},
+                       "UpdateExpression": "ADD balance :amount",
+                       "ExpressionAttributeValues": {":amount": {"N": str(detail["amount"])}}}}
+
+
+def _credit_once(event: dict[str, Any], key: str, *, expires: float | None = None) -> None:
+    """The credit and its record in one transaction, the record conditional on not being there
+    (or, with ``expires``, on having expired): atomic, so retries and failures are covered."""
+    import time
+
+    now = time.time()
+    record: dict[str, Any] = {"id": {"S": key}}
+    condition = "attribute_not_exists(id)"
+    values: dict[str, Any] = {}
+    if expires is not None:
+        record["expires"] = {"N": str(int(now + expires))}
+        condition += " OR expires < :now"
+        values = {":now": {"N": str(int(now))}}
+    put: dict[str, Any] = {"TableName": "ledger", "Item": record, "ConditionExpression": condition}
+    if values:
+        put["ExpressionAttributeValues"] = values
+    try:
+        ddb().transact_write_items(TransactItems=[_credit(event), {"Put": put}])
+    except ddb().exceptions.TransactionCanceledException:
+        pass  # applied before
+
+
+# 1. Source-level duplicates carry a new request id.
+def pay_dedup_on_request_id(event: dict[str, Any], context: Any) -> None:
+    _credit_once(event, context.aws_request_id)  # a redelivery from the source has a new one
+
+
+def pay_dedup_on_event_id(event: dict[str, Any], context: Any) -> None:
+    _credit_once(event, event["id"])  # EventBridge keeps the event's id when it sends it again
+
+
+# 2. Two environments at once: a check, then an unconditional write.
+def pay_get_then_transact(event: dict[str, Any], context: Any) -> None:
+    key = {"id": {"S": event["id"]}}
+    if "Item" in ddb().get_item(TableName="ledger", Key=key):
+        return
+    ddb().transact_write_items(TransactItems=[_credit(event), {"Put": {"TableName": "ledger", "Item": key}}])
+
+
+def pay_get_then_conditional_transact(event: dict[str, Any], context: Any) -> None:
+    key = {"id": {"S": event["id"]}}
+    if "Item" in ddb().get_item(TableName="ledger", Key=key):
+        return
+    _credit_once(event, event["id"])  # the record's condition turns the second environment away
+
+
+# 3. A deduplication record that expires before the event can come again.
+def pay_record_expires_after_5_minutes(event: dict[str, Any], context: Any) -> None:
+    _credit_once(event, event["id"], expires=300)
+
+
+def pay_record_outlives_maximum_event_age(event: dict[str, Any], context: Any) -> None:
+    _credit_once(event, event["id"], expires=6 * 3600 + 3600)  # MaximumEventAgeInSeconds (6 h) and a margin
+
+
+# 4. A key taken from the clock instead of the event.
+def pay_key_on_current_minute(event: dict[str, Any], context: Any) -> None:
+    import datetime as dt
+
+    minute = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M")
+    _credit_once(event, f"{event['id']}#{minute}")
+
+
+def pay_key_on_current_day(event: dict[str, Any], context: Any) -> None:
+    import datetime as dt
+
+    _credit_once(event, f"{event['id']}#{dt.date.today().isoformat()}")  # a daily partition
+
+
+def pay_key_on_event_time(event: dict[str, Any], context: Any) -> None:
+    _credit_once(event, f"{event['id']}#{event['time'][:16]}")
+
+
+@dataclass(frozen=True)
+class IdempotencyPair:
+    """A buggy handler, its fixed twin, what the report says broke the buggy one, and check options."""
+
+    buggy: Callable[..., Any]
+    fixed: Callable[..., Any]
+    finds: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+IDEMPOTENCY_PAIRS = [
+    IdempotencyPair(pay_dedup_on_request_id, pay_dedup_on_event_id,
+                    "a duplicate from EventBridge with a new request id, 2 s later"),
+    IdempotencyPair(pay_get_then_transact, pay_get_then_conditional_transact,
+                    "two environments at once, the second between the first's GetItem and TransactWriteItems"),
+    IdempotencyPair(pay_record_expires_after_5_minutes, pay_record_outlives_maximum_event_age,
+                    "a duplicate from EventBridge with a new request id, 5 min 1 s later"),
+    IdempotencyPair(pay_key_on_current_minute, pay_key_on_event_time,
+                    "a duplicate from EventBridge with a new request id, 2 s later, starting 1 s before a minute "
+                    "boundary", (("max_retry_attempts", 0),)),
+    IdempotencyPair(pay_key_on_current_day, pay_key_on_event_time, "starting 1 s before a day boundary"),
+]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Literal
 
 from .._service import aws
@@ -92,6 +93,7 @@ class SentLog:
 
 
 _armed: CallLog | None = None
+_boundary: Callable[[str], None] | None = None
 _recording: SentLog | None = None
 _lock = threading.Lock()  # handlers may call the SDK from threads (to_thread, executors)
 _installed = False
@@ -109,6 +111,15 @@ def arm(log: CallLog) -> CallLog | None:
 def disarm(previous: CallLog | None) -> None:
     global _armed
     _armed = previous
+
+
+def set_boundary(hook: Callable[[str], None] | None) -> Callable[[str], None] | None:
+    """Call ``hook(operation)`` at the start of every SDK call (before it is counted or sent), e.g. to
+    hand over to another execution environment there; returns the hook it replaces."""
+    global _boundary
+    install()
+    previous, _boundary = _boundary, hook
+    return previous
 
 
 def start_recording(log: SentLog) -> SentLog | None:
@@ -213,6 +224,8 @@ def _record_sent(log: SentLog, name: str, params: dict[str, Any], parsed: Any) -
 
 
 def _before_call(model: Any = None, context: Any = None, **_: Any) -> Any:
+    if _boundary is not None and model is not None:
+        _boundary(_operation(model))  # may switch environments, and so the armed log: read it after
     log = _armed
     if log is None or model is None:
         return None

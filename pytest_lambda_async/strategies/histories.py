@@ -16,13 +16,60 @@ SdkFailureKind = Literal["before", "response_lost"]
 
 @dataclass(frozen=True)
 class Duplicate:
-    """One extra delivery of the event, with the same request id (at-least-once).
+    """One extra delivery of the event (at-least-once).
 
+    By default Lambda's async queue delivers it again, with the same request
+    id (Q-2).  ``new_request_id=True``: the event's source (S3, SNS,
+    EventBridge, SQS, a stream's event source mapping, or a caller retrying its
+    Invoke) sends it again, which is a separate invocation with a new
+    ``aws_request_id``; ``delay`` is how many seconds after the first delivery
+    it arrives (a late redelivery can outlive a deduplication window).
     ``concurrent``: the duplicate runs while the first delivery is still
-    running (only meaningful for async handlers; applied by the idempotency
-    checker)."""
+    running, in a second execution environment (applied by the idempotency
+    checker: at await points for async handlers, between AWS SDK calls for
+    sync ones)."""
 
     concurrent: bool = False
+    new_request_id: bool = False
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.delay, bool) or not isinstance(self.delay, (int, float)) or not 0 <= self.delay <= 86400 * 14:
+            raise ValueError(f"{self!r}: delay is a number of seconds between 0 and 14 days")
+        if self.delay and not self.new_request_id:
+            raise ValueError(f"{self!r}: only a redelivery from the source (new_request_id=True) is placed "
+                             "later; Lambda's own duplicates are queued with the event")
+        if self.concurrent and self.new_request_id:
+            raise ValueError(f"{self!r}: a concurrent duplicate keeps the request id")
+
+    def __repr__(self) -> str:  # the fields that differ from the defaults: short, and pasteable
+        changed = [f"{name}={getattr(self, name)!r}" for name, default in
+                   (("concurrent", False), ("new_request_id", False), ("delay", 0.0)) if getattr(self, name) != default]
+        return f"Duplicate({', '.join(changed)})"
+
+    @property
+    def delay_text(self) -> str:
+        """``2 s later``, ``5 min 1 s later``: when a redelivery comes, as people say it."""
+        return f"{duration_text(self.delay)} later"
+
+    def describe(self) -> str:
+        """How this duplicate arrives, in a few words."""
+        if self.new_request_id:
+            return f"from the source with a new request id, {self.delay_text}"
+        return "same request id" + (", concurrent with the first" if self.concurrent else "")
+
+
+def duration_text(seconds: float) -> str:
+    """``2 s``, ``5 min 1 s``, ``6 h``: a delay as people say it."""
+    whole = int(seconds)
+    if whole != seconds or whole < 60:
+        return f"{seconds:g} s"
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -55,6 +102,10 @@ class SdkFailure:
 Delivery = Union[Duplicate, FunctionError, Throttle, SdkFailure]
 """One step of a :class:`DeliveryHistory`."""
 
+Start = Literal["minute", "hour", "day"]
+"""Where a history starts: one second before the next minute, hour or day boundary."""
+STARTS: tuple[Start, ...] = ("minute", "hour", "day")
+
 
 class _LambdaFunctionLike(Protocol):
     def fail_next(self, n: int = ..., /) -> object: ...
@@ -70,6 +121,8 @@ class _InvokerLike(Protocol):
 
     def run(self) -> Any: ...
 
+    def advance(self, seconds: float, /) -> Any: ...
+
 
 @dataclass(frozen=True)
 class DeliveryHistory:
@@ -78,10 +131,15 @@ class DeliveryHistory:
     The empty history is one clean delivery.  Steps read in order: throttles
     before the first attempt, then the failing attempts (``FunctionError`` or
     ``SdkFailure``, attempt 1, 2, ...), then the final successful attempt, then
-    duplicate deliveries.  Histories are frozen and compare by value.
+    duplicate deliveries.  ``start`` (``"minute"``, ``"hour"``, ``"day"``)
+    plays the history from one second before the next such boundary of the
+    clock, so a retry or a late duplicate lands on the other side of it (the
+    idempotency checks play ``None`` from 12:30:30, mid-minute and mid-hour, and
+    every start at the same time of day, so a report replays whenever it is run).  Histories are frozen and compare by value.
     """
 
     steps: tuple[Delivery, ...] = ()
+    start: Start | None = None
 
     def __post_init__(self) -> None:
         steps: Any = self.steps
@@ -101,6 +159,13 @@ class DeliveryHistory:
             if isinstance(step, SdkFailure) and (step.kind not in ("before", "response_lost")
                                                  or step.call_index < 0):
                 raise ValueError(f"{step!r}: call_index is >= 0 and kind is 'before' or 'response_lost'")
+        if self.start is not None and self.start not in STARTS:
+            raise ValueError(f"start is None or one of {', '.join(STARTS)}; got {self.start!r}")
+
+    def __repr__(self) -> str:  # pasteable: DeliveryHistory((Duplicate(),), start='day')
+        steps = repr(self.steps) if self.steps else ""
+        start = f"{', ' if steps else ''}start={self.start!r}" if self.start is not None else ""
+        return f"DeliveryHistory({steps}{start})"
 
     # -- counts ------------------------------------------------------------------
     @property
@@ -111,6 +176,12 @@ class DeliveryHistory:
     @property
     def duplicates(self) -> int:
         return sum(isinstance(s, Duplicate) for s in self.steps)
+
+    @property
+    def redeliveries(self) -> tuple[Duplicate, ...]:
+        """The duplicates the source sends (each a new invocation, new request id), by arrival."""
+        return tuple(sorted((s for s in self.steps if isinstance(s, Duplicate) and s.new_request_id),
+                            key=lambda s: s.delay))
 
     @property
     def concurrent_duplicates(self) -> int:
@@ -138,7 +209,7 @@ class DeliveryHistory:
         """Human-readable lines, one per step, in the order they happen."""
         if not self.steps:
             return ["one clean delivery: attempt #1 succeeds"]
-        lines: list[str] = []
+        lines: list[str] = [] if self.start is None else [f"starts 1 s before the next {self.start} boundary"]
         throttles = 0
         for step in self.steps:
             if isinstance(step, Throttle):
@@ -164,8 +235,11 @@ class DeliveryHistory:
         for step in self.steps:
             if isinstance(step, Duplicate):
                 dup += 1
-                lines.append(f"duplicate delivery #{dup} (same request id)"
-                             + (", concurrent with the first" if step.concurrent else ""))
+                if step.new_request_id:
+                    lines.append(f"duplicate delivery #{dup} ({step.describe()})")
+                else:
+                    lines.append(f"duplicate delivery #{dup} (same request id)"
+                                 + (", concurrent with the first" if step.concurrent else ""))
         return lines
 
     def __str__(self) -> str:
@@ -183,7 +257,7 @@ class DeliveryHistory:
         ``fail_next`` counts attempts in the order the service makes them, so
         with duplicates an error can land on a duplicate's attempt; the event
         still sees that many errors, each retried.  ``SdkFailure`` steps and
-        ``Duplicate.concurrent`` are not applied here: the idempotency checker
+        ``Duplicate.concurrent`` and ``start`` are not applied here: the idempotency checker
         applies them, as only it wraps the handler's SDK calls and runs
         duplicates side by side.
         """
@@ -192,7 +266,14 @@ class DeliveryHistory:
             fn.throttle_next(self.throttles)
         if self.function_errors:
             fn.fail_next(self.function_errors)
-        result = invoker.invoke(function_name, event, invocation_type="Event", duplicates=self.duplicates)
+        redeliveries = self.redeliveries
+        result = invoker.invoke(function_name, event, invocation_type="Event",
+                                duplicates=self.duplicates - len(redeliveries))
+        waited = 0.0
+        for step in redeliveries:
+            invoker.advance(step.delay - waited)
+            waited = step.delay
+            invoker.invoke(function_name, event, invocation_type="Event")
         invoker.run()
         return result
 

@@ -68,7 +68,8 @@ def test_assert_idempotent_reports_a_duplicate_q2() -> None:
     assert '{"order": 1}' in text
     assert "#2  success  duplicate delivery" in text
     assert "state:  1 item  !=  2 items" in text
-    assert "history=DeliveryHistory(steps=(Duplicate(concurrent=False),))" in text
+    assert "  assert_idempotent(appends, {'order': 1}, state=..., reset=..., history=DeliveryHistory((Duplicate(),)))" \
+        in text.splitlines()  # complete, on one line: pasteable
     assert len(text.splitlines()) < 40
     assert info.value.expected == [{"order": 1}] and info.value.actual == [{"order": 1}] * 2
 
@@ -216,8 +217,8 @@ def test_send_then_crash_before_marking_is_found_at_the_right_call(aws: dict[str
         ddb.put_item(TableName="markers", Item=key)  # [2]
 
     assert_idempotent(send_then_mark, {"order": 1}, deliveries=3)  # duplicates alone are fine
-    with pytest.raises(NotIdempotentError) as info:
-        check_idempotent(send_then_mark, ORDERS, new_environments=False)
+    with pytest.raises(NotIdempotentError) as info:  # (two at once race: test_idempotency_histories.py)
+        check_idempotent(send_then_mark, ORDERS, new_environments=False, max_duplicates=0)
     err = info.value
     assert err.history.duplicates == 0 and err.history.function_errors == 0
     assert err.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
@@ -328,9 +329,22 @@ def powertools(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str
 
 
 def test_powertools_idempotent_on_moto_dynamodb_passes(powertools: dict[str, Any]) -> None:
-    """Duplicates, retries after the work, second environments: the persistence layer covers them all."""
+    """Duplicates, retries after the work, second environments, redeliveries with a new request id:
+    the persistence layer covers them all, within its records' expiry (one hour by default)."""
     check_idempotent(powertools["handler"], ORDERS, state=powertools["state"], reset=powertools["reset"],
-                     sdk_failures=False, max_examples=25)
+                     sdk_failures=False, max_examples=25, maximum_event_age=3000)
+
+
+def test_powertools_default_expiry_is_outlived_by_a_late_redelivery(powertools: dict[str, Any]) -> None:
+    """Powertools keeps its record an hour (expires_after_seconds=3600); an event can come again up to
+    the function's maximum event age (6 h by default, RET-4), and then the work is done twice."""
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(powertools["handler"], ORDERS, state=powertools["state"], reset=powertools["reset"],
+                         sdk_failures=False, max_examples=25)
+    (late,) = info.value.history.redeliveries
+    assert late.delay > 3600
+    assert "with a new request id, 6 h later" in str(info.value)
+    assert "came after the deduplication record or window had expired" in str(info.value)
 
 
 def test_powertools_does_not_cover_a_failure_after_the_side_effect(powertools: dict[str, Any]) -> None:
@@ -339,7 +353,7 @@ def test_powertools_does_not_cover_a_failure_after_the_side_effect(powertools: d
     expires and the same happens. The side effect needs its own key (docs/how-to/idempotency.md)."""
     with pytest.raises(NotIdempotentError) as info:
         check_idempotent(powertools["handler"], ORDERS, state=powertools["state"], reset=powertools["reset"],
-                         max_examples=50)
+                         max_examples=50, maximum_event_age=3000)  # within its records' hour
     history = info.value.history
     assert history.duplicates == 0 and history.function_errors == 0 and len(history.sdk_failures) == 1
     # SDK calls: [0] Powertools' in-progress PutItem, [1] the handler's PutItem, [2] Powertools' UpdateItem.
@@ -444,7 +458,7 @@ def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) ->
         "E       *NotIdempotentError: test_orders.handler is not idempotent: one duplicate delivery ends in a "
         "different state than a single clean delivery.",
         "E       ",
-        "E       Event (dict, shrunk):",
+        "E       Event (dict, shrunk; complete in err.event):",
         'E         {"order": 0}',
         "E       ",
         "E       Delivery history (smallest failing of * tried):",
@@ -456,8 +470,11 @@ def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) ->
         "E         state:  1 item  !=  2 items",
         "E           + 0  (again)",
         "E       ",
-        "E       Reproduce: assert_idempotent(handler, <event above>, state=..., reset=..., "
-        "history=DeliveryHistory(steps=(Duplicate(concurrent=False),)))",
+        "E       Reproduce (paste into a test):",
+        "E         from pytest_lambda_async import assert_idempotent",
+        "E         from pytest_lambda_async.strategies import DeliveryHistory, Duplicate",
+        "E         assert_idempotent(handler, {'order': 0}, state=..., reset=..., "
+        "history=DeliveryHistory((Duplicate(),)))",
         "E       Hint: make each write conditional on a key taken from the event*",
     ], consecutive=True)
     result.stdout.no_fnmatch_line("*Failing test case*")
@@ -690,10 +707,13 @@ def test_eventbridge_entries_are_in_the_default_state(aws: dict[str, Any]) -> No
     assert "state['sent']['events']['orders']:  1 item  !=  2 items" in text
     assert info.value.expected["sent"] == {"events": {"orders": [
         {"Source": "shop", "DetailType": "OrderPlaced", "Detail": {"order": 0}}]}}  # no EventId, no Time
-    check_idempotent(announce_once, ORDERS, sdk_failures=False, max_examples=30)
+    assert_idempotent(announce_once, {"order": 1}, deliveries=3)  # one at a time, the check before the send holds
+    with pytest.raises(NotIdempotentError) as info:  # two at once, both pass it
+        check_idempotent(announce_once, ORDERS, sdk_failures=False, max_examples=30)
+    assert "two environments at once, the second between the first's GetItem and PutEvents" in str(info.value)
     # With SDK failures the gap between sending and marking is found: a lost PutEvents response.
     with pytest.raises(NotIdempotentError) as info:
-        check_idempotent(announce_once, ORDERS, max_examples=50)
+        check_idempotent(announce_once, ORDERS, max_examples=50, max_duplicates=0)
     assert info.value.history.sdk_failures in ((SdkFailure(1, "response_lost"),), (SdkFailure(2, "before"),))
 
 
@@ -781,7 +801,7 @@ def test_a_failing_history_is_simplified_one_step_at_a_time() -> None:
             runner.verify({"order": 1}, history, True, tried=1, wrap_calls=True)
         simplest = _simplest(runner, info.value, 1, max_duplicates=2)
     assert simplest.history == DeliveryHistory((Duplicate(),)) and not simplest.new_environment
-    assert "history=DeliveryHistory(steps=(Duplicate(concurrent=False),))" in str(simplest)
+    assert "history=DeliveryHistory((Duplicate(),))" in str(simplest)
 
 
 def test_hypothesis_reads_real_time_during_the_search_while_handlers_read_the_virtual_clock() -> None:

@@ -1,0 +1,127 @@
+"""check_idempotent's histories beyond Lambda's own retries: redeliveries from the source with a new
+request id, two environments at once for sync handlers, late deliveries, starts near clock boundaries.
+
+Facts pinned: Q-2 (Lambda's own duplicates keep the request id; a source's redelivery is a new
+invocation), RET-4 (an event can arrive up to MaximumEventAgeInSeconds, 6 h by default, after it was sent).
+Each buggy handler of the catalogue is caught with the one-line history that breaks it, and its fixed
+twin passes the same search.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from pytest_lambda_async import NotIdempotentError, assert_idempotent, check_idempotent
+from pytest_lambda_async.strategies import DeliveryHistory, Duplicate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import handlers_catalogue as cat  # noqa: E402
+
+PAYMENTS = st.builds(cat.payment_event, st.integers(0, 50), st.integers(1, 100))
+
+
+@pytest.fixture
+def payments() -> Iterator[None]:
+    with mock_aws():
+        cat.reset_clients()
+        cat.make_payment_tables()
+        yield
+        cat.reset_clients()
+
+
+def check(handler: Any, **options: Any) -> None:
+    check_idempotent(handler, PAYMENTS, state=cat.balances, reset=cat.clear_payment_tables, **options)
+
+
+@pytest.mark.parametrize("pair", cat.IDEMPOTENCY_PAIRS, ids=lambda p: p.buggy.__name__)
+def test_buggy_handler_is_caught_with_the_history_that_breaks_it_and_its_twin_passes(
+        payments: None, pair: cat.IdempotencyPair) -> None:
+    with pytest.raises(NotIdempotentError) as info:
+        check(pair.buggy, **dict(pair.options))
+    verdict = str(info.value).splitlines()[0]
+    assert pair.finds in verdict
+    check(pair.fixed, **dict(pair.options))
+
+
+def test_a_redelivery_from_the_source_is_a_new_invocation_q2(payments: None) -> None:
+    """Lambda's own duplicates keep the request id; the source's redelivery gets a new one (Q-2)."""
+    event = cat.payment_event(1, 10)
+    assert_idempotent(cat.pay_dedup_on_request_id, event, state=cat.balances, reset=cat.clear_payment_tables,
+                      deliveries=3)
+    history = DeliveryHistory((Duplicate(new_request_id=True, delay=2.0),))
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(cat.pay_dedup_on_request_id, event, state=cat.balances, reset=cat.clear_payment_tables,
+                          history=history)
+    text = str(info.value)
+    assert "t+2s" in text and "from EventBridge" in text
+    assert "deduplicate on the event's own id" in text.replace("\n", " ")
+    assert info.value.history == history
+
+
+@pytest.mark.parametrize(("event", "source"), [
+    ({"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": "a"}}}]}, "S3"),
+    ({"Records": [{"eventSource": "aws:sqs", "messageId": "m-1", "body": "{}"}]}, "SQS"),
+    ({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m-1"}}]}, "SNS"),
+    ({"order": 1}, "the caller"),
+])
+def test_the_report_names_who_sends_the_event_again(event: dict[str, Any], source: str) -> None:
+    seen: list[str] = []
+
+    def dedup_on_request_id(event: Any, context: Any) -> None:
+        if context.aws_request_id not in seen:
+            seen.append(context.aws_request_id)
+
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(dedup_on_request_id, event, state=lambda: len(seen), reset=seen.clear,
+                          history=DeliveryHistory((Duplicate(new_request_id=True, delay=301.0),)))
+    assert f"a duplicate from {source} with a new request id, 5 min 1 s later" in str(info.value)
+
+
+def test_late_redeliveries_are_bounded_by_maximum_event_age(payments: None) -> None:
+    """RET-4: nothing later than the function's maximum event age is played; lowering it bounds the search."""
+    check(cat.pay_record_expires_after_5_minutes, maximum_event_age=240)
+    with pytest.raises(Exception, match="maximum_event_age=30 must be an int from 60 to 21600"):  # RET-4's range
+        check(cat.pay_record_expires_after_5_minutes, maximum_event_age=30)
+
+
+def test_sync_handlers_interleave_at_sdk_calls_smallest_first(payments: None) -> None:
+    event = cat.payment_event(1, 10)
+    kwargs: dict[str, Any] = {"state": cat.balances, "reset": cat.clear_payment_tables}
+    together = DeliveryHistory((Duplicate(concurrent=True),))
+    assert_idempotent(cat.pay_get_then_transact, event, history=together, **kwargs)  # empty schedule: one, then the other
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(cat.pay_get_then_transact, event, history=together, schedule=(0, 1), **kwargs)
+    text = str(info.value)
+    assert "A:GetItem B:GetItem B:TransactWriteItems A:TransactWriteItems" in text
+    assert "schedule=(0, 1)" in text
+    assert_idempotent(cat.pay_get_then_conditional_transact, event, history=together, schedule=(0, 1), **kwargs)
+
+
+def test_the_reproduce_line_is_complete_or_points_to_the_error() -> None:
+    ledger: list[Any] = []
+
+    def appends(event: Any, context: Any) -> None:
+        ledger.append(event["n"])
+
+    for event, complete in (({"n": 1, "note": "x" * 200}, True), ({"n": 1, "note": "x" * 2000}, False)):
+        with pytest.raises(NotIdempotentError) as info:
+            assert_idempotent(appends, event, state=lambda: list(ledger), reset=ledger.clear)
+        lines = str(info.value).splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("Reproduce"))
+        if complete:
+            call = lines[at + 3].strip()
+            assert call.startswith("assert_idempotent(appends, {") and call.endswith("))")
+            assert "'x' * " not in call and "x" * 200 in call  # the whole event, on one line
+        else:
+            assert "err.event" in lines[at + 1] and "history=err.history" in lines[at + 1]
+        err = info.value
+        with pytest.raises(NotIdempotentError):  # what the line says replays it
+            assert_idempotent(appends, err.event, state=lambda: list(ledger), reset=ledger.clear,
+                              history=err.history, new_environment=err.new_environment, schedule=err.schedule)
