@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from awscli import clidriver  # in the test extra: a missing awscli fails, never skips
 
 from pytest_lambda_async import LambdaInvoker
-
-clidriver = pytest.importorskip("awscli.clidriver")
 
 
 @pytest.fixture
