@@ -853,9 +853,9 @@ def test_histories_replay_on_a_real_invoker(history: DeliveryHistory) -> None:
     (RET-1, RET-3, RET-6, Q-2)."""
     from pytest_lambda_async import LambdaInvoker
 
-    inv = LambdaInvoker(seed=0)
-    inv.register("worker", lambda event, context: None)
-    result = history.apply(inv, "worker", {"order_id": "o-1"})
+    with LambdaInvoker(seed=0) as inv:  # closed, or its environment's event loop is left for the GC
+        inv.register("worker", lambda event, context: None)
+        result = history.apply(inv, "worker", {"order_id": "o-1"})
     assert result.status_code == 202
     outcomes = [a.outcome for a in inv.attempts]
     assert outcomes.count("throttled") == history.throttles
