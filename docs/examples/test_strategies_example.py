@@ -222,9 +222,9 @@ def test_each_message_is_counted_once_whatever_the_service_does(handler):
            history=lst.delivery_histories(sdk_failures=False, concurrent=False, max_throttles=1))
     def check(event, history):
         COUNTS.clear()
-        inv = LambdaInvoker(seed=0)  # a fresh invoker per example
-        inv.register("counter", handler)
-        history.apply(inv, "counter", event)
+        with LambdaInvoker(seed=0) as inv:  # a fresh invoker per example, closed after it
+            inv.register("counter", handler)
+            history.apply(inv, "counter", event)
         assert COUNTS == {r["messageId"]: 1 for r in event["Records"]}, str(history)
 
     check()
