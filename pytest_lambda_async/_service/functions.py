@@ -4,6 +4,7 @@ faults a test injects into it."""
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,6 +43,7 @@ class LambdaFunction:
         self.pending_throttles = 0
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
         self.loop: RuntimeEventLoop | None = None
+        self._loop_finalizer: weakref.finalize[Any, Any] | None = None
         self.log_stream: tuple[int, str] | None = None
         self.user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
         self._arn: str | None = None
@@ -59,13 +61,21 @@ class LambdaFunction:
     def drop_loop(self) -> None:
         """Close this function's event loop (a cold start or the end of the test)."""
         loop, self.loop = self.loop, None
-        if loop is not None and not loop.is_running() and not loop.is_closed():
-            loop.close()
+        if self._loop_finalizer is not None:
+            self._loop_finalizer.detach()
+            self._loop_finalizer = None
+        if loop is not None:
+            _close_loop(loop)
 
     def event_loop(self, clock: LoopClock) -> RuntimeEventLoop:
         """The environment's event loop on ``clock``, kept across requests until a cold start (PY-4)."""
         if self.loop is None or self.loop.is_closed():
+            self.drop_loop()
             self.loop = new_event_loop(clock)
+            # An invoker nobody closed (no ``with``, no fixture) must not leave its loop's
+            # self-pipe sockets to the garbage collector: they would warn in whichever test
+            # runs next, far from the cause.
+            self._loop_finalizer = weakref.finalize(self, _close_loop, self.loop)
         return self.loop
 
     def log_stream_name(self, start: _dt.datetime) -> str:
@@ -218,3 +228,8 @@ class Registry:
         if len(self.routes) < 1024:
             self.routes[key] = hit
         return hit
+
+
+def _close_loop(loop: RuntimeEventLoop) -> None:
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import moto
 import pytest
 from botocore.exceptions import ClientError
@@ -304,13 +303,6 @@ def test_bad_client_context_is_invalid_request_content(lambda_invoker: LambdaInv
     assert error_of(exc) == ("InvalidRequestContentException", 400)
 
 
-# TenantId joined botocore's Invoke model after the botocore floor (1.38.31): an older
-# botocore refuses the parameter itself (ParamValidationError) before any request.
-_HAS_TENANT_ID = "TenantId" in (botocore.session.get_session().get_service_model("lambda")
-                                 .operation_model("Invoke").input_shape.members)
-
-
-@pytest.mark.skipif(not _HAS_TENANT_ID, reason="this botocore's Invoke has no TenantId")
 def test_client_context_and_tenant_id_reach_the_context_through_boto3_INV_4_INV_7(
         lambda_invoker: LambdaInvoker) -> None:
     """PY-3: ClientContext (base64 JSON, sync only) and TenantId (every invocation type) become

@@ -224,3 +224,34 @@ def test_a_thread_cannot_move_the_clock_under_a_running_attempt(call: str) -> No
         assert [str(e).split(" was called")[0] for e in errors] == [f"{call}()"]
         assert [a.outcome for a in inv.attempts] == ["success", "success"]
         assert inv.now - start < dt.timedelta(seconds=100)
+
+
+def test_an_invoker_nobody_closes_leaves_no_socket_for_the_garbage_collector() -> None:
+    """An async handler's environment keeps an event loop across requests (PY-4). An invoker made
+    without ``with`` and never closed must still close that loop when it is collected: otherwise
+    the loop's self-pipe sockets raise ResourceWarning in whichever later test the collector
+    happens to run (the warning names no cause)."""
+    import gc
+    import sys
+    import warnings
+
+    async def handler(event: Any, context: Any) -> str:
+        return "ok"
+
+    inv = LambdaInvoker()
+    inv.register("worker", handler, asyncio=True)
+    inv.invoke("worker", {})
+    inv.run()
+    assert len(inv.attempts) == 1
+    unraisable: list[Any] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        with pytest.warns() as caught:  # records every warning, fails on none: one is planted below
+            del inv
+            gc.collect()
+            warnings.warn("planted", UserWarning)
+    finally:
+        sys.unraisablehook = previous
+    leaked = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not leaked and not unraisable, (leaked, unraisable)
