@@ -26,6 +26,7 @@ from ._service.records import (
     TerminalOutcome,
     Throttled,
     TimelineEntry,
+    Waited,
 )
 from ._adapters.botocore import install as _install_boto3_routing
 from ._service.runtime import LambdaContext
@@ -53,6 +54,7 @@ __all__ = [
     "TerminalOutcome",
     "Throttled",
     "TimelineEntry",
+    "Waited",
     "assert_awaits_all",
     "assert_idempotent",
     "check_idempotent",

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked, Retried, Routed, Throttled
+from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked, Retried, Routed, Throttled, Waited
 
 if TYPE_CHECKING:
     from ._service.records import Leak, TimelineEntry
@@ -94,6 +94,13 @@ def attempt_text(a: Attempt) -> str:
     return f"#{a.number}  {a.outcome}" + (f"  {a.error}" if a.error else "") + ("  duplicate delivery" if a.duplicate else "")
 
 
+def waited_text(d: Waited, at: _dt.datetime) -> str:
+    """``waits 50s for an environment: 1 of 1 in use (reserved concurrency) (Q-1)``."""
+    pool = "reserved concurrency" if d.reserved else "the account's unreserved concurrency"
+    head = f"waits {(d.until - at).total_seconds():g}s for an environment: {d.in_use} of {d.limit} in use ({pool})"
+    return head + (", until its maximum event age runs out (Q-3)" if d.expires else " (Q-1)")
+
+
 def entry_text(e: TimelineEntry) -> str:
     """What one timeline entry says after its time, kind, function and request id."""
     d = e.detail
@@ -109,12 +116,15 @@ def entry_text(e: TimelineEntry) -> str:
         return f"from {d.source} -> not invoked: {d.code}: {d.message} ({d.fate})"
     if isinstance(d, Throttled):
         if d.invocation_type != "Event":
-            return f"{d.invocation_type} -> 429 {d.reason}"
+            in_use = f" (all {_plural(d.limit, 'environment')} of its pool in use)" if d.limit is not None else ""
+            return f"{d.invocation_type} -> 429 {d.reason}{in_use}"
         if d.reserved_concurrency_zero:
             return "reserved concurrency 0 -> no attempt (Q-5)"
         if d.past_maximum_event_age is not None:
             return f"429 throttled; next try past maximum event age ({d.past_maximum_event_age:g}s)"
         return f"429 throttled -> back in queue, retry in {d.retry_in:g}s"
+    if isinstance(d, Waited):
+        return waited_text(d, e.at)
     if isinstance(d, Retried):
         return f"retry in {d.delay:g}s (RET-1)"
     if isinstance(d, Failed):

@@ -156,6 +156,18 @@ def concurrency_limit(reserved_concurrency: int | None, reserved_total: int) -> 
     return max(ACCOUNT_CONCURRENCY - reserved_total, UNRESERVED_CONCURRENCY_MIN)
 
 
+# INV-23: a synchronous invoke takes an environment of its function's pool too; with none free (or reserved
+# concurrency 0) it is refused with 429 and this Reason, the message "Rate Exceeded." and Retry-After.
+SYNC_THROTTLE_MESSAGE: Final = "Rate Exceeded."
+SYNC_THROTTLE_RETRY_AFTER: Final = 1
+
+
+def sync_throttle_reason(reserved_concurrency: int | None) -> str:
+    """The 429's Reason when a function's pool is all in use (INV-23): its own reservation's, or the account's."""
+    return "ConcurrentInvocationLimitExceeded" if reserved_concurrency is None \
+        else "ReservedFunctionConcurrentInvocationLimitExceeded"
+
+
 # -- payloads (INV-17, INV-18) ------------------------------------------------
 SYNC_PAYLOAD_LIMIT: Final = 6 * 1024 * 1024  # 6,291,456 bytes
 ASYNC_PAYLOAD_LIMIT: Final = 1024 * 1024  # 1 MB since Oct 2025

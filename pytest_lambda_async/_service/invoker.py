@@ -317,12 +317,14 @@ class LambdaService:
         if stopped:  # LOOP-3: sync callers get the error
             self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
-        self._lifecycle.throttle_sync(fn, request_id, now)
+        inflight = self._inflight
+        self._lifecycle.throttle_sync(fn, request_id, now, [entry[0].function for entry in inflight] if inflight else ())
         self._log(now, "invoke", fn.name, request_id, Invoked("RequestResponse", 0, parent, parent_function, source))
         delivery = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                              parent_function=parent_function, trace_root=root, lineage=lineage, fresh=fresh,
                              invoked_arn=invoked, client_context=client_context, tenant_id=tenant_id)
         execution = self.run_in_runtime(lambda: self._attempt(delivery, "RequestResponse"))
+        self._lifecycle.concurrency.occupied_sync(fn, now, self._clock.now)  # INV-23: it held an environment
         log_result = None
         if log_type == "Tail":
             tail = ("\n".join(execution.logs) + "\n").encode("utf-8")[-aws.LOG_TAIL_BYTES:]

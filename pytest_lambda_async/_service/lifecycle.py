@@ -5,7 +5,7 @@ execution environment (Q-1, Q-3), throttles (RET-3), the attempt, then success, 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import aws
@@ -13,7 +13,7 @@ from ..errors import TooManyRequestsException
 from .clock import VirtualClock
 from .delivery import Delivery
 from .functions import LambdaFunction
-from .records import Retried, Throttled
+from .records import Retried, Throttled, Waited
 from .routing import Router
 from .runtime import Execution
 from .scheduling import Concurrency, EventQueue
@@ -67,6 +67,10 @@ class Lifecycle:
             return
         decision, when = self.concurrency.admit(d, now)
         if decision == "wait":  # every environment of its pool is busy: it starts when one is free
+            in_use, limit = self.concurrency.waiting_detail(fn, now)
+            expires = aws.too_old(d.enqueued_at, when, fn.maximum_event_age)
+            self.timeline.log(now, "wait", fn.name, d.request_id,
+                              Waited(when, in_use, limit, fn.reserved_concurrency is not None, expires))
             self.queue.push(when, d)
             return
         if decision == "expire":  # it waited for an environment until its maximum age (Q-3)
@@ -95,19 +99,31 @@ class Lifecycle:
         self.timeline.log(now, "throttle", fn.name, d.request_id, Throttled("Event", retry_in=delay))
         self.queue.push(retry_at, d)
 
-    def throttle_sync(self, fn: LambdaFunction, request_id: str, now: _dt.datetime) -> None:
-        """INV-23: a sync invoke of a function with reserved concurrency 0, or one throttle_next() queued,
-        gets 429 (the throttle is used up)."""
-        if fn.reserved_concurrency != 0 and not fn.pending_throttles:
-            return
-        reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if fn.reserved_concurrency == 0 \
-            else "ConcurrentInvocationLimitExceeded"
-        if fn.reserved_concurrency != 0:
+    def throttle_sync(self, fn: LambdaFunction, request_id: str, now: _dt.datetime,
+                      running: Iterable[LambdaFunction] = ()) -> None:
+        """INV-23: a sync invoke takes an environment of its function's pool: with reserved concurrency 0, every
+        environment in use (``running``: the attempts it is invoked from), or one throttle_next() queued (used
+        up), it gets 429."""
+        limit: int | None = None
+        if fn.reserved_concurrency == 0:
+            reason = aws.sync_throttle_reason(0)
+        elif fn.pending_throttles:
             fn.pending_throttles -= 1
-        self.timeline.log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason))
+            reason = "ConcurrentInvocationLimitExceeded"
+        else:
+            in_use = self.concurrency.in_use(fn, now, running)
+            if not in_use:  # every pool has at least one environment
+                return
+            limit = self.concurrency.limit(fn)
+            if in_use < limit:
+                return
+            reason = aws.sync_throttle_reason(fn.reserved_concurrency)
+        self.timeline.log(now, "throttle", fn.name, request_id, Throttled("RequestResponse", reason=reason,
+                                                                          limit=limit))
         self.timeline.record_attempt(fn, request_id, "throttled", None, duplicate=False,
                                      invocation_type="RequestResponse", count=False)
-        raise TooManyRequestsException("Rate Exceeded.", reason=reason, retry_after=1)
+        raise TooManyRequestsException(aws.SYNC_THROTTLE_MESSAGE, reason=reason,
+                                       retry_after=aws.SYNC_THROTTLE_RETRY_AFTER)
 
     def after_attempt(self, d: Delivery, execution: Execution) -> None:
         """Success routes; a function error retries (RET-1), or fails (RET-4, RetriesExhausted)."""

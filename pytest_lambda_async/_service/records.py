@@ -17,7 +17,7 @@ from . import aws
 __all__ = [
     "Attempt", "Failed", "Invoked", "InvokeResult", "Leak", "LeakKind", "Leftovers", "LoopStopped", "NotInvoked",
     "Outcome", "Retried", "Role", "Routed", "TerminalOutcome", "Throttled", "TimelineDetail", "TimelineEntry",
-    "TimelineKind", "frozen", "new_tuple",
+    "TimelineKind", "Waited", "frozen", "new_tuple",
 ]
 
 Outcome = Literal["success", "error", "throttled", "timeout", "unawaited"]
@@ -65,7 +65,7 @@ class TerminalOutcome:
     attempts: int
 
 
-TimelineKind = Literal["invoke", "attempt", "throttle", "retry", "route", "fail", "loop"]
+TimelineKind = Literal["invoke", "attempt", "throttle", "wait", "retry", "route", "fail", "loop"]
 Role = Literal["on_success", "on_failure", "dead_letter"]
 
 
@@ -98,6 +98,18 @@ class Throttled(NamedTuple):
     retry_in: float | None = None  # Event: back in the queue for this many seconds (RET-3)
     past_maximum_event_age: float | None = None  # Event: the next try would be past this age, so it fails
     reserved_concurrency_zero: bool = False
+    limit: int | None = None  # RequestResponse: all this many environments of the pool were in use (INV-23)
+
+
+class Waited(NamedTuple):
+    """A queued event due while every execution environment of its pool was in use (Q-1): it waits in the
+    queue until one is free (``until``), or until its maximum event age runs out (Q-3: then it fails)."""
+
+    until: _dt.datetime  # when it is tried again
+    in_use: int  # environments of its pool in use when it was due
+    limit: int  # the pool's size: the function's reserved concurrency, or the account's unreserved pool
+    reserved: bool  # the pool is the function's reserved concurrency (else the account's)
+    expires: bool = False  # an environment frees up only past its maximum event age: it fails then (Q-3)
 
 
 class Retried(NamedTuple):
@@ -132,7 +144,7 @@ class LoopStopped(NamedTuple):
     parent_function: str | None = None
 
 
-TimelineDetail = Union[Invoked, "Attempt", Throttled, Retried, Failed, Routed, LoopStopped, NotInvoked]
+TimelineDetail = Union[Invoked, "Attempt", Throttled, Waited, Retried, Failed, Routed, LoopStopped, NotInvoked]
 
 
 class TimelineEntry(NamedTuple):

@@ -29,11 +29,17 @@ Decision = Literal["start", "wait", "expire"]
 
 class Concurrency:
     """The execution environments in use, per concurrency pool: a function with reserved concurrency
-    has its own; the others share the account's unreserved pool."""
+    has its own; the others share the account's unreserved pool.
+
+    Queued (``Event``) attempts are played out in start order, so their end times are enough (a heap per
+    pool).  A synchronous attempt takes an environment of the pool too (INV-23): it runs inside whatever
+    attempt or test invoked it, so it is kept as its interval (start, end), which an ``Event`` attempt
+    played out later but starting earlier must not count."""
 
     def __init__(self, functions: Mapping[str, LambdaFunction]) -> None:
         self._functions = functions
         self._busy: dict[str | None, list[_dt.datetime]] = {}  # pool (None: unreserved) -> end times, a heap
+        self._sync: dict[str | None, list[tuple[_dt.datetime, _dt.datetime]]] = {}  # pool -> (start, end)
 
     def admit(self, d: Delivery, now: _dt.datetime) -> tuple[Decision, _dt.datetime]:
         """What the queue does with ``d``, due ``now``: start it now, let it wait until an environment
@@ -52,22 +58,55 @@ class Concurrency:
         pool = fn.name if fn.reserved_concurrency is not None else None
         heapq.heappush(self._busy.setdefault(pool, []), end)
 
+    def occupied_sync(self, fn: LambdaFunction, start: _dt.datetime, end: _dt.datetime) -> None:
+        """A synchronous attempt of ``fn`` held an environment from ``start`` until ``end``."""
+        if end > start:
+            self._sync.setdefault(fn.name if fn.reserved_concurrency is not None else None, []).append((start, end))
+
+    def limit(self, fn: LambdaFunction) -> int:
+        """How many environments ``fn``'s pool has (Q-1)."""
+        return aws.concurrency_limit(fn.reserved_concurrency, self._reserved_total())
+
+    def in_use(self, fn: LambdaFunction, now: _dt.datetime, running: Iterable[LambdaFunction] = ()) -> int:
+        """How many environments of ``fn``'s pool are in use at ``now``: attempts played out that end
+        after it, and the attempts still running (``running``: the handlers that invoked this one)."""
+        reserved = fn.reserved_concurrency
+        pool = fn.name if reserved is not None else None
+        count = sum(1 for end in self._busy.get(pool, ()) if end > now)
+        count += sum(1 for start, end in self._sync.get(pool, ()) if start <= now < end)
+        return count + sum(1 for other in running if _pool(other) == pool)
+
+    def waiting_detail(self, fn: LambdaFunction, now: _dt.datetime) -> tuple[int, int]:
+        """(environments in use, the pool's size) at ``now``, for the timeline's Waited entry."""
+        return self.in_use(fn, now), self.limit(fn)
+
     def _free_at(self, fn: LambdaFunction, now: _dt.datetime) -> _dt.datetime:
         reserved = fn.reserved_concurrency
-        busy = self._busy.get(fn.name if reserved is not None else None)
-        if not busy:
+        pool = fn.name if reserved is not None else None
+        busy = self._busy.get(pool)
+        sync = self._sync.get(pool)
+        if not busy and not sync:
             return now
         while busy and busy[0] <= now:  # ended: environments free again (starts only move forward)
             heapq.heappop(busy)
-        if reserved is None and len(busy) < aws.UNRESERVED_CONCURRENCY_MIN:
+        ends: list[_dt.datetime] = busy or []
+        if sync:
+            sync[:] = [(start, end) for start, end in sync if end > now]  # ended (later starts are later)
+            ends = [*ends, *(end for start, end in sync if start <= now)]
+        if reserved is None and len(ends) < aws.UNRESERVED_CONCURRENCY_MIN:
             return now  # under any pool's size: no need to add the reservations up
         limit = aws.concurrency_limit(reserved, self._reserved_total())
-        if len(busy) < limit:
+        if len(ends) < limit:
             return now
-        return heapq.nsmallest(len(busy) - limit + 1, busy)[-1]  # when enough have ended for one more
+        return heapq.nsmallest(len(ends) - limit + 1, ends)[-1]  # when enough have ended for one more
 
     def _reserved_total(self) -> int:
         return sum(fn.reserved_concurrency or 0 for fn in self._functions.values())
+
+
+def _pool(fn: LambdaFunction) -> str | None:
+    """The concurrency pool ``fn`` runs in: its own (reserved concurrency), or the account's (None)."""
+    return fn.name if fn.reserved_concurrency is not None else None
 
 
 class EventQueue:

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -285,6 +286,37 @@ def test_reserved_concurrency_zero_throttles_sync_calls(lambda_invoker: LambdaIn
     assert exc.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     lambda_client.delete_function_concurrency(FunctionName="worker")
     assert lambda_client.invoke(FunctionName="worker")["StatusCode"] == 200
+
+
+def test_a_sync_invoke_while_the_reserved_environment_is_busy_is_throttled_INV_23(
+        lambda_invoker: LambdaInvoker) -> None:
+    """INV-23: reserved concurrency 1 (put_function_concurrency), an Event attempt of ``worker`` running
+    t0..t0+50, and a handler calling ``lambda_client.invoke(FunctionName="worker")`` at t0+10: a real
+    boto3 client gets TooManyRequestsException with Reason ReservedFunctionConcurrentInvocationLimitExceeded."""
+    seen: list[Any] = []
+
+    def busy(event: Any, context: Any) -> None:
+        time.sleep(50)
+
+    def caller(event: Any, context: Any) -> None:
+        time.sleep(10)
+        try:
+            seen.append(lambda_client.invoke(FunctionName="worker", Payload=b"{}")["StatusCode"])
+        except lambda_client.exceptions.TooManyRequestsException as exc:
+            seen.append((*error_of_client(exc), exc.response["Reason"], exc.response["retryAfterSeconds"]))
+
+    lambda_invoker.register("worker", busy, timeout=900)
+    lambda_invoker.register("caller", caller, timeout=900, max_retry_attempts=0)
+    lambda_client.put_function_concurrency(FunctionName="worker", ReservedConcurrentExecutions=1)
+    lambda_client.invoke(FunctionName="worker", InvocationType="Event", Payload=b"{}")
+    lambda_client.invoke(FunctionName="caller", InvocationType="Event", Payload=b"{}")
+    lambda_invoker.run()
+    assert seen == [("TooManyRequestsException", 429, "ReservedFunctionConcurrentInvocationLimitExceeded", "1")]
+    assert [a.outcome for a in lambda_invoker.attempts if a.invocation_type == "RequestResponse"] == ["throttled"]
+
+
+def error_of_client(exc: ClientError) -> tuple[str, int]:
+    return exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_a_name_longer_than_any_function_is_not_found_INV_1_INV_22(lambda_invoker: LambdaInvoker) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_lambda_async import LambdaInvoker
+from pytest_lambda_async import LambdaInvoker, Throttled, TooManyRequestsException, Waited
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:failed"
 
@@ -79,3 +79,125 @@ def test_no_event_starts_past_its_maximum_age_with_enough_concurrency_Q_3(sleeps
         inv.run()
         assert {a.request_id: a.at for a in inv.attempts} == queued
         assert all(o.condition != "EventAgeExceeded" for o in inv.outcomes)
+
+
+# -- a synchronous invoke takes an environment too (INV-23) -------------------------------------
+def test_a_sync_invoke_while_the_reserved_environment_is_in_use_is_throttled_INV_23() -> None:
+    """Reserved concurrency 1: while an Event attempt of ``w`` runs (t0..t0+50), a handler that
+    sync-invokes ``w`` at t0+10 gets 429 ReservedFunctionConcurrentInvocationLimitExceeded; once the
+    environment is free again (t0+60) the same call runs."""
+    answers: list[Any] = []
+
+    def caller(event: Any, context: Any) -> None:
+        time.sleep(event["after"])
+        try:
+            answers.append(inv.invoke("w", {}, invocation_type="RequestResponse").status_code)
+        except TooManyRequestsException as exc:
+            answers.append((exc.code, exc.status_code, exc.reason, exc.retry_after))
+
+    with LambdaInvoker() as inv:
+        inv.register("w", sleeps_50, reserved_concurrency=1, timeout=900)
+        inv.register("caller", caller, max_retry_attempts=0, timeout=900)
+        t0 = inv.now
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.invoke("caller", {"after": 10}, invocation_type="Event")
+        inv.invoke("caller", {"after": 60}, invocation_type="Event")
+        inv.run()
+        assert answers == [("TooManyRequestsException", 429, "ReservedFunctionConcurrentInvocationLimitExceeded", 1),
+                           200]
+        [throttle] = [e for e in inv.timeline_entries if e.kind == "throttle"]
+        assert throttle.at == t0 + dt.timedelta(seconds=10)
+        assert throttle.detail == Throttled("RequestResponse",
+                                            reason="ReservedFunctionConcurrentInvocationLimitExceeded", limit=1)
+        assert "RequestResponse -> 429 ReservedFunctionConcurrentInvocationLimitExceeded (all 1 environment of its " \
+            "pool in use)" in inv.timeline()
+        assert [(a.invocation_type, a.outcome, a.at - t0) for a in inv.attempts if a.function == "w"] == [
+            ("Event", "success", dt.timedelta(0)), ("RequestResponse", "throttled", dt.timedelta(seconds=10)),
+            ("RequestResponse", "success", dt.timedelta(seconds=60))]
+
+
+def test_a_sync_invoke_from_the_handler_holding_the_only_environment_is_throttled_INV_23() -> None:
+    """Reserved concurrency 1 and a handler that sync-invokes its own function: the one environment is
+    its own, so the inner call gets 429; with reserved concurrency 2 it runs."""
+
+    def recurse(event: Any, context: Any) -> Any:
+        if event.get("inner"):
+            return "inner"
+        try:
+            return inv.invoke("r", {"inner": True}).payload
+        except TooManyRequestsException as exc:
+            return exc.reason
+
+    for reserved, expected in ((1, "ReservedFunctionConcurrentInvocationLimitExceeded"), (2, "inner")):
+        with LambdaInvoker() as inv:
+            inv.register("r", recurse, reserved_concurrency=reserved)
+            assert inv.invoke("r", {}).payload == expected
+
+
+def test_a_sync_attempt_holds_an_environment_that_queued_events_wait_for_Q_1() -> None:
+    """A sync attempt of ``w`` (reserved concurrency 1) made by a handler at t0 lasts until t0+50: an
+    event of ``w`` queued at t0 waits for it and starts at t0+50, and the timeline says why."""
+
+    def caller(event: Any, context: Any) -> None:
+        inv.invoke("w", {})
+
+    with LambdaInvoker() as inv:
+        inv.register("w", sleeps_50, reserved_concurrency=1, timeout=900)
+        inv.register("caller", caller, timeout=900)
+        t0 = inv.now
+        inv.invoke("caller", {}, invocation_type="Event")
+        queued = inv.invoke("w", {}, invocation_type="Event").request_id
+        inv.run()
+        assert [(a.invocation_type, a.at - t0) for a in inv.attempts if a.function == "w"] == [
+            ("RequestResponse", dt.timedelta(0)), ("Event", dt.timedelta(seconds=50))]
+        [wait] = [e for e in inv.timeline_entries if e.kind == "wait"]
+        assert (wait.request_id, wait.at, wait.detail) == (queued, t0, Waited(t0 + dt.timedelta(seconds=50), 1, 1,
+                                                                               True))
+
+
+def test_many_unreserved_attempts_fill_the_account_pool_for_sync_invokes_INV_23() -> None:
+    """The account's unreserved pool: with 900 reserved elsewhere it has 100 environments; 100 Event
+    attempts running at once leave none, so a sync invoke of another unreserved function gets 429
+    ConcurrentInvocationLimitExceeded."""
+    answers: list[Any] = []
+
+    def worker(event: Any, context: Any) -> None:
+        if event["last"]:
+            try:
+                answers.append(inv.invoke("other", {}).status_code)
+            except TooManyRequestsException as exc:
+                answers.append(exc.reason)
+        time.sleep(1)
+
+    with LambdaInvoker() as inv:
+        inv.register("big", sleeps_50, reserved_concurrency=900)
+        inv.register("other", sleeps_50)
+        inv.register("w", worker, timeout=900)
+        for i in range(100):
+            inv.invoke("w", {"last": i == 99}, invocation_type="Event")
+        inv.invoke("w", {"last": True}, invocation_type="Event")  # the 101st: starts after the first end
+        inv.run()
+        assert answers == ["ConcurrentInvocationLimitExceeded", 200]
+
+
+# -- waiting is shown in the timeline (Q-1, Q-3) ---------------------------------------------------
+def test_an_event_waiting_for_an_environment_shows_when_and_why_Q_1_Q_3() -> None:
+    """Reserved concurrency 1, a 60 s maximum age, three events of a handler sleeping 50 s: the second
+    waits 50 s for the environment (a ``wait`` entry with a Waited detail), the third waits until its
+    age runs out, then fails with EventAgeExceeded."""
+    with LambdaInvoker() as inv:
+        inv.register("w", sleeps_50, maximum_event_age=60, reserved_concurrency=1, timeout=900)
+        t0 = inv.now
+        ids = [inv.invoke("w", {"i": i}, invocation_type="Event").request_id for i in range(3)]
+        inv.run()
+        waits = [e for e in inv.timeline_entries if e.kind == "wait"]
+        assert [(e.request_id, e.at - t0, e.detail) for e in waits] == [
+            (ids[1], dt.timedelta(0), Waited(t0 + dt.timedelta(seconds=50), 1, 1, True, False)),
+            (ids[2], dt.timedelta(0), Waited(t0 + dt.timedelta(seconds=50), 1, 1, True, False)),
+            (ids[2], dt.timedelta(seconds=50), Waited(t0 + dt.timedelta(seconds=60), 1, 1, True, True)),
+        ]
+        text = inv.timeline()
+        assert "wait     w  req " in text
+        assert "waits 50s for an environment: 1 of 1 in use (reserved concurrency) (Q-1)" in text
+        assert "waits 10s for an environment: 1 of 1 in use (reserved concurrency), until its maximum event " \
+            "age runs out (Q-3)" in text
