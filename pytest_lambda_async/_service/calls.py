@@ -30,9 +30,10 @@ def check_handler(name: str, handler: Any, *, asyncio: bool) -> bool:
 
 
 def attempt_call(fn: LambdaFunction, event: Any, context: Any, injected: Any,
-                 loop_for: Callable[[LambdaFunction], RuntimeEventLoop]) -> Callable[[], Any]:
+                 loop_for: Callable[[], RuntimeEventLoop]) -> Callable[[], Any]:
     """The call one attempt makes: the handler with ``event`` and ``context``, or raising the error
-    ``fail_next`` queued (``injected``: UNSET when none; None for the default error)."""
+    ``fail_next`` queued (``injected``: UNSET when none; None for the default error); ``loop_for``: the
+    event loop of the attempt's execution environment."""
     if injected is not UNSET:
         err = injected or InjectedFunctionError("function error injected by fail_next() (the handler did not run)")
 
@@ -42,10 +43,10 @@ def attempt_call(fn: LambdaFunction, event: Any, context: Any, injected: Any,
         return fail
     handler = fn.handler
     if fn.is_async:  # asyncio=True: the handler's coroutine runs on its environment's loop
-        loop = loop_for(fn)
+        loop = loop_for()
         return lambda: loop.run_until_complete(handler(event, context))
     if CURRENT_LOOP_ON_MAIN_THREAD:
-        loop = loop_for(fn)
+        loop = loop_for()
         policy = asyncio.get_event_loop_policy()
 
         def on_main_thread() -> Any:

@@ -12,7 +12,7 @@ from .payloads import decode_body
 from .runtime import ClientContext, Execution
 
 if TYPE_CHECKING:
-    from .functions import LambdaFunction
+    from .functions import ExecutionEnvironment, LambdaFunction
 
 
 UNSET: Any = object()
@@ -47,6 +47,7 @@ class Delivery:
     tenant_id: str | None = None  # the caller's TenantId (INV-7): context.tenant_id
     loop_stopped: bool = False  # stopped as a recursive loop (LOOP-3): its records go to no function
     timeline_position: int | None = None  # where its running attempt's timeline line goes
+    environment: ExecutionEnvironment | None = None  # the one its running attempt holds (Q-1, PY-4)
 
     def take_event(self) -> Any:
         """The event for one attempt, decoded afresh: the service stores the serialised event and

@@ -34,22 +34,24 @@ def allow_patterns(value: object, name: str = "allow") -> tuple[str, ...]:
 
 
 def await_window(fn: LambdaFunction, allow: Sequence[str],
-                 loop_for: Callable[[LambdaFunction], RuntimeEventLoop]) -> AwaitWindow:
+                 loop_for: Callable[[], RuntimeEventLoop]) -> AwaitWindow:
     """The window one attempt of ``fn`` runs in, tracking the function's own loop where it has one."""
     if fn.user_code is None:
         fn.user_code = user_code_roots(fn.handler)
     window = AwaitWindow(allow=allow, user_code=fn.user_code)
     if fn.is_async or CURRENT_LOOP_ON_MAIN_THREAD:
-        window.track_loop(loop_for(fn))
+        window.track_loop(loop_for())
     return window
 
 
 def settle(fn: LambdaFunction, request_id: str, execution: Execution, window: AwaitWindow, *,
-           await_check: AwaitCheck, freeze: Freeze) -> tuple[Execution, list[str], str | None]:
+           await_check: AwaitCheck, freeze: Freeze,
+           loop: RuntimeEventLoop | None = None) -> tuple[Execution, list[str], str | None]:
     """Judge what the attempt left unfinished, then freeze it: cancel it, or keep it to resume.
 
     Returns the attempt's execution (``"unawaited"`` under ``await_check="error"``), the lines
-    the timeline shows under the attempt, and the warning ``await_check="warn"`` raises."""
+    the timeline shows under the attempt, and the warning ``await_check="warn"`` raises.  ``loop``: the
+    event loop of the attempt's execution environment, if it has one."""
     notes = _resumed_work(fn, request_id)
     # A returned awaitable is already AWS's own Runtime.MarshalError (PY-2).
     leaks = [leak for leak in window.leaks if leak.kind != "returned awaitable"]
@@ -57,10 +59,10 @@ def settle(fn: LambdaFunction, request_id: str, execution: Execution, window: Aw
         return execution, notes, None
     notes.extend(_text.unfinished_notes(leaks))
     if execution.crashed:  # the environment is gone, and the work with it (PY-6, PY-7)
-        window.cancel_leftovers(fn.loop)
+        window.cancel_leftovers(loop)
         notes.append(_text.FREEZE_NOTES["crashed"])
     elif freeze == "cancel":
-        window.cancel_leftovers(fn.loop)
+        window.cancel_leftovers(loop)
         notes.append(_text.FREEZE_NOTES["cancel"])
     elif window.leftovers():
         fn.suspended.append(SuspendedWork(request_id, window))

@@ -42,8 +42,8 @@ class LambdaFunction:
         self.pending_failures: list[BaseException | None] = []
         self.pending_throttles = 0
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
-        self.loop: RuntimeEventLoop | None = None
-        self._loop_finalizer: weakref.finalize[Any, Any] | None = None
+        # Its execution environments (Q-1), each with its own event loop (PY-4), in the order they started.
+        self.environments: list[ExecutionEnvironment] = []
         self.log_stream: tuple[int, str] | None = None
         self.user_code: tuple[str, ...] | None = None  # where the handler's own code lives (await checks)
         self._arn: str | None = None
@@ -53,30 +53,41 @@ class LambdaFunction:
     def drop_suspended(self) -> list[SuspendedWork]:
         """Cancel what earlier attempts left suspended (a cold start, or the end of the test)."""
         dropped, self.suspended = self.suspended, []
-        for work in dropped:
-            work.window.cancel_leftovers(self.loop if self.loop is not None and not self.loop.is_running()
-                                         else None)
+        if dropped:
+            loops: list[RuntimeEventLoop | None] = [
+                env.loop for env in self.environments if env.loop is not None and not env.loop.is_running()]
+            for work in dropped:
+                for loop in loops or [None]:
+                    work.window.cancel_leftovers(loop)
         return dropped
 
-    def drop_loop(self) -> None:
-        """Close this function's event loop (a cold start or the end of the test)."""
-        loop, self.loop = self.loop, None
-        if self._loop_finalizer is not None:
-            self._loop_finalizer.detach()
-            self._loop_finalizer = None
-        if loop is not None:
-            _close_loop(loop)
+    def acquire_environment(self, start: _dt.datetime, clock: LoopClock) -> ExecutionEnvironment:
+        """An environment for an attempt starting at ``start``: the first one started that is free by then
+        (a warm start), else a new one (Q-1: concurrent attempts each run in an environment of their own)."""
+        for env in self.environments:
+            if not env.running and env.free_at <= start:
+                break
+        else:
+            env = ExecutionEnvironment(clock, start)
+            self.environments.append(env)
+        env.running = True
+        return env
 
-    def event_loop(self, clock: LoopClock) -> RuntimeEventLoop:
-        """The environment's event loop on ``clock``, kept across requests until a cold start (PY-4)."""
-        if self.loop is None or self.loop.is_closed():
-            self.drop_loop()
-            self.loop = new_event_loop(clock)
-            # An invoker nobody closed (no ``with``, no fixture) must not leave its loop's
-            # self-pipe sockets to the garbage collector: they would warn in whichever test
-            # runs next, far from the cause.
-            self._loop_finalizer = weakref.finalize(self, _close_loop, self.loop)
-        return self.loop
+    def release_environment(self, env: ExecutionEnvironment, end: _dt.datetime, *, reset: bool) -> None:
+        """The attempt in ``env`` ended at ``end``; ``reset``: it crashed (PY-6, PY-7), and the environment
+        is discarded with its loop."""
+        env.running = False
+        if end > env.free_at:
+            env.free_at = end
+        if reset:
+            if env in self.environments:
+                self.environments.remove(env)
+            env.drop_loop()
+
+    def drop_loops(self) -> None:
+        """Close the event loops of this function's environments (the end of the test)."""
+        for env in self.environments:
+            env.drop_loop()
 
     def log_stream_name(self, start: _dt.datetime) -> str:
         """One log stream per execution environment, named when it starts (PY-3)."""
@@ -166,6 +177,41 @@ class LambdaFunction:
 
     def __repr__(self) -> str:
         return f"<LambdaFunction {self.name} retries={self.max_retry_attempts} age={self.maximum_event_age:g}s>"
+
+
+class ExecutionEnvironment:
+    """One execution environment of a function: busy while an attempt runs in it, and its own event loop,
+    kept across the requests it serves until it is reset (PY-4)."""
+
+    __slots__ = ("_clock", "_finalizer", "free_at", "loop", "running", "__weakref__")
+
+    def __init__(self, clock: LoopClock, start: _dt.datetime) -> None:
+        self._clock = clock
+        self.loop: RuntimeEventLoop | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self.free_at = start  # when its last attempt ended (played out in start order: Q-1)
+        self.running = False  # an attempt runs in it now (a handler's sync invoke of its own function)
+
+    def event_loop(self) -> RuntimeEventLoop:
+        """The environment's event loop, kept across requests until a cold start (PY-4)."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            self.drop_loop()
+            loop = self.loop = new_event_loop(self._clock)
+            # An invoker nobody closed (no ``with``, no fixture) must not leave its loop's
+            # self-pipe sockets to the garbage collector: they would warn in whichever test
+            # runs next, far from the cause.
+            self._finalizer = weakref.finalize(self, _close_loop, loop)
+        return loop
+
+    def drop_loop(self) -> None:
+        """Close the environment's event loop (a cold start or the end of the test)."""
+        loop, self.loop = self.loop, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if loop is not None:
+            _close_loop(loop)
 
 
 class InjectedFunctionError(Exception):

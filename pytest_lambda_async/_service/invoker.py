@@ -33,7 +33,6 @@ from .clock import VirtualClock, real_monotonic
 from .delivery import UNSET, Chain, Delivery
 from .destinations import Backend, Delivered, MemorySinks
 from .functions import Handler, LambdaFunction, Registry
-from .loop import RuntimeEventLoop
 from .payloads import accepted, check_client_context, check_json, check_tenant_id
 from .freeze import AwaitCheck, Freeze, await_window, settle
 from .routing import Router
@@ -144,7 +143,7 @@ class LambdaService:
         """Stop the runtime thread (the fixture calls this)."""
         for fn in self._functions.values():
             fn.drop_suspended()
-            fn.drop_loop()
+            fn.drop_loops()
         self._window.close()
 
     # -- registry --------------------------------------------------------------
@@ -450,10 +449,11 @@ class LambdaService:
         context, deadline = self._context_for(d, start)
         event = d.take_event()
         injected = fn.pending_failures.pop(0) if fn.pending_failures else UNSET
-        call = attempt_call(fn, event, context, injected, self._loop_for)
+        env = d.environment = fn.acquire_environment(start, self._clock)  # Q-1: one per concurrent attempt
+        call = attempt_call(fn, event, context, injected, env.event_loop)
         window = None
         if self.await_check != "off" and injected is UNSET:
-            window = await_window(fn, self.await_allow, self._loop_for)
+            window = await_window(fn, self.await_allow, env.event_loop)
         runtime = self._window.thread
         if runtime is not None:
             runtime.real_deadline = real_monotonic() + min(fn.timeout, self.real_time_limit)
@@ -478,7 +478,7 @@ class LambdaService:
         notes: list[str] = []
         if window is not None:
             execution, notes, warning = settle(fn, d.request_id, execution, window, await_check=self.await_check,
-                                               freeze=self.freeze)
+                                               freeze=self.freeze, loop=env.loop)
             if warning is not None:
                 self._await_warnings.append(warning)
         self._finish_attempt(d, invocation_type, start, execution, notes)
@@ -516,7 +516,10 @@ class LambdaService:
             fn.environment += 1  # PY-6/PY-7: the environment is reset; leftovers are gone
             if fn.drop_suspended():
                 notes = [*notes, _text.FREEZE_NOTES["reset"]]
-            fn.drop_loop()
+        env = d.environment
+        if env is not None:  # the environment is free again (or discarded with its loop, after a crash)
+            d.environment = None
+            fn.release_environment(env, self._clock.now, reset=execution.crashed)
         d.last = execution
         self._record_attempt(fn, d.request_id, execution.outcome, execution.error, duplicate=d.duplicate,
                              invocation_type=invocation_type, execution=execution, at=start, notes=notes,
@@ -526,9 +529,6 @@ class LambdaService:
         capture = self._window.capture
         if capture is not None and capture.lines is not None:
             capture.lines.append(msg)
-
-    def _loop_for(self, fn: LambdaFunction) -> RuntimeEventLoop:
-        return fn.event_loop(self._clock)
 
     def _invoke_destination(self, target: LambdaFunction, d: Delivery, record: Any) -> None:
         """DST-3: a Lambda destination gets the record as an async invocation, along the chain (DST-7),

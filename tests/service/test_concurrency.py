@@ -4,6 +4,7 @@ environment is free, whichever is later."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from typing import Any
@@ -201,3 +202,52 @@ def test_an_event_waiting_for_an_environment_shows_when_and_why_Q_1_Q_3() -> Non
         assert "waits 50s for an environment: 1 of 1 in use (reserved concurrency) (Q-1)" in text
         assert "waits 10s for an environment: 1 of 1 in use (reserved concurrency), until its maximum event " \
             "age runs out (Q-3)" in text
+
+
+# -- each execution environment has its own event loop (Q-1, PY-4) ---------------------------------
+def test_concurrent_attempts_run_on_their_environments_own_loops_PY_4() -> None:
+    """Two events queued together run at once, each in an environment of its own, so an async handler
+    sees two different event loops; an event played out after they ended reuses the first environment
+    and its loop (a warm start keeps the loop, PY-4), as do two sequential sync invokes."""
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def handler(event: Any, context: Any) -> None:
+        loops.append(asyncio.get_running_loop())
+        await asyncio.sleep(10)
+
+    with LambdaInvoker() as inv:
+        inv.register("w", handler, asyncio=True, timeout=60)
+        t0 = inv.now
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert [a.at for a in inv.attempts] == [t0, t0]
+        assert loops[0] is not loops[1]
+        inv.invoke("w", {}, invocation_type="Event")  # at t0 + 10: both environments are free
+        inv.run()
+        assert loops[2] is loops[0]
+        inv.invoke("w", {})
+        inv.invoke("w", {})
+        assert loops[3] is loops[4] is loops[0]
+        assert not any(loop.is_closed() for loop in loops)
+    assert all(loop.is_closed() for loop in loops)  # closing the invoker closes every environment's loop
+
+
+def test_a_crash_resets_only_its_own_environment_and_loop_PY_6() -> None:
+    """Two concurrent environments; the attempt in the second one times out (the environment is reset):
+    its loop is closed, the first environment's loop lives on and serves the next request."""
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def handler(event: Any, context: Any) -> None:
+        loops.append(asyncio.get_running_loop())
+        await asyncio.sleep(event["sleep"])
+
+    with LambdaInvoker() as inv:
+        inv.register("w", handler, asyncio=True, timeout=5, max_retry_attempts=0)
+        inv.invoke("w", {"sleep": 1}, invocation_type="Event")
+        inv.invoke("w", {"sleep": 9}, invocation_type="Event")  # past its 5 s timeout
+        inv.run()
+        assert [a.outcome for a in inv.attempts] == ["success", "timeout"]
+        assert loops[0] is not loops[1] and loops[1].is_closed() and not loops[0].is_closed()
+        inv.invoke("w", {"sleep": 0})
+        assert loops[2] is loops[0]
