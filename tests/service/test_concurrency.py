@@ -251,3 +251,39 @@ def test_a_crash_resets_only_its_own_environment_and_loop_PY_6() -> None:
         assert loops[0] is not loops[1] and loops[1].is_closed() and not loops[0].is_closed()
         inv.invoke("w", {"sleep": 0})
         assert loops[2] is loops[0]
+
+
+def test_an_invoker_nobody_closes_closes_every_environments_loop_when_collected() -> None:
+    """Two concurrent environments, each with its loop, of an invoker made without ``with`` and never
+    closed: collecting it closes both loops (weakref.finalize per environment), so no self-pipe socket is
+    left to warn in a later test."""
+    import gc
+    import sys
+    import warnings
+    import weakref
+
+    seen: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def handler(event: Any, context: Any) -> None:
+        seen.append(weakref.ref(asyncio.get_running_loop()))
+        await asyncio.sleep(10)
+
+    inv = LambdaInvoker()
+    inv.register("w", handler, asyncio=True, timeout=60)
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.invoke("w", {}, invocation_type="Event")
+    inv.run()
+    loops = [ref() for ref in seen]
+    assert len({id(loop) for loop in loops}) == 2
+    unraisable: list[Any] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del inv
+            gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert all(loop is not None and loop.is_closed() for loop in loops)
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)] and not unraisable
