@@ -177,8 +177,13 @@ def test_many_unreserved_attempts_fill_the_account_pool_for_sync_invokes_INV_23(
         for i in range(100):
             inv.invoke("w", {"last": i == 99}, invocation_type="Event")
         inv.invoke("w", {"last": True}, invocation_type="Event")  # the 101st: starts after the first end
+        t0 = inv.now
         inv.run()
         assert answers == ["ConcurrentInvocationLimitExceeded", 200]
+        [wait] = [e for e in inv.timeline_entries if e.kind == "wait"]  # the 101st event, for the account's pool
+        assert (wait.at, wait.detail) == (t0, Waited(t0 + dt.timedelta(seconds=1), 100, 100, False))
+        assert "waits 1s for an environment: 100 of 100 in use (the account's unreserved concurrency) (Q-1)" \
+            in inv.timeline()
 
 
 # -- waiting is shown in the timeline (Q-1, Q-3) ---------------------------------------------------
@@ -287,3 +292,20 @@ def test_an_invoker_nobody_closes_closes_every_environments_loop_when_collected(
         sys.unraisablehook = previous
     assert all(loop is not None and loop.is_closed() for loop in loops)
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)] and not unraisable
+
+
+def test_a_throttled_event_shows_when_it_waits_and_why_RET_3() -> None:
+    """An Event throttled twice (429, RET-3): each throttle is a ``throttle`` entry whose Throttled detail
+    says how long the event goes back to the queue; the attempt starts after both back-offs."""
+    with LambdaInvoker() as inv:
+        inv.register("w", sleeps_50, timeout=900).throttle_next(2)
+        t0 = inv.now
+        rid = inv.invoke("w", {}, invocation_type="Event").request_id
+        inv.run()
+        throttles = [(e.at - t0, e.request_id, e.detail) for e in inv.timeline_entries if e.kind == "throttle"]
+        assert throttles == [(dt.timedelta(0), rid, Throttled("Event", retry_in=1.0)),
+                             (dt.timedelta(seconds=1), rid, Throttled("Event", retry_in=2.0))]
+        assert [(a.outcome, a.at - t0) for a in inv.attempts] == [
+            ("throttled", dt.timedelta(0)), ("throttled", dt.timedelta(seconds=1)),
+            ("success", dt.timedelta(seconds=3))]
+        assert "429 throttled -> back in queue, retry in 2s" in inv.timeline()
