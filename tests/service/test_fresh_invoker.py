@@ -1,0 +1,76 @@
+"""What a fresh invoker sets up only when something uses it (issue 12, the cost of a fresh invoker),
+and that what it defers still works when a handler does use it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+from typing import Any
+
+import pytest
+
+from pytest_lambda_async import LambdaInvoker
+
+_PROC_FDS = "/proc/self/fd"
+
+
+def _open_sockets() -> set[str]:
+    found = set()
+    for fd in os.listdir(_PROC_FDS):
+        try:
+            target = os.readlink(os.path.join(_PROC_FDS, fd))
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir(_PROC_FDS), reason="lists open descriptors through /proc")
+def test_py_4_an_environment_whose_handler_never_uses_asyncio_opens_no_socket() -> None:
+    """PY-4: every environment has its event loop (``asyncio.get_event_loop()`` gives it, kept across
+    requests), but its self-pipe, a socket pair, is made only when the loop runs: a sync handler that
+    never touches asyncio costs no sockets."""
+
+    def handler(event: Any, context: Any) -> str:
+        return "ok"
+
+    before = _open_sockets()
+    with LambdaInvoker() as inv:
+        inv.register("w", handler)
+        assert inv.invoke("w", {}).payload == "ok"
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert _open_sockets() - before == set()
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="asyncio.get_event_loop() makes no loop from 3.14")
+def test_py_4_the_environment_loop_is_woken_from_another_thread_and_kept_across_requests() -> None:
+    """PY-4: the environment's loop, its self-pipe made when it first runs, is woken by a thread's
+    ``call_soon_threadsafe`` (a callback scheduled before it runs included) and is the same loop on the
+    next request."""
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    def handler(event: Any, context: Any) -> int:
+        loop = asyncio.get_event_loop()
+        loops.append(loop)
+        early = loop.create_future()
+        loop.call_soon_threadsafe(early.set_result, 1)  # before the loop runs: no pipe yet
+
+        async def main() -> int:
+            late = loop.create_future()
+            waker = threading.Thread(target=loop.call_soon_threadsafe, args=(late.set_result, 2))
+            waker.start()
+            total = await early + await late
+            waker.join()
+            return total
+
+        return loop.run_until_complete(main())
+
+    with LambdaInvoker() as inv:
+        inv.register("w", handler)
+        assert inv.invoke("w", {}).payload == 3
+        assert inv.invoke("w", {}).payload == 3
+    assert len(loops) == 2 and loops[0] is loops[1] and loops[0].is_closed()
