@@ -23,7 +23,8 @@ from .loop import new_event_loop as real_clock_loop
 if TYPE_CHECKING:
     from .leaks import AwaitWindow
 
-__all__ = ["ACTIVE", "LOCK", "STACKS", "WINDOW_ATTR", "current_window", "install_globals", "real_clock_loops", "uninstall_globals"]
+__all__ = ["ACTIVE", "HELD_RELEASES", "HOLDS", "LOCK", "STACKS", "WINDOW_ATTR", "current_window", "hold_globals",
+           "install_globals", "real_clock_loops", "uninstall_globals"]
 
 
 NEVER_AWAITED = r"coroutine '.*' was never awaited"
@@ -184,20 +185,55 @@ def _filters_mutated() -> None:
 
 def install_globals() -> None:
     for hook in _HOOKS:
-        hook.install()
+        hook.install()  # nothing to do for a hook a drain's hold kept in place
     warnings.filterwarnings("error", message=NEVER_AWAITED, category=RuntimeWarning)
     _FILTER[:] = [warnings.filters[0]]
 
 
 def uninstall_globals() -> None:
-    for hook in reversed(_HOOKS):
-        hook.uninstall()
+    if not HOLDS:  # else the last hold's release takes them out, once its drain ends
+        _end_holds()
     for entry in _FILTER:
         with contextlib.suppress(ValueError):
             filters: list[Any] = warnings.filters  # type: ignore[assignment]
             filters.remove(entry)
             _filters_mutated()
     _FILTER.clear()
+
+
+def _end_holds() -> None:
+    """Take the hooks out, and the loop instrumentation the holds kept (under LOCK, no window open)."""
+    for hook in reversed(_HOOKS):
+        hook.uninstall()
+    pending, HELD_RELEASES[:] = list(HELD_RELEASES), []
+    for undo in pending:
+        undo()
+
+
+# Drains (one run(), advance() or sync invoke on a runtime thread) holding the hooks and the loop
+# instrumentation in place between the windows of their attempts, so each attempt does not install and
+# take out the same wrappers again.  Between windows every wrapper passes through (no window is
+# ACTIVE); the "never awaited" filter still goes in and out with each window.
+HOLDS: list[object] = []
+HELD_RELEASES: list[Callable[[], None]] = []  # what the last hold's release undoes (loop_watch's)
+
+
+def hold_globals() -> Callable[[], None]:
+    """Keep what the await windows install in place until the returned release (idempotent; callable
+    from another thread, for a hung handler's drain).  Costs nothing when no window opens."""
+    token = object()
+    with LOCK:
+        HOLDS.append(token)
+
+    def release() -> None:
+        with LOCK:
+            if token not in HOLDS:
+                return
+            HOLDS.remove(token)
+            if not HOLDS and not ACTIVE:  # else the last hold, or the last window out, takes them out
+                _end_holds()
+
+    return release
 
 
 

@@ -74,3 +74,36 @@ def test_py_4_the_environment_loop_is_woken_from_another_thread_and_kept_across_
         assert inv.invoke("w", {}).payload == 3
         assert inv.invoke("w", {}).payload == 3
     assert len(loops) == 2 and loops[0] is loops[1] and loops[0].is_closed()
+
+
+def test_the_await_checks_hooks_go_in_once_per_run_and_are_gone_after_it() -> None:
+    """The await check's process-wide hooks (``Thread.start`` here) and its instrumentation of the
+    environment's loop go in with the first attempt of a run and stay until the run ends (not in and out
+    per attempt), then everything is as before: the original ``Thread.start``, the loop's own methods and
+    the task factory the handler set."""
+    original_start = threading.Thread.start
+    seen: list[tuple[object, object, object]] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    def handler(event: Any, context: Any) -> None:
+        loop = asyncio.get_event_loop()
+        seen.append((threading.Thread.start, loop.call_soon, loop.get_task_factory()))
+        if len(seen) == 1:
+            loop.set_task_factory(factory)
+        raise ValueError("retry me")
+
+    with LambdaInvoker() as inv:
+        inv.register("w", handler, max_retry_attempts=2)
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert len(seen) == 3
+        assert seen[0][0] is seen[1][0] is seen[2][0] is not original_start  # one wrapper for the run
+        assert seen[1][1] is seen[2][1]
+        assert seen[0][2] is None and seen[1][2] is factory and seen[2][2] is factory
+        loop = inv.function("w").loop
+        assert loop is not None
+        assert threading.Thread.start is original_start
+        assert "call_soon" not in vars(loop) and "set_task_factory" not in vars(loop)
+        assert loop.get_task_factory() is factory
