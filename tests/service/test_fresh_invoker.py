@@ -107,3 +107,27 @@ def test_the_await_checks_hooks_go_in_once_per_run_and_are_gone_after_it() -> No
         assert threading.Thread.start is original_start
         assert "call_soon" not in vars(loop) and "set_task_factory" not in vars(loop)
         assert loop.get_task_factory() is factory
+
+
+def test_py_8_the_stack_trace_lists_the_handlers_frames_outermost_first_within_sys_tracebacklimit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PY-8: the error object's stackTrace lists the handler's own frames (none of this package's),
+    outermost first, each ``File "...", line N, in name`` with its source line; ``sys.tracebacklimit``
+    keeps the outermost ones, as ``traceback.extract_tb`` does."""
+
+    def inner() -> None:
+        raise KeyError("order_id")
+
+    def handler(event: Any, context: Any) -> None:
+        inner()
+
+    with LambdaInvoker() as inv:
+        inv.register("w", handler)
+        trace = inv.invoke("w", {}).payload["stackTrace"]
+        assert [line.split(", in ")[1].split("\n")[0] for line in trace] == ["handler", "inner"]
+        assert "inner()" in trace[0] and 'raise KeyError("order_id")' in trace[1]
+        assert all(__file__ in line for line in trace)
+        monkeypatch.setattr(sys, "tracebacklimit", 1, raising=False)
+        assert [line.split(", in ")[1].split("\n")[0] for line in inv.invoke("w", {}).payload["stackTrace"]] == ["handler"]
+        monkeypatch.setattr(sys, "tracebacklimit", -1)
+        assert inv.invoke("w", {}).payload["stackTrace"] == []
