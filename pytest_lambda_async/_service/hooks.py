@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import re
 import sys
 import threading
 import types
@@ -28,6 +29,7 @@ __all__ = ["ACTIVE", "HELD_RELEASES", "HOLDS", "LOCK", "STACKS", "WINDOW_ATTR", 
 
 
 NEVER_AWAITED = r"coroutine '.*' was never awaited"
+_NEVER_AWAITED_ERROR = ("error", re.compile(NEVER_AWAITED, re.I), RuntimeWarning, None, 0)  # as filterwarnings makes it
 WINDOW_ATTR = "_lambda_async_window"
 
 
@@ -186,6 +188,14 @@ def _filters_mutated() -> None:
 def install_globals() -> None:
     for hook in _HOOKS:
         hook.install()  # nothing to do for a hook a drain's hold kept in place
+    filters = getattr(warnings, "filters", None)
+    if isinstance(filters, list) and callable(getattr(warnings, "_filters_mutated", None)):
+        # filterwarnings' own entry, put in front as it does, without its scan of every filter for an equal
+        # one to drop first (which also dropped the user's own equal filter for good).
+        filters.insert(0, _NEVER_AWAITED_ERROR)
+        _filters_mutated()
+        _FILTER[:] = [_NEVER_AWAITED_ERROR]
+        return
     warnings.filterwarnings("error", message=NEVER_AWAITED, category=RuntimeWarning)
     _FILTER[:] = [warnings.filters[0]]
 

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 import threading
+import warnings
 from typing import Any
 
 import pytest
@@ -131,3 +132,17 @@ def test_py_8_the_stack_trace_lists_the_handlers_frames_outermost_first_within_s
         assert [line.split(", in ")[1].split("\n")[0] for line in inv.invoke("w", {}).payload["stackTrace"]] == ["handler"]
         monkeypatch.setattr(sys, "tracebacklimit", -1)
         assert inv.invoke("w", {}).payload["stackTrace"] == []
+
+
+def test_the_users_own_never_awaited_error_filter_outlives_the_await_check() -> None:
+    """The await check turns "coroutine ... was never awaited" into an error while each attempt runs, then
+    takes its filter out: a filter the test set to the same effect stays where it was."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"coroutine '.*' was never awaited", category=RuntimeWarning)
+        before = list(warnings.filters)
+        with LambdaInvoker() as inv:
+            inv.register("w", lambda event, context: None)
+            inv.invoke("w", {})
+            inv.invoke("w", {}, invocation_type="Event")
+            inv.run()
+        assert warnings.filters == before
