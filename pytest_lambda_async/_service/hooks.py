@@ -4,7 +4,8 @@ For as long as any window is open: ``asyncio.new_event_loop`` and the running-lo
 loops to the window, ``Thread.start`` and ``ThreadPoolExecutor.submit`` report what they start,
 ``asyncio.run``'s shutdown reports the tasks it drops, and the "never awaited" warning becomes
 an error that reaches a chained ``sys.unraisablehook``.  Installed when the first window opens,
-restored when the last one closes, so nested and concurrent windows compose."""
+restored when the last one closes, so nested and concurrent windows compose; an invoker's drain
+holds them (and the loops' instrumentation) between its attempts' windows (``hold_globals``)."""
 
 from __future__ import annotations
 
