@@ -42,6 +42,8 @@ def use_service_model(source: Callable[[str], dict[str, Any]]) -> None:
     model_constraints.cache_clear()
     _model_pattern.cache_clear()
     _name_groups.cache_clear()
+    _PARSED_NAMES.clear()
+    _PARSED_DESTINATIONS.clear()
 
 
 @functools.cache
@@ -286,7 +288,25 @@ def parse_function_name(value: object, qualifier: object = None) -> FunctionRef:
 
     Validated as AWS validates Invoke's ``FunctionName`` and ``Qualifier`` (the Qualifier reported
     first, as recorded in ``full_arn_and_qualifier_too_long_and_invalid_region``); what passes is
-    looked up, so a 65-character name or ``$latest`` is not found rather than invalid."""
+    looked up, so a 65-character name or ``$latest`` is not found rather than invalid.  What passed is
+    remembered for the process (the model does not change; a FunctionRef is immutable): a fresh
+    invoker's first invoke of a name does not validate it again."""
+    key = (value, qualifier) if type(value) is str and (qualifier is None or type(qualifier) is str) else None
+    if key is not None:
+        hit = _PARSED_NAMES.get(key)
+        if hit is not None:
+            return hit
+    ref = _parse_function_name(value, qualifier)
+    if key is not None and len(_PARSED_NAMES) < _PARSED_LIMIT:
+        _PARSED_NAMES[key] = ref
+    return ref
+
+
+_PARSED_LIMIT: Final = 4096
+_PARSED_NAMES: dict[tuple[str, str | None], FunctionRef] = {}
+
+
+def _parse_function_name(value: object, qualifier: object) -> FunctionRef:
     if not isinstance(value, str) or not value:
         raise InvalidParameterValueException(
             f"FunctionName must be a non-empty string (a name, name:qualifier or an ARN), got {value!r}")
@@ -403,7 +423,23 @@ _ROLE_FIELDS: Final = {"on_success": DESTINATION_FIELDS["OnSuccess"], "on_failur
 
 def parse_destination(value: str, *, role: str, region: str = DEFAULT_REGION,
                       account: str = DEFAULT_ACCOUNT) -> Destination:
-    """Validate a destination (``role`` is on_success, on_failure or dead_letter)."""
+    """Validate a destination (``role`` is on_success, on_failure or dead_letter); what passed is
+    remembered for the process, as :func:`parse_function_name` remembers names."""
+    key = (value, role, region, account) if type(value) is str else None
+    if key is not None:
+        hit = _PARSED_DESTINATIONS.get(key)
+        if hit is not None:
+            return hit
+    dest = _parse_destination(value, role=role, region=region, account=account)
+    if key is not None and len(_PARSED_DESTINATIONS) < _PARSED_LIMIT:
+        _PARSED_DESTINATIONS[key] = dest
+    return dest
+
+
+_PARSED_DESTINATIONS: dict[tuple[str, str, str, str], Destination] = {}
+
+
+def _parse_destination(value: str, *, role: str, region: str, account: str) -> Destination:
     if not isinstance(value, str) or not value:
         raise InvalidParameterValueException(f"{role} must be an ARN or a registered function name, got {value!r}")
     if not value.startswith("arn:"):

@@ -4,13 +4,15 @@ For as long as any window is open: ``asyncio.new_event_loop`` and the running-lo
 loops to the window, ``Thread.start`` and ``ThreadPoolExecutor.submit`` report what they start,
 ``asyncio.run``'s shutdown reports the tasks it drops, and the "never awaited" warning becomes
 an error that reaches a chained ``sys.unraisablehook``.  Installed when the first window opens,
-restored when the last one closes, so nested and concurrent windows compose."""
+restored when the last one closes, so nested and concurrent windows compose; an invoker's drain
+holds them (and the loops' instrumentation) between its attempts' windows (``hold_globals``)."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import contextlib
+import re
 import sys
 import threading
 import types
@@ -23,10 +25,12 @@ from .loop import new_event_loop as real_clock_loop
 if TYPE_CHECKING:
     from .leaks import AwaitWindow
 
-__all__ = ["ACTIVE", "LOCK", "STACKS", "WINDOW_ATTR", "current_window", "install_globals", "real_clock_loops", "uninstall_globals"]
+__all__ = ["ACTIVE", "HELD_RELEASES", "HOLDS", "LOCK", "STACKS", "WINDOW_ATTR", "current_window", "hold_globals",
+           "install_globals", "real_clock_loops", "uninstall_globals"]
 
 
 NEVER_AWAITED = r"coroutine '.*' was never awaited"
+_NEVER_AWAITED_ERROR = ("error", re.compile(NEVER_AWAITED, re.I), RuntimeWarning, None, 0)  # as filterwarnings makes it
 WINDOW_ATTR = "_lambda_async_window"
 
 
@@ -184,20 +188,63 @@ def _filters_mutated() -> None:
 
 def install_globals() -> None:
     for hook in _HOOKS:
-        hook.install()
+        hook.install()  # nothing to do for a hook a drain's hold kept in place
+    filters = getattr(warnings, "filters", None)
+    if isinstance(filters, list) and callable(getattr(warnings, "_filters_mutated", None)):
+        # filterwarnings' own entry, put in front as it does, without its scan of every filter for an equal
+        # one to drop first (which also dropped the user's own equal filter for good).
+        filters.insert(0, _NEVER_AWAITED_ERROR)
+        _filters_mutated()
+        _FILTER[:] = [_NEVER_AWAITED_ERROR]
+        return
     warnings.filterwarnings("error", message=NEVER_AWAITED, category=RuntimeWarning)
     _FILTER[:] = [warnings.filters[0]]
 
 
 def uninstall_globals() -> None:
-    for hook in reversed(_HOOKS):
-        hook.uninstall()
+    if not HOLDS:  # else the last hold's release takes them out, once its drain ends
+        _end_holds()
     for entry in _FILTER:
         with contextlib.suppress(ValueError):
             filters: list[Any] = warnings.filters  # type: ignore[assignment]
             filters.remove(entry)
             _filters_mutated()
     _FILTER.clear()
+
+
+def _end_holds() -> None:
+    """Take the hooks out, and the loop instrumentation the holds kept (under LOCK, no window open)."""
+    for hook in reversed(_HOOKS):
+        hook.uninstall()
+    pending, HELD_RELEASES[:] = list(HELD_RELEASES), []
+    for undo in pending:
+        undo()
+
+
+# Drains (one run(), advance() or sync invoke on a runtime thread) holding the hooks and the loop
+# instrumentation in place between the windows of their attempts, so each attempt does not install and
+# take out the same wrappers again.  Between windows every wrapper passes through (no window is
+# ACTIVE); the "never awaited" filter still goes in and out with each window.
+HOLDS: list[object] = []
+HELD_RELEASES: list[Callable[[], None]] = []  # what the last hold's release undoes (loop_watch's)
+
+
+def hold_globals() -> Callable[[], None]:
+    """Keep what the await windows install in place until the returned release (idempotent; callable
+    from another thread, for a hung handler's drain).  Costs nothing when no window opens."""
+    token = object()
+    with LOCK:
+        HOLDS.append(token)
+
+    def release() -> None:
+        with LOCK:
+            if token not in HOLDS:
+                return
+            HOLDS.remove(token)
+            if not HOLDS and not ACTIVE:  # else the last hold, or the last window out, takes them out
+                _end_holds()
+
+    return release
 
 
 

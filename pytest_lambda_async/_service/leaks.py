@@ -19,7 +19,8 @@ are wrapped (a callback still scheduled when ``asyncio.run`` closes the loop is
 silently dropped); ``Thread.start`` and ``ThreadPoolExecutor.submit`` are wrapped;
 at return, library threads still alive are judged by their current frames.
 Process-global hooks are installed when the first window opens and restored
-when the last one closes, so nested and concurrent windows compose.
+when the last one closes (or when the invoker's drain that held them ends:
+``hooks.hold_globals``), so nested and concurrent windows compose.
 """
 
 from __future__ import annotations

@@ -74,6 +74,32 @@ class RuntimeEventLoop(asyncio.SelectorEventLoop):
         super().__init__(selector)
         self._vselector = selector
 
+    # The self-pipe (a socket pair that wakes the loop from other threads and signal handlers) is made
+    # when the loop first runs or takes a signal handler: every function's environment has a loop (PY-4),
+    # most handlers never use it, and the pair was a third of a fresh invoker's loop cost.  Before the
+    # loop runs nothing waits in select(): a callback another thread schedules is in the ready queue.
+    _ssock: Any
+    _csock: Any
+
+    def _make_self_pipe(self) -> None:
+        self._ssock = self._csock = None
+
+    def _ensure_self_pipe(self) -> None:
+        if self._ssock is None and not self.is_closed():
+            super()._make_self_pipe()  # type: ignore[misc]
+
+    def _close_self_pipe(self) -> None:
+        if self._ssock is not None:
+            super()._close_self_pipe()  # type: ignore[misc]
+
+    def run_forever(self) -> None:
+        self._ensure_self_pipe()
+        super().run_forever()
+
+    def add_signal_handler(self, sig: int, callback: Callable[..., object], *args: Any) -> None:  # type: ignore[override]
+        self._ensure_self_pipe()
+        super().add_signal_handler(sig, callback, *args)
+
     def time(self) -> float:
         if self._virtual_clock is not None:
             return self._virtual_clock.monotonic()

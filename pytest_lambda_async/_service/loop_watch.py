@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from .hooks import ACTIVE, current_window
+from .hooks import ACTIVE, HELD_RELEASES, HOLDS, current_window
 from .sites import FILE_KIND, INTERNAL, MACHINERY, MISSING, Record, file_kind
 
 __all__ = ["TrackedTask", "callback_pending", "cancel_quietly", "dropped_by_runner", "instrument", "release"]
@@ -52,7 +52,7 @@ def dropped_by_runner(task: asyncio.Task[Any]) -> bool:
 
 
 class _LoopState:
-    __slots__ = ("chained", "users", "installed", "saved", "callbacks")
+    __slots__ = ("chained", "users", "installed", "saved", "callbacks", "held")
 
     def __init__(self, chained: Any) -> None:
         self.chained = chained  # the factory the loop had, or the handler later set
@@ -60,6 +60,7 @@ class _LoopState:
         self.installed = False
         self.saved: dict[str, tuple[Any, Any]] = {}  # name -> (instance attribute we covered, our wrapper)
         self.callbacks: list[Record] = []  # callbacks user code scheduled on the loop, judged at close()
+        self.held = False  # left instrumented by a drain's hold (hooks.hold_globals) between windows
 
 
 _LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
@@ -223,6 +224,24 @@ def release(loop: asyncio.AbstractEventLoop) -> None:
     state.users -= 1
     if state.users > 0 or not state.installed:
         return
+    if HOLDS:  # a drain is between its attempts' windows: the next attempt's window reuses the wrappers
+        state.callbacks.clear()  # as after a release: the next window's callbacks only
+        if not state.held:
+            state.held = True
+            HELD_RELEASES.append(lambda: _release_held(loop))
+        return
+    _uninstrument(loop, state)
+
+
+def _release_held(loop: asyncio.AbstractEventLoop) -> None:
+    state = _LOOPS.get(loop)
+    if state is not None and state.held:
+        state.held = False
+        if state.users == 0 and state.installed:
+            _uninstrument(loop, state)
+
+
+def _uninstrument(loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
     state.installed = False
     for name in ("set_task_factory", "get_task_factory"):
         with contextlib.suppress(AttributeError, TypeError):

@@ -11,6 +11,7 @@ import datetime as _dt
 import functools
 import inspect
 import json
+import linecache
 import os
 import sys
 import traceback
@@ -193,9 +194,22 @@ def _user_frames(tb: Any) -> list[traceback.FrameSummary]:
     """The traceback's frames outside this package, as the Python runtime lists them (PY-8): from
     (frame, line) pairs, so without column positions. ``format_list`` then draws no ``^^^`` carets,
     which the runtime's stackTrace never has, and no code object's positions table is scanned (with
-    ``extract_tb`` that scan was most of a failed attempt's cost); lines are read when formatted."""
-    pairs = ((f, n) for f, n in traceback.walk_tb(tb) if not f.f_code.co_filename.startswith(_PACKAGE_DIR))
-    return list(traceback.StackSummary.extract(pairs, lookup_lines=False))
+    ``extract_tb`` that scan was most of a failed attempt's cost); lines are read when formatted.
+    What ``StackSummary.extract(pairs, lookup_lines=False)`` gives (``sys.tracebacklimit`` included),
+    without its generators: it was a fifth of a failed attempt."""
+    limit = sys.__dict__.get("tracebacklimit")  # read as extract() reads it, without its AttributeError
+    frames: list[traceback.FrameSummary] = []
+    while tb is not None and (limit is None or len(frames) < limit):
+        frame = tb.tb_frame
+        code = frame.f_code
+        filename = code.co_filename
+        if not filename.startswith(_PACKAGE_DIR):
+            linecache.lazycache(filename, frame.f_globals)
+            frames.append(traceback.FrameSummary(filename, tb.tb_lineno, code.co_name, lookup_line=False))
+        tb = tb.tb_next
+    for filename in {f.filename for f in frames}:
+        linecache.checkcache(filename)
+    return frames
 
 
 def _blamed(exc: BaseException, frames: list[traceback.FrameSummary] | None = None) -> traceback.FrameSummary | None:

@@ -128,10 +128,19 @@ def user_code_roots(handler: Callable[..., Any]) -> tuple[str, ...]:
     file = getattr(top, "__file__", None)
     if not paths and isinstance(file, str):
         paths = [file]
-    roots = [os.path.normcase(os.path.abspath(p)) for p in paths]
-    if PACKAGE_DIR.rstrip(os.sep) in roots:
-        return ()
-    return tuple(r + os.sep if os.path.isdir(r) else r for r in roots)
+    key = tuple(p for p in paths if isinstance(p, str))
+    found = _ROOTS.get(key)
+    if found is None:
+        roots = [os.path.normcase(os.path.abspath(p)) for p in paths]
+        found = () if PACKAGE_DIR.rstrip(os.sep) in roots else \
+            tuple(r + os.sep if os.path.isdir(r) else r for r in roots)
+        if len(key) == len(paths) and all(os.path.isabs(p) for p in key) and len(_ROOTS) < 1024:
+            _ROOTS[key] = found  # a fresh invoker's handler is usually from a module seen before
+    return found
+
+
+# Absolute module paths -> the roots they give (a fresh invoker's first await window asked for them).
+_ROOTS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 MISSING = object()

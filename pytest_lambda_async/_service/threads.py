@@ -97,13 +97,17 @@ class RuntimeThread:
                     continue
                 break
             fn, call = item
+            item = None
+            done = call.done
             try:
                 call.result = self._context.run(fn)
             except BaseException as exc:  # handed back to the caller
                 call.error = exc
             finally:
-                call.done.set()
-            item = fn = call = None  # type: ignore[assignment]  # an idle thread keeps no invoker alive
+                # An idle thread keeps no invoker alive; its references go before the caller wakes, which
+                # leaves the fewest steps between the wake-up and this thread's next wait (its GIL release).
+                fn = call = None  # type: ignore[assignment]
+                done.set()
             if self.abandoned:
                 break
         _STOPPING.discard(threading.get_ident())
@@ -286,10 +290,38 @@ def _clear_async_exc_flag() -> None:
         return
 
 
+class _Done:
+    """A call's end, as much of ``threading.Event`` as a call needs, on one lock: the waiting caller wakes
+    holding it, where an Event's waiter then also needed the Event's condition lock, still held by the
+    runtime thread signalling it (a second wake-up on a loaded machine), and each wait made a lock."""
+
+    __slots__ = ("_lock", "_set")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()  # released once, by set()
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+        self._lock.release()
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float) -> bool:
+        if self._set:
+            return True
+        if self._lock.acquire(True, timeout):
+            self._lock.release()  # for any other waiter (stop() while the caller supervises)
+            return True
+        return self._set
+
+
 class _Call:
     __slots__ = ("done", "result", "error")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self.done = _Done()
         self.result: Any = None
         self.error: BaseException | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from . import aws
 from .clock import VirtualClock
 from .delivery import Delivery
+from .hooks import hold_globals
 from .leaks import AwaitWindow
 from .loop import virtualize_new_loops
 from .runtime import CaptureScope, Execution, error_line, restore_trace_env, trace_env_now
@@ -101,9 +102,10 @@ class RuntimeWindow:
         unfreeze = clock.freeze()
         scope = CaptureScope()
         real_loops = virtualize_new_loops(clock, threading.get_ident())
+        held = hold_globals()  # the await windows of this drain's attempts install their hooks once
         env = trace_env_now()
         self._tracing.env_function = env[1]
-        undo[:] = [real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
+        undo[:] = [held, real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
         self.capture = scope.capture
         try:
             return fn()
