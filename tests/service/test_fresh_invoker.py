@@ -103,7 +103,7 @@ def test_the_await_checks_hooks_go_in_once_per_run_and_are_gone_after_it() -> No
         assert seen[0][0] is seen[1][0] is seen[2][0] is not original_start  # one wrapper for the run
         assert seen[1][1] is seen[2][1]
         assert seen[0][2] is None and seen[1][2] is factory and seen[2][2] is factory
-        loop = inv.function("w").loop
+        loop = inv.function("w").environments[0].loop  # the one environment its sequential attempts ran in
         assert loop is not None
         assert threading.Thread.start is original_start
         assert "call_soon" not in vars(loop) and "set_task_factory" not in vars(loop)
