@@ -8,6 +8,7 @@ from typing import Any, Literal, Protocol, Union
 from hypothesis import strategies as st
 
 from .._service import aws
+from .._text import duration_text, late_text
 from . import formats as fmt
 from ._common import plain_value
 
@@ -57,24 +58,6 @@ class Duplicate:
         if self.new_request_id:
             return f"from the source with a new request id, {self.delay_text}"
         return "same request id" + (", concurrent with the first" if self.concurrent else "")
-
-
-def late_text(seconds: float) -> str:
-    """``Lambda's retry of the same request, 5 h 59 min 31 s later``: a late retry as reports say it."""
-    return f"Lambda's retry of the same request, {duration_text(seconds)} later"
-
-
-def duration_text(seconds: float) -> str:
-    """``2 s``, ``5 min 1 s``, ``6 h``: a delay as people say it."""
-    whole = int(seconds)
-    if whole != seconds or whole < 60:
-        return f"{seconds:g} s"
-    parts = []
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
-        count, whole = divmod(whole, size)
-        if count:
-            parts.append(f"{count} {unit}")
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
