@@ -67,7 +67,7 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
                             late_retries and max_retry_attempts > 0)
     plans = Plans(failure_plans(max_retry_attempts, sdk_failures), duplicate_plans(max_duplicates, kinds, max_duplicates if concurrent else 1),
                   2 if new_environments else 1, STARTS if boundaries else (None,),
-                  sync_schedules() if interleave_calls else ((),))
+                  sync_schedules() if interleave_calls else ((),), maximum_event_age)
     # One integer per history, numbering the histories simplest first (failed attempts
     # the most significant digit, then duplicates, then the environment, then the start),
     # and the interleaving of a sync concurrent duplicate, so shrinking it lowers each.  One draw instead of a list of steps: Hypothesis's cost
@@ -89,8 +89,10 @@ class Plans:
     (the schedule only matters to a sync handler's concurrent duplicate: otherwise it is left out)."""
 
     def __init__(self, failures: tuple[tuple[Any, ...], ...], duplicates: tuple[tuple[Any, ...], ...],
-                 environments: int, starts: tuple[Any, ...], schedules: tuple[tuple[int, ...], ...]) -> None:
+                 environments: int, starts: tuple[Any, ...], schedules: tuple[tuple[int, ...], ...],
+                 maximum_event_age: int = DEFAULT_MAXIMUM_EVENT_AGE) -> None:
         self.failures, self.duplicates, self.environments = failures, duplicates, environments
+        self.maximum_event_age = maximum_event_age
         self.starts, self.schedules = starts, schedules
         self._cache: dict[int, Plan] = {}
 
@@ -111,6 +113,8 @@ class Plans:
             if not failing:  # a late retry needs a failed attempt to retry
                 steps = tuple(s for s in steps if isinstance(s, S.Duplicate))
             history = S.DeliveryHistory((*failing, *steps), self.starts[start])
+            if len(failing) > 1 and history.throttles:
+                history = within_age(history, self.maximum_event_age)
             together = any(isinstance(s, S.Duplicate) and s.concurrent for s in steps)
             plan = (history, environment == 1, self.schedules[schedule] if together else ())
             if len(self._cache) < 4096:
@@ -162,6 +166,21 @@ def duplicate_plans(max_duplicates: int, kinds: tuple[Any, ...], together: int) 
         if together > 1 and isinstance(kinds[-1], S.Duplicate) and kinds[-1].concurrent:
             plans.extend((kinds[-1],) * n + (plain,) * (total - n) for n in range(2, min(total, together) + 1))
     return tuple(plans)
+
+
+def within_age(history: DeliveryHistory, maximum_event_age: float) -> DeliveryHistory:
+    """``history`` with its late retry throttled fewer times if the attempts after it would land at or past
+    the maximum age: the event would then be dropped (RET-4), a lost event rather than a duplicate."""
+    while history.attempt_times()[-1] >= maximum_event_age:
+        steps = list(history.steps)
+        i = max(i for i, s in enumerate(steps) if isinstance(s, S.Throttle))
+        late = steps[i]
+        if late.times > 1:
+            steps[i] = S.Throttle(attempt=late.attempt, times=late.times - 1)
+        else:
+            del steps[i]
+        history = S.DeliveryHistory(tuple(steps), history.start)
+    return history
 
 
 def simpler(history: DeliveryHistory, new_environment: bool, max_duplicates: int
