@@ -162,7 +162,8 @@ def duplicate_plans(max_duplicates: int, kinds: tuple[Any, ...], together: int) 
     plans: list[tuple[Any, ...]] = [()]
     for total in range(1, max_duplicates + 1):
         plans.append((plain,) * total)
-        plans.extend((kind, *(plain,) * (total - 1)) for kind in rest)
+        # A late retry (a Throttle) alone: a duplicate's attempt could take the failure it retries.
+        plans.extend((kind, *(plain,) * (total - 1)) for kind in rest if total == 1 or isinstance(kind, S.Duplicate))
         if together > 1 and isinstance(kinds[-1], S.Duplicate) and kinds[-1].concurrent:
             plans.extend((kinds[-1],) * n + (plain,) * (total - n) for n in range(2, min(total, together) + 1))
     return tuple(plans)

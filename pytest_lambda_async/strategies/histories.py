@@ -319,7 +319,9 @@ class DeliveryHistory:
 
         ``fail_next`` counts attempts in the order the service makes them, so
         with duplicates an error can land on a duplicate's attempt; the event
-        still sees that many errors, each retried.  A ``Throttle(attempt=k)``
+        still sees that many errors, each retried (so can a late retry's
+        throttles, aimed at the attempt number: ``delivery_histories`` draws
+        late retries without duplicates).  A ``Throttle(attempt=k)``
         (``k`` >= 2) throttles Lambda's retry of attempt ``k - 1`` only
         (``throttle_next(n, attempt=k)``), so it comes as late as
         :meth:`attempt_times` says, with the same request id.  A
@@ -376,7 +378,9 @@ def _histories(draw: st.DrawFn, *, max_duplicates: int, max_retry_attempts: int,
         kinds.append(st.builds(Duplicate, new_request_id=st.just(True), delay=delay))
     duplicates = draw(st.lists(st.one_of(kinds), max_size=max_duplicates))
     retries: list[Delivery] = []
-    if late and failing:  # Lambda's own retry of a failed attempt, throttled until hours later
+    # Lambda's own retry of a failed attempt, throttled until hours later; drawn with no duplicates, whose
+    # attempts could take the errors or the throttles meant for the first delivery (see apply).
+    if late and failing and not duplicates:
         counts = aws.late_retry_throttles((aws.DEDUPLICATION_INTERVAL + 1,), maximum_event_age)
         if counts and draw(st.booleans()):
             times = draw(st.one_of(st.sampled_from(counts), st.integers(1, counts[-1])))
