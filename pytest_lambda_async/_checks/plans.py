@@ -173,7 +173,7 @@ def within_age(history: DeliveryHistory, maximum_event_age: float) -> DeliveryHi
     """``history`` with its late retry throttled fewer times if the attempts after it would land at or past
     the maximum age: the event would then be dropped (RET-4), a lost event rather than a duplicate."""
     while history.attempt_times()[-1] >= maximum_event_age:
-        steps = list(history.steps)
+        steps: list[Any] = list(history.steps)
         i = max(i for i, s in enumerate(steps) if isinstance(s, S.Throttle))
         late = steps[i]
         if late.times > 1:

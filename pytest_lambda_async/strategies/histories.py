@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Union
 
@@ -131,10 +132,10 @@ class _InvokerLike(Protocol):
     def advance(self, seconds: float, /) -> Any: ...
 
     @property
-    def now(self) -> Any: ...
+    def now(self) -> _dt.datetime: ...
 
 
-def seconds_to_boundary(now: Any, start: Start) -> float:
+def seconds_to_boundary(now: _dt.datetime, start: Start) -> float:
     """Seconds from ``now`` (a datetime) to the next minute, hour or day boundary."""
     size = {"minute": 60, "hour": 3600, "day": 86400}[start]
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -382,7 +383,8 @@ def _histories(draw: st.DrawFn, *, max_duplicates: int, max_retry_attempts: int,
     # attempts could take the errors or the throttles meant for the first delivery (see apply).
     if late and failing and not duplicates:
         counts = aws.late_retry_throttles((aws.DEDUPLICATION_INTERVAL + 1,), maximum_event_age)
-        if counts and draw(st.booleans()):
+        wanted: bool = bool(counts) and draw(st.booleans())
+        if wanted:
             times = draw(st.one_of(st.sampled_from(counts), st.integers(1, counts[-1])))
             attempt = draw(st.integers(2, len(failing) + 1))
             # Every attempt within the maximum age (RET-4), or the history would not play as it says.
