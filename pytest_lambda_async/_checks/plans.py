@@ -110,8 +110,11 @@ class Plans:
             failures, duplicates = divmod(rest, len(self.duplicates))
             steps = self.duplicates[duplicates]
             failing = self.failures[failures]
-            if not failing:  # a late retry needs a failed attempt to retry
-                steps = tuple(s for s in steps if isinstance(s, S.Duplicate))
+            if any(isinstance(s, S.Throttle) and s.attempt > len(failing) + 1 for s in steps):
+                # A late retry needs a failed attempt to retry: a late second retry of a history
+                # with one failure is the late first one (the more often drawn), with none it is dropped.
+                first = next((s for s in self.duplicates if len(s) == 1 and isinstance(s[0], S.Throttle)), ())
+                steps = first if failing and first and first[0].attempt <= len(failing) + 1 else ()
             history = S.DeliveryHistory((*failing, *steps), self.starts[start])
             if len(failing) > 1 and history.throttles:
                 history = within_age(history, self.maximum_event_age)
@@ -146,7 +149,7 @@ def duplicate_kinds(concurrent: bool, maximum_event_age: int | None, late: bool 
     if maximum_event_age is not None:
         kinds += [S.Duplicate(new_request_id=True, delay=d) for d in redelivery_delays(maximum_event_age)]
         if late:
-            kinds += [S.Throttle(attempt=2, times=n) for n in late_retries(maximum_event_age)]
+            kinds += [S.Throttle(attempt=a, times=n) for a, n in late_retries(maximum_event_age)]
     if concurrent:
         kinds.append(S.Duplicate(concurrent=True))
     return tuple(kinds)
@@ -208,12 +211,8 @@ def simpler(history: DeliveryHistory, new_environment: bool, max_duplicates: int
     if start is not None:
         unstarted: DeliveryHistory = S.DeliveryHistory(history.steps)
         yield unstarted, new_environment
-    for i, step in enumerate(throttles):  # a late retry on time, then less late
+    for i in range(len(throttles)):  # a late retry on time
         yield make(failures, duplicates, throttles[:i] + throttles[i + 1:]), new_environment
-        for times in late_retries(MAXIMUM_EVENT_AGE_RANGE[1]) if step.attempt > 1 else ():
-            if times < step.times:
-                earlier = S.Throttle(attempt=step.attempt, times=times)
-                yield make(failures, duplicates, throttles[:i] + [earlier] + throttles[i + 1:]), new_environment
     for i in range(len(failures)):
         yield make(failures[:i] + failures[i + 1:], duplicates), new_environment
     for i in range(len(duplicates)):

@@ -48,11 +48,13 @@ def event_source(event: Any) -> Source:
 redelivery_delays = aws.redelivery_delays
 
 
-def late_retries(maximum_event_age: int) -> tuple[int, ...]:
-    """Throttle counts that delay Lambda's retry of a failed attempt #1 (same request id) as late as
-    ``maximum_event_age`` lets it come (RET-3, RET-4).  One count only: a record that has expired by
-    an earlier retry has expired by the latest one too, so earlier ones would find nothing more."""
-    return aws.late_retry_throttles((), maximum_event_age)
+def late_retries(maximum_event_age: int) -> tuple[tuple[int, int], ...]:
+    """``(attempt, throttles)``: Lambda's retry of a failed attempt #1, then of a failed attempt #2
+    (same request id), each throttled until as late as ``maximum_event_age`` lets it come (RET-3,
+    RET-4).  Only the latest: a record that has expired by an earlier retry has expired by the
+    latest one too, so earlier ones would find nothing more."""
+    return tuple((retry + 1, counts[-1]) for retry in (1, 2)
+                 for counts in [aws.late_retry_throttles((), maximum_event_age, retry)] if counts)
 
 
 # Every run starts at the same time of day, so a history breaks a handler or not whatever the time

@@ -131,12 +131,13 @@ def throttle_delay(throttles: int) -> float:
     return float(min(2 ** (throttles - 1), THROTTLE_BACKOFF_MAX))
 
 
-def late_retry_throttles(after: tuple[float, ...], maximum_event_age: float) -> tuple[int, ...]:
-    """Throttle counts that delay Lambda's first retry (RET-1: 60 s after attempt #1) to just past
-    each of ``after`` (seconds, ascending), then as late as ``maximum_event_age`` lets it run
-    (RET-3: back-off 1, 2, 4, ... 300 s; RET-4: not at or past the age); fewest first."""
+def late_retry_throttles(after: tuple[float, ...], maximum_event_age: float, retry: int = 1) -> tuple[int, ...]:
+    """Throttle counts that delay Lambda's ``retry``-th retry (RET-1: 60 s after attempt #1, then
+    120 s after attempt #2) to just past each of ``after`` (seconds after the first attempt,
+    ascending), then as late as ``maximum_event_age`` lets it run (RET-3: back-off 1, 2, 4, ...
+    300 s; RET-4: not at or past the age); fewest first."""
     counts: list[int] = []
-    waited, n = RETRY_DELAYS[1], 0
+    waited, n = sum(RETRY_DELAYS[k] for k in range(1, retry + 1)), 0
     targets = [a for a in after if a < maximum_event_age]
     while True:
         later = waited + throttle_delay(n + 1)
