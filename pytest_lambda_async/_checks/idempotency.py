@@ -548,7 +548,9 @@ def check_idempotent(
     5 minutes, and ``maximum_event_age`` seconds later: the
     function's MaximumEventAgeInSeconds, 6 h by default; lower it to bound how
     late), or a concurrent copy (async handlers: at await points; sync ones:
-    in a second environment, between AWS SDK calls).  Histories also start
+    in a second environment, between AWS SDK calls).  Lambda's retry of a
+    failed attempt (same request id) is also played throttled until as late
+    as ``maximum_event_age`` lets it come (5 h 59 min 31 s by default).  Histories also start
     one second before a minute, hour or day boundary.  An SDK failure's call
     index is taken modulo the calls one clean delivery of the event makes.
     Raises :class:`NotIdempotentError` for the smallest failing example

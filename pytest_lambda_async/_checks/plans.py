@@ -191,7 +191,8 @@ def simpler(history: DeliveryHistory, new_environment: bool, max_duplicates: int
             ) -> Iterator[tuple[DeliveryHistory, bool]]:
     """Histories one step simpler than ``history``, simplest first (check_idempotent's last shrink).
 
-    Drop the second environment; drop the start near a boundary; drop a step;
+    Drop the second environment; drop the start near a boundary; make a late retry come on
+    time; drop a step;
     make a failure a duplicate, an SDK failure a function error, a lost
     response a failure before the call, an SDK failure an earlier call, a
     concurrent duplicate or a redelivery a plain one, a late redelivery an earlier one."""
