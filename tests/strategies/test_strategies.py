@@ -802,6 +802,12 @@ def test_histories_check_their_steps() -> None:
     with pytest.raises(ValueError):
         DeliveryHistory((SdkFailure(-1),))
     assert DeliveryHistory([Duplicate()]).steps == (Duplicate(),)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="delays attempt 3, but this history fails 1 attempt"):
+        DeliveryHistory((FunctionError(1), Throttle(attempt=3)))  # a late retry needs the failure it retries
+    with pytest.raises(ValueError, match="times is an int from 1"):
+        Throttle(times=0)
+    assert repr(Throttle()) == "Throttle()" and repr(Throttle(attempt=2, times=79)) == "Throttle(attempt=2, times=79)"
+    assert DeliveryHistory((Throttle(), Throttle())).throttles == DeliveryHistory((Throttle(times=2),)).throttles == 2
 
 
 class FakeFunction:
