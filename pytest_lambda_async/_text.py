@@ -445,11 +445,13 @@ def _history_summary(history: Any, new_environment: bool, race: tuple[str | None
     for step in history.redeliveries:
         parts.append(f"a duplicate from {source} with a new request id, {step.delay_text}")
     late = history.late_retries
+    failing = [i for i, part in enumerate(parts) if part.endswith(" then a retry")]
     for attempt, delay in late:
-        if attempt == 2 and parts and parts[0].endswith(" then a retry"):  # the retry of the first failure
-            parts[0] = parts[0][:-len("a retry")] + late_text(delay)
+        if failing:  # the retry of the first failure (attempt 2), or of the last one
+            i = failing[0] if attempt == 2 else failing[-1]
+            parts[i] = parts[i][:-len("a retry")] + late_text(delay, attempt)
         else:
-            parts.append(late_text(delay))
+            parts.append(late_text(delay, attempt))
     throttles = history.throttles - sum(history.throttles_before(k) for k, _ in late)
     if throttles:
         parts.append(f"{throttles} throttle{'s' if throttles > 1 else ''}")
@@ -466,9 +468,11 @@ def throttles_left_out(n: int) -> str:
     return f"(and {n} throttles before it, each back in the queue with back-off up to 300 s: RET-3)"
 
 
-def late_text(seconds: float) -> str:
-    """``Lambda's retry of the same request, 5 h 59 min 31 s later``: a late retry as reports say it."""
-    return f"Lambda's retry of the same request, {duration_text(seconds)} later"
+def late_text(seconds: float, attempt: int = 2) -> str:
+    """``Lambda's retry of the same request, 5 h 59 min 31 s later``: a late retry (of attempt
+    ``attempt``'s predecessor) as reports say it; the second retry is called so."""
+    which = "retry" if attempt <= 2 else "second retry"
+    return f"Lambda's {which} of the same request, {duration_text(seconds)} later"
 
 
 def duration_text(seconds: float) -> str:

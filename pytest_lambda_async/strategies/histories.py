@@ -293,7 +293,7 @@ class DeliveryHistory:
                 if isinstance(step, (FunctionError, SdkFailure)) and isinstance(late_step, Throttle) \
                         and late_step.attempt == attempt + 1 and attempt + 1 in late:
                     lines.append(f"attempt #{attempt + 1} throttled (429) {late_step.times} "
-                                 f"time{'s' if late_step.times > 1 else ''}: {late_text(late[attempt + 1])}")
+                                 f"time{'s' if late_step.times > 1 else ''}: {late_text(late[attempt + 1], attempt + 1)}")
         lines.append(f"attempt #{attempt + 1}: success")
         dup = 0
         for step in self.steps:

@@ -156,3 +156,28 @@ def test_late_retries_are_bounded_by_maximum_event_age(payments: None) -> None:
     """With a 1-hour maximum event age the latest retry comes 59 min 31 s after the failure (RET-4), before
     the 1-hour record expires: the search finds nothing."""
     check(cat.pay_record_expires_before_a_late_retry, maximum_event_age=3600)
+
+
+def test_a_late_second_retry_is_named_in_the_verdict_ret3_ret6() -> None:
+    import time
+
+    from pytest_lambda_async.strategies import FunctionError
+
+    records: dict[str, float] = {}  # request id -> when its record expires
+    credits: list[str] = []
+
+    def credit_once_per_request(event: Any, context: Any) -> None:
+        if records.get(context.aws_request_id, 0) < time.time():
+            credits.append(context.aws_request_id)
+            records[context.aws_request_id] = time.time() + 3600
+
+    def reset() -> None:
+        records.clear()
+        credits.clear()
+
+    history = DeliveryHistory((FunctionError(1), FunctionError(2), Throttle(attempt=3, times=78)))
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(credit_once_per_request, {"order": 1}, state=lambda: len(credits), reset=reset,
+                          history=history)
+    assert ("2 function errors then Lambda's second retry of the same request, 5 h 55 min 31 s later ends"
+            in str(info.value).splitlines()[0])  # 60 + 120 + 511 + 69 * 300 s after the first attempt
