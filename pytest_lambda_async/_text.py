@@ -358,6 +358,10 @@ IDEMPOTENCY_HINTS: dict[str, str] = {
             "record's expiry, SQS FIFO's 5-minute interval): keep the record at least as long as the event "
             "can come again (the function's MaximumEventAgeInSeconds; check_idempotent's maximum_event_age=), "
             "or make the work itself idempotent",
+    "late_retry": "Lambda retried the failed attempt, with the same context.aws_request_id, later than its usual 1 or 2 "
+                  "minutes (throttled: up to the maximum event age later), after the deduplication record had expired: keep "
+                  "records at least as long as the function's MaximumEventAgeInSeconds (6 h by default; Powertools' "
+                  "expires_after_seconds is 1 h by default), or guard the work with a condition that does not expire",
     "boundary": "the history started just before a {start} boundary and a later delivery read another "
                 "{start} from the clock: derive keys and partitions from the event (its time field), not "
                 "from the time the attempt runs",
@@ -450,14 +454,48 @@ def _history_summary(history: Any, new_environment: bool, race: tuple[str | None
         parts.append(_race_text(race))
     for step in history.redeliveries:
         parts.append(f"a duplicate from {source} with a new request id, {step.delay_text}")
-    if history.throttles:
-        parts.append(f"{history.throttles} throttle{'s' if history.throttles > 1 else ''}")
+    late = history.late_retries
+    failing = [i for i, part in enumerate(parts) if part.endswith(" then a retry")]
+    for attempt, delay in late:
+        if failing:  # the retry of the first failure (attempt 2), or of the last one
+            i = failing[0] if attempt == 2 else failing[-1]
+            parts[i] = parts[i][:-len("a retry")] + late_text(delay, attempt)
+        else:
+            parts.append(late_text(delay, attempt))
+    throttles = history.throttles - sum(history.throttles_before(k) for k, _ in late)
+    if throttles:
+        parts.append(f"{throttles} throttle{'s' if throttles > 1 else ''}")
     text = ", ".join(parts) or "one clean delivery"
     if new_environment and (history.duplicates or history.attempts > 1):
         text += " on a second execution environment"
     if history.start is not None:
         text += f", starting 1 s before a {history.start} boundary"
     return text
+
+
+def throttles_left_out(n: int) -> str:
+    """The note on the last of a long run of throttles the idempotency report folds."""
+    return f"(and {n} throttles before it, each back in the queue with back-off up to 300 s: RET-3)"
+
+
+def late_text(seconds: float, attempt: int = 2) -> str:
+    """``Lambda's retry of the same request, 5 h 59 min 31 s later``: a late retry (of attempt
+    ``attempt``'s predecessor) as reports say it; the second retry is called so."""
+    which = "retry" if attempt <= 2 else "second retry"
+    return f"Lambda's {which} of the same request, {duration_text(seconds)} later"
+
+
+def duration_text(seconds: float) -> str:
+    """``2 s``, ``5 min 1 s``, ``6 h``: a delay as people say it."""
+    whole = int(seconds)
+    if whole != seconds or whole < 60:
+        return f"{seconds:g} s"
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts)
 
 
 def _race_text(race: tuple[str | None, str | None]) -> str:
@@ -566,6 +604,8 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
 def _hint_key(history: Any, module_state: list[str] | None, race: Any, late: bool) -> str:
     if module_state:
         return "environment"
+    if history.late_retries:
+        return "late_retry"
     if any(f.kind == "response_lost" for f in history.sdk_failures):
         return "response_lost"
     if history.sdk_failures:

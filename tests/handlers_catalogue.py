@@ -736,6 +736,25 @@ def pay_key_on_event_time(event: dict[str, Any], context: Any) -> None:
     _credit_once(event, f"{event['id']}#{event['time'][:16]}")
 
 
+# 5. Lambda's own retry, come late: the record guarding retries expires before the retry comes.
+def _paid(event: dict[str, Any]) -> dict[str, Any]:
+    return {"id": {"S": f"paid#{event['id']}"}}
+
+
+def pay_record_expires_before_a_late_retry(event: dict[str, Any], context: Any) -> None:
+    if "Item" in ddb().get_item(TableName="ledger", Key=_paid(event)):  # [0] a redelivery stops here
+        return
+    _credit_once(event, event["id"], expires=3600)  # [1] Powertools' default expiry: 1 h
+    ddb().put_item(TableName="ledger", Item=_paid(event))  # [2] fails: Lambda retries, throttled for hours
+
+
+def pay_record_outlives_a_late_retry(event: dict[str, Any], context: Any) -> None:
+    if "Item" in ddb().get_item(TableName="ledger", Key=_paid(event)):
+        return
+    _credit_once(event, event["id"], expires=6 * 3600 + 3600)  # MaximumEventAgeInSeconds (6 h) and a margin
+    ddb().put_item(TableName="ledger", Item=_paid(event))
+
+
 @dataclass(frozen=True)
 class IdempotencyPair:
     """A buggy handler, its fixed twin, what the report says broke the buggy one, and check options."""
@@ -757,4 +776,6 @@ IDEMPOTENCY_PAIRS = [
                     "a duplicate from EventBridge with a new request id, 2 s later, starting 1 s before a minute "
                     "boundary", (("max_retry_attempts", 0),)),
     IdempotencyPair(pay_key_on_current_day, pay_key_on_event_time, "starting 1 s before a day boundary"),
+    IdempotencyPair(pay_record_expires_before_a_late_retry, pay_record_outlives_a_late_retry,
+                    "then Lambda's retry of the same request, 5 h 59 min 31 s later"),
 ]

@@ -230,6 +230,50 @@ def test_each_message_is_counted_once_whatever_the_service_does(handler):
     check()
 
 
+# -- late deliveries: a redelivery with a new request id, 2 s to 6 h later; a late retry -----
+RECORDS = {}  # messageId -> when its deduplication record expires
+CREDITED = []
+
+
+def credit_once_for_an_hour(event, context):  # buggy
+    _credit_once(event, ttl=3600)  # Powertools' default expiry
+
+
+def credit_once(event, context):  # fixed
+    _credit_once(event, ttl=7 * 3600)  # longer than the maximum event age (6 h)
+
+
+def _credit_once(event, ttl):
+    import time
+
+    for record in event["Records"]:
+        key = record["messageId"]  # SQS keeps it when it delivers the message again
+        if RECORDS.get(key, 0) > time.time():
+            continue
+        RECORDS[key] = time.time() + ttl
+        CREDITED.append(key)
+
+
+@pytest.mark.parametrize("handler", [
+    pytest.param(credit_once_for_an_hour, marks=pytest.mark.xfail(strict=True, reason="a redelivery 6 h later")),
+    credit_once,
+])
+def test_credited_once_however_late_it_comes_again(handler):
+    @settings(FAST, max_examples=40, derandomize=True)
+    @given(event=lst.sqs_events(max_records=1),
+           history=lst.delivery_histories(redeliveries=True, late=True, starts=True, sdk_failures=False,
+                                          concurrent=False))
+    def check(event, history):
+        RECORDS.clear()
+        CREDITED.clear()
+        with LambdaInvoker(seed=0) as inv:
+            inv.register("credit", handler)
+            history.apply(inv, "credit", event)
+        assert CREDITED == [event["Records"][0]["messageId"]], str(history)
+
+    check()
+
+
 # -- contexts: memory is a str, the deadline comes from the context -------------------
 def plan_batch(event, context):
     per_item_ms = 5

@@ -38,7 +38,7 @@ from .._invoker import LambdaInvoker
 from .._service.functions import InjectedFunctionError
 from .._service.records import Attempt, TimelineEntry
 from .._service.runtime import handler_name, is_async_handler
-from .._text import attempt_text, idempotency_report, reproduce_lines, source_label, state_differences
+from .._text import throttles_left_out, attempt_text, idempotency_report, reproduce_lines, source_label, state_differences
 from ..errors import NotIdempotentError
 from .environment import EnvironmentState, referenced
 from .lazy import S
@@ -86,10 +86,11 @@ class _Run:
 
     @property
     def entries(self) -> list[TimelineEntry]:
-        """The run's timeline, each attempt with the checker's notes (SDK calls, environment, ...)."""
+        """The run's timeline, each attempt with the checker's notes (SDK calls, environment, ...); a long
+        run of throttles of one delivery (a late retry) shows its first and last only."""
         annotated: list[TimelineEntry] = []
         attempt = 0
-        for e in self._entries:
+        for e in _fold_throttles(self._entries):
             if isinstance(e.detail, Attempt):
                 notes = self._notes[attempt] if attempt < len(self._notes) else _AttemptNotes(None)
                 attempt += 1
@@ -99,6 +100,36 @@ class _Run:
                 e = e._replace(detail=dataclasses.replace(e.detail, error=error), notes=tuple(notes.lines))
             annotated.append(e)
         return annotated
+
+
+def _fold_throttles(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Entries with each run of more than 3 consecutive throttles of one delivery cut to its first and
+    last, the last noting how many were left out (a retry throttled for hours is some 80 of them)."""
+    folded: list[TimelineEntry] = []
+    run: list[TimelineEntry] = []
+
+    def flush() -> None:
+        if len(run) > 3:
+            left = len(run) - 2
+            folded.extend((run[0], run[-1]._replace(notes=(*run[-1].notes, throttles_left_out(left)))))
+        else:
+            folded.extend(run)
+        run.clear()
+
+    for e in entries:
+        if e.kind == "throttle" and (not run or run[-1].request_id == e.request_id):
+            run.append(e)
+            continue
+        if isinstance(e.detail, Attempt) and e.detail.outcome == "throttled" and run \
+                and run[-1].request_id == e.request_id:
+            continue  # a throttled delivery's attempt record: its throttle line says it
+        flush()
+        if e.kind == "throttle":
+            run.append(e)
+        else:
+            folded.append(e)
+    flush()
+    return folded
 
 
 class _Runner:
@@ -308,8 +339,16 @@ class _Runner:
         inv.advance(seconds_to_start(inv.now, history.start))
         first = inv.timeline_length
         t0 = inv.now
+        fn = self._fn
+        fn.pending_throttles = 0  # a late retry that never came (the attempt succeeded) leaves none behind
+        fn.attempt_throttles.clear()
         if history.throttles:
-            self._fn.throttle_next(history.throttles)
+            before_first = history.throttles_before(1)
+            if before_first:
+                fn.throttle_next(before_first)
+            for step in history.steps:
+                if isinstance(step, S.Throttle) and step.attempt > 1:  # Lambda's retry, late (same request id)
+                    fn.throttle_next(step.times, attempt=step.attempt)
         sent = self._sent
         sent.sent.clear()
         faults = self._faults
@@ -509,7 +548,9 @@ def check_idempotent(
     5 minutes, and ``maximum_event_age`` seconds later: the
     function's MaximumEventAgeInSeconds, 6 h by default; lower it to bound how
     late), or a concurrent copy (async handlers: at await points; sync ones:
-    in a second environment, between AWS SDK calls).  Histories also start
+    in a second environment, between AWS SDK calls).  Lambda's retry of a
+    failed attempt (same request id) is also played throttled until as late
+    as ``maximum_event_age`` lets it come (5 h 59 min 31 s by default).  Histories also start
     one second before a minute, hour or day boundary.  An SDK failure's call
     index is taken modulo the calls one clean delivery of the event makes.
     Raises :class:`NotIdempotentError` for the smallest failing example

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._service.aws import DEFAULT_MAXIMUM_EVENT_AGE, MAX_RETRY_ATTEMPTS_RANGE, MAXIMUM_EVENT_AGE_RANGE
 from .lazy import S
-from .sources import redelivery_delays
+from .sources import late_retries, redelivery_delays
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -41,7 +41,7 @@ def sync_schedules() -> tuple[tuple[int, ...], ...]:
 def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 2, sdk_failures: bool = True,
                           new_environments: bool = True, concurrent: bool = False, redeliveries: bool = True,
                           maximum_event_age: int = DEFAULT_MAXIMUM_EVENT_AGE, boundaries: bool = True,
-                          interleave_calls: bool = False) -> SearchStrategy[Plan]:
+                          interleave_calls: bool = False, late_retries: bool = True) -> SearchStrategy[Plan]:
     """``(history, new_environment, schedule)`` as :func:`check_idempotent` searches them.
 
     For a test with its own ``@given``: draw one and pass the three to
@@ -51,7 +51,9 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     points under a drawn schedule; ``interleave_calls=True`` (sync handlers)
     adds one, interleaved at AWS SDK calls.  ``redeliveries`` adds duplicates
     from the event's source with a new request id, 2 s later or late (past 5
-    minutes, and at ``maximum_event_age``); ``boundaries`` starts
+    minutes, and at ``maximum_event_age``); ``late_retries`` adds Lambda's own retry of
+    a failed attempt (same request id) throttled until just past 5 minutes, then until as
+    late as ``maximum_event_age`` lets it come; ``boundaries`` starts
     histories one second before a minute, hour or day.  Shrinks towards one
     clean delivery in one environment, and schedules towards sequential runs."""
     from hypothesis import strategies as st
@@ -61,10 +63,11 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     max_duplicates = fmt.check_int(max_duplicates, "max_duplicates", 0, 100)
     max_retry_attempts = fmt.check_int(max_retry_attempts, "max_retry_attempts", *MAX_RETRY_ATTEMPTS_RANGE)
     maximum_event_age = fmt.check_int(maximum_event_age, "maximum_event_age", *MAXIMUM_EVENT_AGE_RANGE)
-    kinds = duplicate_kinds(concurrent or interleave_calls, maximum_event_age if redeliveries else None)
+    kinds = duplicate_kinds(concurrent or interleave_calls, maximum_event_age if redeliveries else None,
+                            late_retries and max_retry_attempts > 0)
     plans = Plans(failure_plans(max_retry_attempts, sdk_failures), duplicate_plans(max_duplicates, kinds, max_duplicates if concurrent else 1),
                   2 if new_environments else 1, STARTS if boundaries else (None,),
-                  sync_schedules() if interleave_calls else ((),))
+                  sync_schedules() if interleave_calls else ((),), maximum_event_age)
     # One integer per history, numbering the histories simplest first (failed attempts
     # the most significant digit, then duplicates, then the environment, then the start),
     # and the interleaving of a sync concurrent duplicate, so shrinking it lowers each.  One draw instead of a list of steps: Hypothesis's cost
@@ -86,8 +89,10 @@ class Plans:
     (the schedule only matters to a sync handler's concurrent duplicate: otherwise it is left out)."""
 
     def __init__(self, failures: tuple[tuple[Any, ...], ...], duplicates: tuple[tuple[Any, ...], ...],
-                 environments: int, starts: tuple[Any, ...], schedules: tuple[tuple[int, ...], ...]) -> None:
+                 environments: int, starts: tuple[Any, ...], schedules: tuple[tuple[int, ...], ...],
+                 maximum_event_age: int = DEFAULT_MAXIMUM_EVENT_AGE) -> None:
         self.failures, self.duplicates, self.environments = failures, duplicates, environments
+        self.maximum_event_age = maximum_event_age
         self.starts, self.schedules = starts, schedules
         self._cache: dict[int, Plan] = {}
 
@@ -104,8 +109,16 @@ class Plans:
             rest, environment = divmod(rest, self.environments)
             failures, duplicates = divmod(rest, len(self.duplicates))
             steps = self.duplicates[duplicates]
-            history = S.DeliveryHistory((*self.failures[failures], *steps), self.starts[start])
-            together = any(s.concurrent for s in steps)
+            failing = self.failures[failures]
+            if any(isinstance(s, S.Throttle) and s.attempt > len(failing) + 1 for s in steps):
+                # A late retry needs a failed attempt to retry: a late second retry of a history
+                # with one failure is the late first one (the more often drawn), with none it is dropped.
+                first = next((s for s in self.duplicates if len(s) == 1 and isinstance(s[0], S.Throttle)), ())
+                steps = first if failing and first and first[0].attempt <= len(failing) + 1 else ()
+            history = S.DeliveryHistory((*failing, *steps), self.starts[start])
+            if len(failing) > 1 and history.throttles:
+                history = within_age(history, self.maximum_event_age)
+            together = any(isinstance(s, S.Duplicate) and s.concurrent for s in steps)
             plan = (history, environment == 1, self.schedules[schedule] if together else ())
             if len(self._cache) < 4096:
                 self._cache[n] = plan
@@ -127,12 +140,16 @@ def failure_plans(max_retry_attempts: int, sdk_failures: bool) -> tuple[tuple[An
 
 
 @functools.lru_cache(maxsize=16)
-def duplicate_kinds(concurrent: bool, maximum_event_age: int | None) -> tuple[Any, ...]:
+def duplicate_kinds(concurrent: bool, maximum_event_age: int | None, late: bool = False) -> tuple[Any, ...]:
     """The kinds of duplicate a search draws, simplest first: Lambda's own (same request id), then
-    redeliveries from the source (new request id), early then late, then a concurrent one."""
+    redeliveries from the source (new request id), early then late, then Lambda's own retry of a
+    failed attempt #1 come late (a ``Throttle(attempt=2, times=n)``: not a duplicate, drawn in its
+    place), then a concurrent one."""
     kinds: list[Any] = [S.Duplicate()]
     if maximum_event_age is not None:
         kinds += [S.Duplicate(new_request_id=True, delay=d) for d in redelivery_delays(maximum_event_age)]
+        if late:
+            kinds += [S.Throttle(attempt=a, times=n) for a, n in late_retries(maximum_event_age)]
     if concurrent:
         kinds.append(S.Duplicate(concurrent=True))
     return tuple(kinds)
@@ -148,27 +165,46 @@ def duplicate_plans(max_duplicates: int, kinds: tuple[Any, ...], together: int) 
     plans: list[tuple[Any, ...]] = [()]
     for total in range(1, max_duplicates + 1):
         plans.append((plain,) * total)
-        plans.extend((kind, *(plain,) * (total - 1)) for kind in rest)
-        if together > 1 and kinds[-1].concurrent:
+        # A late retry (a Throttle) alone: a duplicate's attempt could take the failure it retries.
+        plans.extend((kind, *(plain,) * (total - 1)) for kind in rest if total == 1 or isinstance(kind, S.Duplicate))
+        if together > 1 and isinstance(kinds[-1], S.Duplicate) and kinds[-1].concurrent:
             plans.extend((kinds[-1],) * n + (plain,) * (total - n) for n in range(2, min(total, together) + 1))
     return tuple(plans)
+
+
+def within_age(history: DeliveryHistory, maximum_event_age: float) -> DeliveryHistory:
+    """``history`` with its late retry throttled fewer times if the attempts after it would land at or past
+    the maximum age: the event would then be dropped (RET-4), a lost event rather than a duplicate."""
+    while history.attempt_times()[-1] >= maximum_event_age:
+        steps: list[Any] = list(history.steps)
+        i = max(i for i, s in enumerate(steps) if isinstance(s, S.Throttle))
+        late = steps[i]
+        if late.times > 1:
+            steps[i] = S.Throttle(attempt=late.attempt, times=late.times - 1)
+        else:
+            del steps[i]
+        history = S.DeliveryHistory(tuple(steps), history.start)
+    return history
 
 
 def simpler(history: DeliveryHistory, new_environment: bool, max_duplicates: int
             ) -> Iterator[tuple[DeliveryHistory, bool]]:
     """Histories one step simpler than ``history``, simplest first (check_idempotent's last shrink).
 
-    Drop the second environment; drop the start near a boundary; drop a step;
+    Drop the second environment; drop the start near a boundary; make a late retry come on
+    time; drop a step;
     make a failure a duplicate, an SDK failure a function error, a lost
     response a failure before the call, an SDK failure an earlier call, a
     concurrent duplicate or a redelivery a plain one, a late redelivery an earlier one."""
     failures = [s for s in history.steps if isinstance(s, (S.FunctionError, S.SdkFailure))]
     duplicates = [s for s in history.steps if isinstance(s, S.Duplicate)]
+    throttles = [s for s in history.steps if isinstance(s, S.Throttle)]
     start = history.start
 
-    def make(fails: list[Any], dups: list[Any]) -> DeliveryHistory:
+    def make(fails: list[Any], dups: list[Any], late: list[Any] | None = None) -> DeliveryHistory:
         renumbered = [S.FunctionError(n + 1) if isinstance(f, S.FunctionError) else f for n, f in enumerate(fails)]
-        made: DeliveryHistory = S.DeliveryHistory((*renumbered, *dups), start)
+        kept = [t for t in (throttles if late is None else late) if t.attempt <= len(fails) + 1]
+        made: DeliveryHistory = S.DeliveryHistory((*kept, *renumbered, *dups), start)
         return made
 
     if new_environment:
@@ -176,6 +212,8 @@ def simpler(history: DeliveryHistory, new_environment: bool, max_duplicates: int
     if start is not None:
         unstarted: DeliveryHistory = S.DeliveryHistory(history.steps)
         yield unstarted, new_environment
+    for i in range(len(throttles)):  # a late retry on time
+        yield make(failures, duplicates, throttles[:i] + throttles[i + 1:]), new_environment
     for i in range(len(failures)):
         yield make(failures[:i] + failures[i + 1:], duplicates), new_environment
     for i in range(len(duplicates)):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Literal
 
+from .._service import aws
+
 Source = Literal["s3", "sns", "sqs", "eventbridge", "dynamodb", "kinesis", "apigateway", "caller"]
 
 _RECORD_SOURCES: dict[str, Source] = {
@@ -23,8 +25,8 @@ _RECORD_SOURCES: dict[str, Source] = {
 # after it, then just past the 5-minute deduplication windows handlers lean on (SQS FIFO's interval,
 # a 5-minute idempotency record), then as late as the function's maximum event age lets an event
 # arrive (its caller's own retries, a throttled event, a redrive), past any shorter record.
-EARLY_DELAY = 2.0
-LATE_DELAYS = (301.0,)
+EARLY_DELAY = aws.EARLY_REDELIVERY
+LATE_DELAYS = (aws.DEDUPLICATION_INTERVAL + 1,)
 
 
 def event_source(event: Any) -> Source:
@@ -43,11 +45,16 @@ def event_source(event: Any) -> Source:
     return "caller"
 
 
-def redelivery_delays(maximum_event_age: float) -> tuple[float, ...]:
-    """The delays the search places a redelivery at, up to ``maximum_event_age`` (the function's
-    MaximumEventAgeInSeconds, 6 h by default), simplest first."""
-    late = [d for d in LATE_DELAYS if d < maximum_event_age]
-    return (EARLY_DELAY, *late, float(maximum_event_age))
+redelivery_delays = aws.redelivery_delays
+
+
+def late_retries(maximum_event_age: int) -> tuple[tuple[int, int], ...]:
+    """``(attempt, throttles)``: Lambda's retry of a failed attempt #1, then of a failed attempt #2
+    (same request id), each throttled until as late as ``maximum_event_age`` lets it come (RET-3,
+    RET-4).  Only the latest: a record that has expired by an earlier retry has expired by the
+    latest one too, so earlier ones would find nothing more."""
+    return tuple((retry + 1, counts[-1]) for retry in (1, 2)
+                 for counts in [aws.late_retry_throttles((), maximum_event_age, retry)] if counts)
 
 
 # Every run starts at the same time of day, so a history breaks a handler or not whatever the time

@@ -133,6 +133,40 @@ def throttle_delay(throttles: int) -> float:
     return float(min(2 ** (throttles - 1), THROTTLE_BACKOFF_MAX))
 
 
+def late_retry_throttles(after: tuple[float, ...], maximum_event_age: float, retry: int = 1) -> tuple[int, ...]:
+    """Throttle counts that delay Lambda's ``retry``-th retry (RET-1: 60 s after attempt #1, then
+    120 s after attempt #2) to just past each of ``after`` (seconds after the first attempt,
+    ascending), then as late as ``maximum_event_age`` lets it run (RET-3: back-off 1, 2, 4, ...
+    300 s; RET-4: not at or past the age); fewest first."""
+    counts: list[int] = []
+    waited, n = sum(RETRY_DELAYS[k] for k in range(1, retry + 1)), 0
+    targets = [a for a in after if a < maximum_event_age]
+    while True:
+        later = waited + throttle_delay(n + 1)
+        if later >= maximum_event_age:  # the next throttle would push it past the age (RET-4)
+            break
+        waited, n = later, n + 1
+        while targets and waited > targets[0]:
+            counts.append(n)
+            targets.pop(0)
+    if n and n not in counts:
+        counts.append(n)
+    return tuple(counts)
+
+
+# Deduplication windows handlers lean on: SQS FIFO's 5-minute deduplication interval (and
+# 5-minute idempotency records).  A late delivery is placed just past it.
+DEDUPLICATION_INTERVAL: Final = 300.0
+EARLY_REDELIVERY: Final = 2.0  # a redelivery just after the first delivery
+
+
+def redelivery_delays(maximum_event_age: float) -> tuple[float, ...]:
+    """Delays (seconds after the first delivery) idempotency searches place a redelivery from the
+    source at, simplest first: just after it, just past the 5-minute windows, at the maximum age."""
+    late = [d for d in (DEDUPLICATION_INTERVAL + 1,) if d < maximum_event_age]
+    return (EARLY_REDELIVERY, *late, float(maximum_event_age))
+
+
 def too_old(enqueued_at: _dt.datetime, next_try_at: _dt.datetime, maximum_event_age: float) -> bool:
     """RET-4: an event whose next try would land at or past its maximum age fails at once.
 

@@ -41,6 +41,7 @@ class LambdaFunction:
         self.recursive_loop: aws.RecursiveLoop = "Terminate"  # LOOP-3
         self.pending_failures: list[BaseException | None] = []
         self.pending_throttles = 0
+        self.attempt_throttles: dict[int, int] = {}  # attempt number -> throttles still to come before it
         self.environment = 0  # bumped on a crash: the next attempt is a cold start
         # Its execution environments (Q-1), each with its own event loop (PY-4), in the order they started.
         self.environments: list[ExecutionEnvironment] = []
@@ -170,9 +171,17 @@ class LambdaFunction:
         self.pending_failures.extend([error] * n)
         return self
 
-    def throttle_next(self, n: int = 1) -> LambdaFunction:
-        """The next ``n`` deliveries are throttled (429) and retried with back-off (RET-3)."""
-        self.pending_throttles += int_in_range("throttle_next count", n, 0, 10_000)
+    def throttle_next(self, n: int = 1, *, attempt: int | None = None) -> LambdaFunction:
+        """The next ``n`` deliveries are throttled (429) and retried with back-off (RET-3).
+
+        ``attempt=k``: only deliveries whose next attempt is attempt ``k`` (``k`` >= 2: a retry of
+        a failed attempt, which comes that much later; RET-3, RET-4)."""
+        n = int_in_range("throttle_next count", n, 0, 10_000)
+        if attempt is None:
+            self.pending_throttles += n
+        elif n:
+            k = int_in_range("throttle_next attempt", attempt, 1, 1 + aws.MAX_RETRY_ATTEMPTS_RANGE[1])
+            self.attempt_throttles[k] = self.attempt_throttles.get(k, 0) + n
         return self
 
     def __repr__(self) -> str:

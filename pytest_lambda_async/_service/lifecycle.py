@@ -76,7 +76,7 @@ class Lifecycle:
         if decision == "expire":  # it waited for an environment until its maximum age (Q-3)
             self.router.fail(d, "EventAgeExceeded")
             return
-        if fn.pending_throttles:
+        if fn.pending_throttles or (fn.attempt_throttles and fn.attempt_throttles.get(d.function_errors + 1)):
             self._throttle(d, now)
             return
         execution = self.attempt(d, "Event")
@@ -86,7 +86,11 @@ class Lifecycle:
     def _throttle(self, d: Delivery, now: _dt.datetime) -> None:
         """RET-3: back to the queue with back-off, until the event is too old (not an attempt)."""
         fn = d.function
-        fn.pending_throttles -= 1
+        targeted = fn.attempt_throttles.get(d.function_errors + 1) if fn.attempt_throttles else None
+        if targeted:  # throttle_next(attempt=k): this delivery's next attempt is k
+            fn.attempt_throttles[d.function_errors + 1] = targeted - 1
+        else:
+            fn.pending_throttles -= 1
         d.throttles += 1
         self.timeline.record_attempt(fn, d.request_id, "throttled", None, duplicate=d.duplicate, count=False)
         delay = aws.throttle_delay(d.throttles)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Union
 
 from hypothesis import strategies as st
 
 from .._service import aws
+from .._text import duration_text, late_text
 from . import formats as fmt
 from ._common import plain_value
 
@@ -59,19 +61,6 @@ class Duplicate:
         return "same request id" + (", concurrent with the first" if self.concurrent else "")
 
 
-def duration_text(seconds: float) -> str:
-    """``2 s``, ``5 min 1 s``, ``6 h``: a delay as people say it."""
-    whole = int(seconds)
-    if whole != seconds or whole < 60:
-        return f"{seconds:g} s"
-    parts = []
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
-        count, whole = divmod(whole, size)
-        if count:
-            parts.append(f"{count} {unit}")
-    return " ".join(parts)
-
-
 @dataclass(frozen=True)
 class FunctionError:
     """Attempt ``attempt`` (1 = the first) ends in a function error, and the
@@ -82,7 +71,26 @@ class FunctionError:
 
 @dataclass(frozen=True)
 class Throttle:
-    """One delivery is throttled (429) before an attempt, and retried with back-off."""
+    """A delivery is throttled (429) ``times`` times before attempt ``attempt``, each time put back
+    in the queue with back-off (1, 2, 4, ... 300 s: RET-3).
+
+    ``attempt=1`` (the default) delays a first delivery.  ``attempt=k`` (``k`` >= 2) delays
+    Lambda's own retry of failed attempt ``k - 1``: it keeps the request id and can come hours
+    after the failure, up to the function's maximum event age (6 h by default, RET-4), not only
+    1 or 2 minutes later (a late retry; see :meth:`DeliveryHistory.attempt_times`)."""
+
+    attempt: int = 1
+    times: int = 1
+
+    def __post_init__(self) -> None:
+        for name, value, high in (("attempt", self.attempt, 1 + aws.MAX_RETRY_ATTEMPTS_RANGE[1]),
+                                  ("times", self.times, 10_000)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+                raise ValueError(f"Throttle {name} is an int from 1 to {high}, got {value!r}")
+
+    def __repr__(self) -> str:  # the fields that differ from the defaults: short, and pasteable
+        changed = [f"{name}={getattr(self, name)!r}" for name in ("attempt", "times") if getattr(self, name) != 1]
+        return f"Throttle({', '.join(changed)})"
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,18 @@ class _InvokerLike(Protocol):
 
     def advance(self, seconds: float, /) -> Any: ...
 
+    @property
+    def now(self) -> _dt.datetime: ...
+
+
+def seconds_to_boundary(now: _dt.datetime, start: Start) -> float:
+    """Seconds from ``now`` (a datetime) to the next minute, hour or day boundary."""
+    size = {"minute": 60, "hour": 3600, "day": 86400}[start]
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    into = (now - midnight).total_seconds()
+    wait = size - into % size
+    return wait if wait >= 1 else wait + size  # at least 1 s: the history starts 1 s before it
+
 
 @dataclass(frozen=True)
 class DeliveryHistory:
@@ -159,6 +179,10 @@ class DeliveryHistory:
             if isinstance(step, SdkFailure) and (step.kind not in ("before", "response_lost")
                                                  or step.call_index < 0):
                 raise ValueError(f"{step!r}: call_index is >= 0 and kind is 'before' or 'response_lost'")
+        for step in self.steps:
+            if isinstance(step, Throttle) and step.attempt > failures + 1:
+                raise ValueError(f"{step!r} delays attempt {step.attempt}, but this history fails {failures} "
+                                 f"attempt{'s' if failures != 1 else ''}, so it makes {failures + 1}")
         if self.start is not None and self.start not in STARTS:
             raise ValueError(f"start is None or one of {', '.join(STARTS)}; got {self.start!r}")
 
@@ -193,7 +217,37 @@ class DeliveryHistory:
 
     @property
     def throttles(self) -> int:
-        return sum(isinstance(s, Throttle) for s in self.steps)
+        """Throttled deliveries in all (each ``Throttle`` step counts ``times``)."""
+        return sum(s.times for s in self.steps if isinstance(s, Throttle))
+
+    def throttles_before(self, attempt: int) -> int:
+        """Throttles before attempt ``attempt`` of the first delivery."""
+        return sum(s.times for s in self.steps if isinstance(s, Throttle) and s.attempt == attempt)
+
+    @property
+    def late_retries(self) -> tuple[tuple[int, float], ...]:
+        """``(attempt, seconds after the failed attempt before it)`` for each of Lambda's own retries
+        (same request id) that throttles delay past its usual 1 or 2 minutes."""
+        times = self.attempt_times()
+        return tuple((k, times[k - 1] - times[k - 2]) for k in range(2, len(times) + 1)
+                     if self.throttles_before(k))
+
+    def attempt_times(self) -> tuple[float, ...]:
+        """Seconds after the first delivery at which each attempt of that delivery starts (handlers
+        taking no virtual time): retry delays (RET-1) plus the throttles' back-off (RET-3), which
+        grows over all the throttles of the delivery.  Throttles before attempt #1 may land on a
+        duplicate copy queued with it instead (as ``fail_next`` errors may): then these are the copy's."""
+        times: list[float] = []
+        now = 0.0
+        throttled = 0
+        for attempt in range(1, self.attempts + 1):
+            if attempt > 1:
+                now += aws.retry_delay(attempt - 1)
+            for _ in range(self.throttles_before(attempt)):
+                throttled += 1
+                now += aws.throttle_delay(throttled)
+            times.append(now)
+        return tuple(times)
 
     @property
     def sdk_failures(self) -> tuple[SdkFailure, ...]:
@@ -211,11 +265,16 @@ class DeliveryHistory:
             return ["one clean delivery: attempt #1 succeeds"]
         lines: list[str] = [] if self.start is None else [f"starts 1 s before the next {self.start} boundary"]
         throttles = 0
+        late = dict(self.late_retries)
         for step in self.steps:
-            if isinstance(step, Throttle):
-                throttles += 1
-                lines.append(f"throttled (429) before an attempt, retried after "
-                             f"{aws.throttle_delay(throttles):g}s back-off")
+            if isinstance(step, Throttle) and step.attempt == 1:
+                first = aws.throttle_delay(throttles + 1)
+                throttles += step.times
+                if step.times == 1:
+                    lines.append(f"throttled (429) before an attempt, retried after {first:g}s back-off")
+                else:
+                    lines.append(f"throttled (429) {step.times} times before attempt #1, retried with back-off "
+                                 f"from {first:g}s to {aws.throttle_delay(throttles):g}s")
         attempt = 0
         for step in self.steps:
             if isinstance(step, (FunctionError, SdkFailure)):
@@ -230,6 +289,11 @@ class DeliveryHistory:
                 else:
                     lines.append(f"attempt #{attempt}: AWS SDK call [{step.call_index}] takes effect, then its "
                                  f"response is lost (read timeout){retry}")
+            for late_step in self.steps:
+                if isinstance(step, (FunctionError, SdkFailure)) and isinstance(late_step, Throttle) \
+                        and late_step.attempt == attempt + 1 and attempt + 1 in late:
+                    lines.append(f"attempt #{attempt + 1} throttled (429) {late_step.times} "
+                                 f"time{'s' if late_step.times > 1 else ''}: {late_text(late[attempt + 1], attempt + 1)}")
         lines.append(f"attempt #{attempt + 1}: success")
         dup = 0
         for step in self.steps:
@@ -256,14 +320,28 @@ class DeliveryHistory:
 
         ``fail_next`` counts attempts in the order the service makes them, so
         with duplicates an error can land on a duplicate's attempt; the event
-        still sees that many errors, each retried.  ``SdkFailure`` steps and
-        ``Duplicate.concurrent`` and ``start`` are not applied here: the idempotency checker
-        applies them, as only it wraps the handler's SDK calls and runs
-        duplicates side by side.
+        still sees that many errors, each retried (so can a late retry's
+        throttles, aimed at the attempt number: ``delivery_histories`` draws
+        late retries without duplicates).  A ``Throttle(attempt=k)``
+        (``k`` >= 2) throttles Lambda's retry of attempt ``k - 1`` only
+        (``throttle_next(n, attempt=k)``), so it comes as late as
+        :meth:`attempt_times` says, with the same request id.  A
+        ``Duplicate(new_request_id=True, delay=d)`` is a new ``Event`` invoke
+        ``d`` seconds after the first (a new request id).  ``start`` first moves
+        the clock to one second before the next minute, hour or day boundary.
+        ``SdkFailure`` steps and ``Duplicate.concurrent`` are not applied here:
+        the idempotency checker applies them, as only it wraps the handler's SDK
+        calls and runs duplicates side by side.
         """
         fn = invoker.function(function_name)
-        if self.throttles:
-            fn.throttle_next(self.throttles)
+        if self.start is not None:
+            invoker.advance(seconds_to_boundary(invoker.now, self.start) - 1)
+        first = self.throttles_before(1)
+        if first:
+            fn.throttle_next(first)
+        for step in self.steps:
+            if isinstance(step, Throttle) and step.attempt > 1:
+                fn.throttle_next(step.times, attempt=step.attempt)
         if self.function_errors:
             fn.fail_next(self.function_errors)
         redeliveries = self.redeliveries
@@ -280,7 +358,8 @@ class DeliveryHistory:
 
 @st.composite
 def _histories(draw: st.DrawFn, *, max_duplicates: int, max_retry_attempts: int, max_throttles: int,
-               sdk_failures: bool, concurrent: bool) -> DeliveryHistory:
+               sdk_failures: bool, concurrent: bool, redeliveries: bool = False, late: bool = False,
+               maximum_event_age: int = aws.DEFAULT_MAXIMUM_EVENT_AGE, starts: bool = False) -> DeliveryHistory:
     throttles = draw(st.lists(st.just(Throttle()), max_size=max_throttles))
     sdk = st.builds(SdkFailure, call_index=st.integers(0, 20),
                     kind=st.sampled_from(("before", "response_lost")))
@@ -290,9 +369,32 @@ def _histories(draw: st.DrawFn, *, max_duplicates: int, max_retry_attempts: int,
         kind if isinstance(kind, SdkFailure) else FunctionError(attempt=i + 1)
         for i, kind in enumerate(failures)
     ]
-    duplicate = st.builds(Duplicate, concurrent=st.booleans()) if concurrent else st.just(Duplicate())
-    duplicates = draw(st.lists(duplicate, max_size=max_duplicates))
-    return DeliveryHistory((*throttles, *failing, *duplicates))
+    kinds: list[st.SearchStrategy[Duplicate]] = [
+        st.builds(Duplicate, concurrent=st.booleans()) if concurrent else st.just(Duplicate())]
+    if redeliveries:  # from the source, a new request id: just after, or (late) up to the maximum age
+        delays = aws.redelivery_delays(maximum_event_age) if late else (aws.EARLY_REDELIVERY,)
+        delay = st.sampled_from(delays)
+        if late:
+            delay = st.one_of(delay, st.integers(1, maximum_event_age).map(float))
+        kinds.append(st.builds(Duplicate, new_request_id=st.just(True), delay=delay))
+    duplicates = draw(st.lists(st.one_of(kinds), max_size=max_duplicates))
+    retries: list[Delivery] = []
+    # Lambda's own retry of a failed attempt, throttled until hours later; drawn with no duplicates, whose
+    # attempts could take the errors or the throttles meant for the first delivery (see apply).
+    if late and failing and not duplicates:
+        counts = aws.late_retry_throttles((aws.DEDUPLICATION_INTERVAL + 1,), maximum_event_age)
+        wanted: bool = bool(counts) and draw(st.booleans())
+        if wanted:
+            times = draw(st.one_of(st.sampled_from(counts), st.integers(1, counts[-1])))
+            attempt = draw(st.integers(2, len(failing) + 1))
+            # Every attempt within the maximum age (RET-4), or the history would not play as it says.
+            while times and DeliveryHistory((*throttles, *failing, Throttle(attempt, times))
+                                            ).attempt_times()[-1] >= maximum_event_age:
+                times -= 1
+            if times:
+                retries.append(Throttle(attempt=attempt, times=times))
+    start = draw(st.sampled_from((None, *STARTS))) if starts else None
+    return DeliveryHistory((*throttles, *failing, *retries, *duplicates), start)
 
 
 def delivery_histories(
@@ -302,15 +404,30 @@ def delivery_histories(
     max_throttles: int = 3,
     sdk_failures: bool = True,
     concurrent: bool = True,
+    redeliveries: bool = False,
+    late: bool = False,
+    maximum_event_age: int = aws.DEFAULT_MAXIMUM_EVENT_AGE,
+    starts: bool = False,
 ) -> st.SearchStrategy[DeliveryHistory]:
     """What the service may do with one event, as a :class:`DeliveryHistory`.
 
     Up to ``max_duplicates`` extra deliveries (each ``concurrent`` or not
-    when ``concurrent=True``), up to ``max_retry_attempts`` failed attempts
-    each followed by a retry (function errors, and SDK failures when
-    ``sdk_failures=True``), and up to ``max_throttles`` throttles.  Shrinks
+    when ``concurrent=True``: two environments at once), up to
+    ``max_retry_attempts`` failed attempts each followed by a retry (function
+    errors, and SDK failures when ``sdk_failures=True``), and up to
+    ``max_throttles`` throttles before the first attempt.  The kinds the
+    idempotency checks also play, off by default (histories drawn before
+    keep their shape): ``redeliveries=True`` adds duplicates from the
+    event's source with a new request id (``Duplicate(new_request_id=True,
+    delay=2.0)``); ``late=True`` places those up to ``maximum_event_age``
+    seconds later (60..21600, the function's MaximumEventAgeInSeconds) and
+    adds Lambda's own retry of a failed attempt delayed by throttling
+    (``Throttle(attempt=2, times=79)``: same request id, 5 h 59 min 31 s
+    after the failure with the default age); ``starts=True`` draws
+    ``start`` (one second before a minute, hour or day boundary).  Shrinks
     towards the empty history (one clean delivery): fewer steps, then
-    ``concurrent=False``, ``call_index=0``, ``kind="before"``.
+    ``concurrent=False``, ``call_index=0``, ``kind="before"``, the earliest
+    delay, no start.
     """
     return _histories(
         max_duplicates=fmt.check_int(plain_value(max_duplicates, "max_duplicates"), "max_duplicates", 0, 100),
@@ -319,4 +436,9 @@ def delivery_histories(
         max_throttles=fmt.check_int(plain_value(max_throttles, "max_throttles"), "max_throttles", 0, 100),
         sdk_failures=fmt.check_bool(plain_value(sdk_failures, "sdk_failures"), "sdk_failures"),
         concurrent=fmt.check_bool(plain_value(concurrent, "concurrent"), "concurrent"),
+        redeliveries=fmt.check_bool(plain_value(redeliveries, "redeliveries"), "redeliveries"),
+        late=fmt.check_bool(plain_value(late, "late"), "late"),
+        maximum_event_age=fmt.check_int(plain_value(maximum_event_age, "maximum_event_age"), "maximum_event_age",
+                                        *aws.MAXIMUM_EVENT_AGE_RANGE),
+        starts=fmt.check_bool(plain_value(starts, "starts"), "starts"),
     )

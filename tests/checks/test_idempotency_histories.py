@@ -2,7 +2,9 @@
 request id, two environments at once for sync handlers, late deliveries, starts near clock boundaries.
 
 Facts pinned: Q-2 (Lambda's own duplicates keep the request id; a source's redelivery is a new
-invocation), RET-4 (an event can arrive up to MaximumEventAgeInSeconds, 6 h by default, after it was sent).
+invocation), RET-4 (an event can arrive up to MaximumEventAgeInSeconds, 6 h by default, after it was sent),
+RET-3 and RET-6 (Lambda's retry of a failed attempt keeps the request id, and throttling can delay it
+for hours: back-off up to 5 minutes, until the maximum event age).
 Each buggy handler of the catalogue is caught with the one-line history that breaks it, and its fixed
 twin passes the same search.
 """
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from pytest_lambda_async import NotIdempotentError, assert_idempotent, check_idempotent
-from pytest_lambda_async.strategies import DeliveryHistory, Duplicate
+from pytest_lambda_async.strategies import DeliveryHistory, Duplicate, SdkFailure, Throttle
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import handlers_catalogue as cat  # noqa: E402
@@ -125,3 +127,57 @@ def test_the_reproduce_line_is_complete_or_points_to_the_error() -> None:
         with pytest.raises(NotIdempotentError):  # what the line says replays it
             assert_idempotent(appends, err.event, state=lambda: list(ledger), reset=ledger.clear,
                               history=err.history, new_environment=err.new_environment, schedule=err.schedule)
+
+
+def test_lambdas_own_retry_can_come_hours_late_with_the_same_request_id_ret3_ret4_ret6(payments: None) -> None:
+    """A failed attempt's retry, throttled (RET-3) until just inside the maximum event age (RET-4), keeps
+    the request id (RET-6): a record that expires after an hour no longer stops it."""
+    event = cat.payment_event(1, 10)
+    kwargs: dict[str, Any] = {"state": cat.balances, "reset": cat.clear_payment_tables}
+    on_time = DeliveryHistory((SdkFailure(2),))  # the retry after 60 s finds the record
+    assert_idempotent(cat.pay_record_expires_before_a_late_retry, event, history=on_time, **kwargs)
+    late = DeliveryHistory((SdkFailure(2), Throttle(attempt=2, times=79)))
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(cat.pay_record_expires_before_a_late_retry, event, history=late, **kwargs)
+    text = str(info.value)
+    assert text.splitlines()[0].endswith("a failure at SDK call [2] before it took effect then Lambda's retry of "
+                                         "the same request, 5 h 59 min 31 s later ends in a different state than "
+                                         "a single clean delivery.")
+    attempts = [line.split() for line in text.splitlines() if " attempt " in line and "req" in line]
+    assert [(a[0], a[5]) for a in attempts] == [("t+0s", "#1"), ("t+21571s", "#2")]  # 60 + 511 + 70 * 300 s
+    assert len({a[4] for a in attempts}) == 1  # one request id
+    assert "(and 77 throttles before it" in text  # the timeline folds the 79 throttles
+    assert "MaximumEventAgeInSeconds" in text.replace("\n", " ")
+    assert info.value.history == late
+    assert_idempotent(cat.pay_record_outlives_a_late_retry, event, history=late, **kwargs)
+
+
+def test_late_retries_are_bounded_by_maximum_event_age(payments: None) -> None:
+    """With a 1-hour maximum event age the latest retry comes 59 min 31 s after the failure (RET-4), before
+    the 1-hour record expires: the search finds nothing."""
+    check(cat.pay_record_expires_before_a_late_retry, maximum_event_age=3600)
+
+
+def test_a_late_second_retry_is_named_in_the_verdict_ret3_ret6() -> None:
+    import time
+
+    from pytest_lambda_async.strategies import FunctionError
+
+    records: dict[str, float] = {}  # request id -> when its record expires
+    credits: list[str] = []
+
+    def credit_once_per_request(event: Any, context: Any) -> None:
+        if records.get(context.aws_request_id, 0) < time.time():
+            credits.append(context.aws_request_id)
+            records[context.aws_request_id] = time.time() + 3600
+
+    def reset() -> None:
+        records.clear()
+        credits.clear()
+
+    history = DeliveryHistory((FunctionError(1), FunctionError(2), Throttle(attempt=3, times=78)))
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(credit_once_per_request, {"order": 1}, state=lambda: len(credits), reset=reset,
+                          history=history)
+    assert ("2 function errors then Lambda's second retry of the same request, 5 h 55 min 31 s later ends"
+            in str(info.value).splitlines()[0])  # 60 + 120 + 511 + 69 * 300 s after the first attempt

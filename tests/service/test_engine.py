@@ -275,6 +275,23 @@ def test_throttle_backoff_caps_at_5_minutes_and_expires_RET_3_RET_4(inv: LambdaI
     assert "responsePayload" not in record and "responseContext" not in record  # REC-8
 
 
+def test_throttles_aimed_at_a_retry_delay_it_hours_with_the_same_request_id_RET_3_RET_4_RET_6(
+        inv: LambdaInvoker) -> None:
+    """throttle_next(n, attempt=2): neither the first delivery nor a duplicate copy is throttled,
+    Lambda's retry of the failed attempt is, n times, and comes as late as the back-off says."""
+    fn = inv.register("w", ok)
+    fn.fail_next(1)
+    fn.throttle_next(79, attempt=2)
+    r = inv.invoke("w", {}, invocation_type="Event", duplicates=1)
+    made = inv.run()
+    ran = [(a.outcome, a.number, seconds(inv, a.at)) for a in made if a.outcome != "throttled"]
+    assert ran == [("error", 1, 0.0), ("success", 2, 0.0), ("success", 3, 21571.0)]  # 60 + 511 + 70 * 300
+    assert [a.outcome for a in made].count("throttled") == 79
+    assert {a.request_id for a in made} == {r.request_id}
+    with pytest.raises(InvalidParameterValueException):
+        fn.throttle_next(1, attempt=4)  # at most 3 attempts (RET-1)
+
+
 def test_event_age_60_allows_one_attempt_age_90_two_RET_4() -> None:
     for age, expected in [(60, 1), (90, 2), (21600, 3)]:
         with LambdaInvoker() as inv:
