@@ -11,37 +11,20 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked, Retried, Routed, Throttled
 
 if TYPE_CHECKING:
     from ._service.records import Leak, TimelineEntry
 
-# -- links into the documentation ---------------------------------------------------------
-# The project's Documentation URL ([project.urls] in pyproject.toml; tests/test_docs_links.py keeps
-# the two equal).  Messages name pages by URL: users have the package, not the repository.
-DOCS_URL = "https://github.com/pytest-lambda-async/pytest-lambda-async/tree/main/docs"
-RULES_PAGE = "reference/rules.md"
+# -- links into the documentation: defined beside the rules (_service/links.py), re-exported here ----
+from ._service.links import DOCS_URL as DOCS_URL, RULES_PAGE as RULES_PAGE, cite as cite  # noqa: E402
+from ._service.links import docs_url as docs_url, rule_anchor as rule_anchor, rule_url as rule_url  # noqa: E402
+from ._service.links import RULE_ID_RE as RULE_ID_RE, rules_cited as rules_cited  # noqa: E402
 
 
-def docs_url(page: str) -> str:
-    """The URL of a documentation page, ``page`` relative to docs/ (``how-to/idempotency.md``)."""
-    return f"{DOCS_URL}/{page}"
-
-
-def rule_anchor(rule_id: str) -> str:
-    """rules.md's anchor for a rule id: ``RET-1`` -> ``ret-1``, ``§11.4`` -> ``s11-4``."""
-    if rule_id.startswith("§"):
-        return "s" + rule_id[1:].replace(".", "-")
-    return rule_id.lower()
-
-
-def rule_url(rule_id: str) -> str:
-    """Where a rule the package cites (``RET-1``, ``PY-5``, ``§11.4``) is defined."""
-    return f"{docs_url(RULES_PAGE)}#{rule_anchor(rule_id)}"
-
-
+_E = TypeVar("_E", bound=BaseException)
 MAX_TIMELINE_LINES = 200
 MAX_LOG_LINES_PER_ATTEMPT = 5
 MAX_JSON_CHARS = 600
@@ -131,8 +114,32 @@ def entry_text(e: TimelineEntry) -> str:
     raise TypeError(f"no text for timeline detail {d!r}")
 
 
+def help_heading() -> str:
+    """The heading of the plugin's options in ``pytest --help``: it says where the ids they cite are defined."""
+    return (f"pytest-lambda-async: the in-memory async Lambda service (rule ids such as Q-2 or PY-5: "
+            f"{docs_url(RULES_PAGE)})")
+
+
+def rule_note(exc: _E, rule_id: str) -> _E:
+    """``exc`` with a note naming the rule behind it and its URL (an AWS message stays AWS's own text)."""
+    note = f"lambda-async: {cite(rule_id)}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: the attribute add_note sets, which pytest and traceback show
+        setattr(exc, "__notes__", [*getattr(exc, "__notes__", ()), note])
+    return exc
+
+
+def rules_footer(texts: Sequence[str]) -> list[str]:
+    """Under a timeline: the URL of each rule id its entries cite, once each (none: no lines)."""
+    ids = rules_cited(texts)
+    width = max((len(i) for i in ids), default=0)
+    return [f"  {'rules:' if n == 0 else '':<6} {i:<{width}}  {rule_url(i)}" for n, i in enumerate(ids)]
+
+
 def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int,
-                            limit: int = MAX_TIMELINE_LINES) -> str:
+                            limit: int = MAX_TIMELINE_LINES, rules: bool = True) -> str:
+    """The timeline's lines; with ``rules``, a footer giving the URL of each rule id they cite."""
     lines = [f"lambda-async timeline (virtual clock, t0 = {iso_z(t0)}, seed {seed})"]
     if not entries:
         lines.append("  (nothing was invoked)")
@@ -140,28 +147,33 @@ def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, s
     width_t = max(len(relative(e.at, t0)) for e in entries)
     width_f = max(len(e.function) for e in entries)
     shown = entries if len(entries) <= limit else entries[: limit // 2] + entries[-limit // 2:]
+    texts: list[str] = []
     for i, e in enumerate(shown):
         if len(entries) > limit and i == limit // 2:
             lines.append(f"  … {len(entries) - limit} more entries …")
+        texts.append(entry_text(e))
         lines.append(f"  {relative(e.at, t0):<{width_t}}  {e.kind:<8} {e.function:<{width_f}}  "
-                     f"req {short_id(e.request_id)}  {entry_text(e)}")
+                     f"req {short_id(e.request_id)}  {texts[-1]}")
         for log in e.notes[:MAX_LOG_LINES_PER_ATTEMPT]:
             lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | {log}")
         if len(e.notes) > MAX_LOG_LINES_PER_ATTEMPT:
             lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | … {len(e.notes) - MAX_LOG_LINES_PER_ATTEMPT}"
                          " more log lines")
+    if rules:
+        lines.extend(rules_footer(texts))
     return "\n".join(lines)
 
 
 def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int, pending: int = 0,
                     metrics: Mapping[str, int] | None = None) -> str:
     """``LambdaInvoker.timeline()``: the entries, then what is still queued and the service's metrics."""
-    text = render_timeline_entries(entries, t0=t0, seed=seed)
+    text = render_timeline_entries(entries, t0=t0, seed=seed, rules=False)
+    footer = rules_footer([line.partition("  | ")[0] for line in text.splitlines()[1:]])  # not log lines
     if pending:
         text += f"\n  ({pending} deliveries still queued: call run() to play them out)"
     if metrics:
         text += "\n  metrics: " + ", ".join(f"{k}={v}" for k, v in sorted(metrics.items()))
-    return text
+    return "\n".join([text, *footer])
 
 
 # -- await checks (UnawaitedWorkError and the invoker's "unawaited" attempts) -----------
@@ -534,10 +546,11 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     heading = f"Delivery history (smallest failing of {tried} tried):" if tried is not None \
         else "Delivery history:"
     lines.append(heading)
-    timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
+    timeline = render_timeline_entries(entries, t0=t0, seed=seed, rules=False).splitlines()[1:]
     if len(timeline) > MAX_HISTORY_LINES:
         timeline = timeline[:MAX_HISTORY_LINES] + [f"  … {len(timeline) - MAX_HISTORY_LINES} more lines"]
     lines.extend(timeline)
+    lines.extend(rules_footer([line.partition("  | ")[0] for line in timeline]))  # not the handler's own lines
     lines.append("")
     lines.append("State after 1 clean delivery  vs  after this history:")
     lines.extend(state_differences(expected, got))
