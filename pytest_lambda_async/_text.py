@@ -25,6 +25,32 @@ from ._service.links import RULE_ID_RE as RULE_ID_RE, rules_cited as rules_cited
 
 
 _E = TypeVar("_E", bound=BaseException)
+
+
+def help_heading() -> str:
+    """The heading of the plugin's options in ``pytest --help``: it says where the ids they cite are defined."""
+    return (f"pytest-lambda-async: the in-memory async Lambda service (rule ids such as Q-2 or PY-5: "
+            f"{docs_url(RULES_PAGE)})")
+
+
+def rule_note(exc: _E, rule_id: str) -> _E:
+    """``exc`` with a note naming the rule behind it and its URL (an AWS message stays AWS's own text)."""
+    note = f"lambda-async: {cite(rule_id)}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: the attribute add_note sets, which pytest and traceback show
+        setattr(exc, "__notes__", [*getattr(exc, "__notes__", ()), note])
+    return exc
+
+
+def rules_footer(texts: Sequence[str]) -> list[str]:
+    """Under a timeline: the URL of each rule id its entries cite, once each (none: no lines).
+    ``texts`` are its lines without the log lines under attempts (the handler's own words)."""
+    ids = rules_cited(texts)
+    width = max((len(i) for i in ids), default=0)
+    return [f"  {'rules:' if n == 0 else '':<6} {i:<{width}}  {rule_url(i)}" for n, i in enumerate(ids)]
+
+
 MAX_TIMELINE_LINES = 200
 MAX_LOG_LINES_PER_ATTEMPT = 5
 MAX_JSON_CHARS = 600
@@ -114,32 +140,8 @@ def entry_text(e: TimelineEntry) -> str:
     raise TypeError(f"no text for timeline detail {d!r}")
 
 
-def help_heading() -> str:
-    """The heading of the plugin's options in ``pytest --help``: it says where the ids they cite are defined."""
-    return (f"pytest-lambda-async: the in-memory async Lambda service (rule ids such as Q-2 or PY-5: "
-            f"{docs_url(RULES_PAGE)})")
-
-
-def rule_note(exc: _E, rule_id: str) -> _E:
-    """``exc`` with a note naming the rule behind it and its URL (an AWS message stays AWS's own text)."""
-    note = f"lambda-async: {cite(rule_id)}"
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-    else:  # Python 3.10: the attribute add_note sets, which pytest and traceback show
-        setattr(exc, "__notes__", [*getattr(exc, "__notes__", ()), note])
-    return exc
-
-
-def rules_footer(texts: Sequence[str]) -> list[str]:
-    """Under a timeline: the URL of each rule id its entries cite, once each (none: no lines)."""
-    ids = rules_cited(texts)
-    width = max((len(i) for i in ids), default=0)
-    return [f"  {'rules:' if n == 0 else '':<6} {i:<{width}}  {rule_url(i)}" for n, i in enumerate(ids)]
-
-
 def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int,
-                            limit: int = MAX_TIMELINE_LINES, rules: bool = True) -> str:
-    """The timeline's lines; with ``rules``, a footer giving the URL of each rule id they cite."""
+                            limit: int = MAX_TIMELINE_LINES) -> str:
     lines = [f"lambda-async timeline (virtual clock, t0 = {iso_z(t0)}, seed {seed})"]
     if not entries:
         lines.append("  (nothing was invoked)")
@@ -147,27 +149,23 @@ def render_timeline_entries(entries: list[TimelineEntry], *, t0: _dt.datetime, s
     width_t = max(len(relative(e.at, t0)) for e in entries)
     width_f = max(len(e.function) for e in entries)
     shown = entries if len(entries) <= limit else entries[: limit // 2] + entries[-limit // 2:]
-    texts: list[str] = []
     for i, e in enumerate(shown):
         if len(entries) > limit and i == limit // 2:
             lines.append(f"  … {len(entries) - limit} more entries …")
-        texts.append(entry_text(e))
         lines.append(f"  {relative(e.at, t0):<{width_t}}  {e.kind:<8} {e.function:<{width_f}}  "
-                     f"req {short_id(e.request_id)}  {texts[-1]}")
+                     f"req {short_id(e.request_id)}  {entry_text(e)}")
         for log in e.notes[:MAX_LOG_LINES_PER_ATTEMPT]:
             lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | {log}")
         if len(e.notes) > MAX_LOG_LINES_PER_ATTEMPT:
             lines.append(f"  {'':<{width_t}}  {'':<8} {'':<{width_f}}  | … {len(e.notes) - MAX_LOG_LINES_PER_ATTEMPT}"
                          " more log lines")
-    if rules:
-        lines.extend(rules_footer(texts))
     return "\n".join(lines)
 
 
 def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int, pending: int = 0,
                     metrics: Mapping[str, int] | None = None) -> str:
     """``LambdaInvoker.timeline()``: the entries, then what is still queued and the service's metrics."""
-    text = render_timeline_entries(entries, t0=t0, seed=seed, rules=False)
+    text = render_timeline_entries(entries, t0=t0, seed=seed)
     footer = rules_footer([line.partition("  | ")[0] for line in text.splitlines()[1:]])  # not log lines
     if pending:
         text += f"\n  ({pending} deliveries still queued: call run() to play them out)"
@@ -546,7 +544,7 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     heading = f"Delivery history (smallest failing of {tried} tried):" if tried is not None \
         else "Delivery history:"
     lines.append(heading)
-    timeline = render_timeline_entries(entries, t0=t0, seed=seed, rules=False).splitlines()[1:]
+    timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
     if len(timeline) > MAX_HISTORY_LINES:
         timeline = timeline[:MAX_HISTORY_LINES] + [f"  … {len(timeline) - MAX_HISTORY_LINES} more lines"]
     lines.extend(timeline)
