@@ -545,10 +545,13 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
         else "Delivery history:"
     lines.append(heading)
     timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
-    if len(timeline) > MAX_HISTORY_LINES:
-        timeline = timeline[:MAX_HISTORY_LINES] + [f"  … {len(timeline) - MAX_HISTORY_LINES} more lines"]
+    cited = [line.partition("  | ")[0] for line in timeline]  # not the handler's own lines
+    keep = MAX_HISTORY_LINES - len(rules_footer(cited))  # the footer's lines count in the bound
+    if len(timeline) > keep:
+        timeline = timeline[:keep] + [f"  … {len(timeline) - keep} more lines"]
+        cited = cited[:keep]
     lines.extend(timeline)
-    lines.extend(rules_footer([line.partition("  | ")[0] for line in timeline]))  # not the handler's own lines
+    lines.extend(rules_footer(cited))
     lines.append("")
     lines.append("State after 1 clean delivery  vs  after this history:")
     lines.extend(state_differences(expected, got))
