@@ -11,35 +11,44 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked, Retried, Routed, Throttled, Waited
 
 if TYPE_CHECKING:
     from ._service.records import Leak, TimelineEntry
 
-# -- links into the documentation ---------------------------------------------------------
-# The project's Documentation URL ([project.urls] in pyproject.toml; tests/test_docs_links.py keeps
-# the two equal).  Messages name pages by URL: users have the package, not the repository.
-DOCS_URL = "https://github.com/pytest-lambda-async/pytest-lambda-async/tree/main/docs"
-RULES_PAGE = "reference/rules.md"
+# -- links into the documentation: defined beside the rules (_service/links.py), re-exported here ----
+from ._service.links import DOCS_URL as DOCS_URL, RULES_PAGE as RULES_PAGE, cite as cite  # noqa: E402
+from ._service.links import docs_url as docs_url, rule_anchor as rule_anchor, rule_url as rule_url  # noqa: E402
+from ._service.links import RULE_ID_RE as RULE_ID_RE, rules_cited as rules_cited  # noqa: E402
 
 
-def docs_url(page: str) -> str:
-    """The URL of a documentation page, ``page`` relative to docs/ (``how-to/idempotency.md``)."""
-    return f"{DOCS_URL}/{page}"
+_E = TypeVar("_E", bound=BaseException)
 
 
-def rule_anchor(rule_id: str) -> str:
-    """rules.md's anchor for a rule id: ``RET-1`` -> ``ret-1``, ``§11.4`` -> ``s11-4``."""
-    if rule_id.startswith("§"):
-        return "s" + rule_id[1:].replace(".", "-")
-    return rule_id.lower()
+def help_heading() -> str:
+    """The heading of the plugin's options in ``pytest --help``: it says where the ids they cite are defined."""
+    return (f"pytest-lambda-async: the in-memory async Lambda service (rule ids such as Q-2 or PY-5: "
+            f"{docs_url(RULES_PAGE)})")
 
 
-def rule_url(rule_id: str) -> str:
-    """Where a rule the package cites (``RET-1``, ``PY-5``, ``§11.4``) is defined."""
-    return f"{docs_url(RULES_PAGE)}#{rule_anchor(rule_id)}"
+def rule_note(exc: _E, rule_id: str) -> _E:
+    """``exc`` with a note naming the rule behind it and its URL (an AWS message stays AWS's own text)."""
+    note = f"lambda-async: {cite(rule_id)}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: the attribute add_note sets, which pytest and traceback show
+        setattr(exc, "__notes__", [*getattr(exc, "__notes__", ()), note])
+    return exc
+
+
+def rules_footer(texts: Sequence[str]) -> list[str]:
+    """Under a timeline: the URL of each rule id its entries cite, once each (none: no lines).
+    ``texts`` are its lines without the log lines under attempts (the handler's own words)."""
+    ids = rules_cited(texts)
+    width = max((len(i) for i in ids), default=0)
+    return [f"  {'rules:' if n == 0 else '':<6} {i:<{width}}  {rule_url(i)}" for n, i in enumerate(ids)]
 
 
 MAX_TIMELINE_LINES = 200
@@ -167,11 +176,12 @@ def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int
                     metrics: Mapping[str, int] | None = None) -> str:
     """``LambdaInvoker.timeline()``: the entries, then what is still queued and the service's metrics."""
     text = render_timeline_entries(entries, t0=t0, seed=seed)
+    footer = rules_footer([line.partition("  | ")[0] for line in text.splitlines()[1:]])  # not log lines
     if pending:
         text += f"\n  ({pending} deliveries still queued: call run() to play them out)"
     if metrics:
         text += "\n  metrics: " + ", ".join(f"{k}={v}" for k, v in sorted(metrics.items()))
-    return text
+    return "\n".join([text, *footer])
 
 
 # -- await checks (UnawaitedWorkError and the invoker's "unawaited" attempts) -----------
@@ -583,9 +593,13 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
         else "Delivery history:"
     lines.append(heading)
     timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
-    if len(timeline) > MAX_HISTORY_LINES:
-        timeline = timeline[:MAX_HISTORY_LINES] + [f"  … {len(timeline) - MAX_HISTORY_LINES} more lines"]
+    cited = [line.partition("  | ")[0] for line in timeline]  # not the handler's own lines
+    keep = MAX_HISTORY_LINES - len(rules_footer(cited))  # the footer's lines count in the bound
+    if len(timeline) > keep:
+        timeline = timeline[:keep] + [f"  … {len(timeline) - keep} more lines"]
+        cited = cited[:keep]
     lines.extend(timeline)
+    lines.extend(rules_footer(cited))
     lines.append("")
     lines.append("State after 1 clean delivery  vs  after this history:")
     lines.extend(state_differences(expected, got))

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from . import _text
 from ._service import aws
 from ._invoker import LambdaInvoker
 from ._service.freeze import AWAIT_CHECKS, FREEZE_MODES
@@ -67,7 +68,7 @@ SETTINGS: tuple[_Setting, ...] = (
     _Setting("real_time_limit", _parse_float, 10.0,
              "real seconds a handler may run before it is ended as timed out, whatever its timeout"),
     _Setting("eventbridge_source", str, aws.EVENTBRIDGE_SOURCE,
-             "source of EventBridge destination events: lambda or aws.lambda (semantics §11.1)"),
+             "source of EventBridge destination events: lambda or aws.lambda (§11.1)"),
     _Setting("freeze", str, "cancel",
              "what happens to work a handler left unfinished: cancel it, or resume it during the next "
              "attempt in the same environment, as on a warm Lambda (PY-4)", choices=FREEZE_MODES),
@@ -80,7 +81,7 @@ MARKER_KEYS = tuple(_BY_NAME)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("lambda-async", "pytest-lambda-async: the in-memory async Lambda service")
+    group = parser.getgroup("lambda-async", _text.help_heading())
     for s in SETTINGS:
         flag = "--lambda-async-" + s.name.replace("_", "-")
         if s.many:

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pytest_lambda_async"
 
 # Lowest first.  A module's layer is that of the longest prefix naming it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocabulary", ("errors", "_service.aws", "_service.records")),  # exceptions, AWS rules, structured data
+    ("vocabulary", ("errors", "_service.aws", "_service.records", "_service.links")),  # exceptions, AWS rules, structured data
     ("text", ("_text",)),  # every sentence people read, rendered from that data
     ("service", ("_service",)),  # the pure Lambda service
     ("adapters", ("_adapters",)),  # botocore routing, moto delivery and state, SDK faults

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 from urllib.parse import unquote
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
+from .links import cite
 
 
 # -- the service model's constraints, as AWS validates requests against them ----------------
@@ -363,7 +364,7 @@ def _parse_function_name(value: object, qualifier: object) -> FunctionRef:
 def check_function_name(name: object) -> str:
     if not isinstance(name, str) or not FUNCTION_NAME_RE.match(name):
         raise InvalidParameterValueException(
-            f"Function name {name!r} is invalid: use 1 to 64 letters, digits, hyphens or underscores (INV-1)"
+            f"Function name {name!r} is invalid: use 1 to 64 letters, digits, hyphens or underscores ({cite('INV-1')})"
         )
     return name
 
@@ -479,10 +480,10 @@ def _parse_destination(value: str, *, role: str, region: str, account: str) -> D
     if not value.startswith("arn:"):
         if role == "dead_letter":
             raise InvalidParameterValueException(
-                f"A dead-letter queue must be an SQS queue or SNS topic ARN (DLQ-1), got {value!r}")
+                f"A dead-letter queue must be an SQS queue or SNS topic ARN ({cite('DLQ-1')}), got {value!r}")
         if FUNCTION_NAME_RE.match(value):  # a registered function, by name (DST-3)
             return Destination("lambda", function_arn(value, region=region, account=account), value)
-        raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name (CFG-6)")
+        raise InvalidParameterValueException(f"{role} {value!r} is neither an ARN nor a function name ({cite('CFG-6')})")
     violations = model_violations(value, _ROLE_FIELDS[role], DEAD_LETTER_SHAPE if role == "dead_letter"
                                   else DESTINATION_SHAPE)  # CFG-6, DLQ-1
     if violations:
@@ -503,14 +504,14 @@ def _parse_destination(value: str, *, role: str, region: str, account: str) -> D
     else:
         raise InvalidParameterValueException(
             f"{role} {value!r}: the destination must be an SQS queue, SNS topic, EventBridge event bus, "
-            "Lambda function or (on failure only) S3 bucket (CFG-5)"
+            f"Lambda function or (on failure only) S3 bucket ({cite('CFG-5')})"
         )
     allowed = {"on_success": ON_SUCCESS_KINDS, "on_failure": ON_FAILURE_KINDS,
                "dead_letter": DEAD_LETTER_KINDS}[role]
     if kind not in allowed:
-        what = {"on_success": "An on-success destination cannot be an S3 bucket (CFG-5)",
+        what = {"on_success": f"An on-success destination cannot be an S3 bucket ({cite('CFG-5')})",
                 "on_failure": "Unsupported destination",
-                "dead_letter": "A dead-letter queue must be an SQS queue or SNS topic (DLQ-1)"}[role]
+                "dead_letter": f"A dead-letter queue must be an SQS queue or SNS topic ({cite('DLQ-1')})"}[role]
         raise InvalidParameterValueException(f"{what}: {value}")
     return Destination(kind, value, resource)
 
@@ -693,7 +694,7 @@ def parse_trace_header(header: str) -> tuple[str | None, str | None, dict[str, i
 
 def recursion_stopped_message(function_name: str) -> str:
     return (f"Lambda stopped the invocation of {function_name}: it was invoked in a recursive loop more than "
-            f"{RECURSION_LIMIT} times by one chain of requests (LOOP-1)")
+            f"{RECURSION_LIMIT} times by one chain of requests ({cite('LOOP-1')})")
 
 
 # -- SQS event source mappings (ESM-1..ESM-8) ---------------------------------------
@@ -711,7 +712,7 @@ def sqs_batch_size_message(batch_size: int, fifo: bool) -> str:
     """ESM-2: BatchSize 1-10,000 for standard queues, 1-10 for FIFO queues."""
     high = SQS_FIFO_BATCH_MAX if fifo else SQS_BATCH_SIZE_RANGE[1]
     kind = "FIFO queues" if fifo else "Amazon SQS standard queues"
-    return f"BatchSize {batch_size} is out of range: it is 1 to {high} for {kind} (ESM-2)"
+    return f"BatchSize {batch_size} is out of range: it is 1 to {high} for {kind} ({cite('ESM-2')})"
 
 
 def sqs_queue_not_found_message() -> str:

@@ -149,7 +149,7 @@ class LambdaFunction:
                     or not aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
                 raise InvalidParameterValueException(
                     f"Timeout {timeout!r} is out of range: use {aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
-                    f"(PY-5: {_text.rule_url('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+                    f"({_text.cite('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
             staged["timeout"] = float(timeout)
         if memory_size is not UNSET:
             staged["memory_size"] = int_in_range("MemorySize", memory_size, 128, 10240)
@@ -159,7 +159,7 @@ class LambdaFunction:
         if recursive_loop is not UNSET:
             if recursive_loop not in aws.RECURSIVE_LOOP_VALUES:
                 raise InvalidParameterValueException(
-                    f"RecursiveLoop must be Terminate or Allow (LOOP-3), got {recursive_loop!r}")
+                    f"RecursiveLoop must be Terminate or Allow ({_text.cite('LOOP-3')}), got {recursive_loop!r}")
             staged["recursive_loop"] = recursive_loop
         for key, value in staged.items():
             setattr(self, key, value)

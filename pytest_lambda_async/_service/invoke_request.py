@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 from . import aws
+from .. import _text
 from ..errors import InvalidParameterValueException, RequestEntityTooLargeException
 from .delivery import UNSET
 from .payloads import decode_body, encode_body
@@ -18,9 +19,9 @@ def check_options(invocation_type: Any, log_type: Any, duplicates: Any) -> None:
     """InvocationType and LogType as the API takes them; ``duplicates`` (ours) only for ``Event``."""
     if invocation_type not in aws.INVOCATION_TYPES:
         raise InvalidParameterValueException(
-            f"InvocationType must be one of RequestResponse, Event or DryRun (INV-2), got {invocation_type!r}")
+            f"InvocationType must be one of RequestResponse, Event or DryRun ({_text.cite('INV-2')}), got {invocation_type!r}")
     if log_type not in aws.LOG_TYPES:
-        raise InvalidParameterValueException(f"LogType must be None or Tail (INV-3), got {log_type!r}")
+        raise InvalidParameterValueException(f"LogType must be None or Tail ({_text.cite('INV-3')}), got {log_type!r}")
     if isinstance(duplicates, bool) or not isinstance(duplicates, int) or duplicates < 0:
         raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
     if duplicates and invocation_type != "Event":

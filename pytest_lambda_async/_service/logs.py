@@ -87,6 +87,9 @@ class LogCapture(logging.Handler):
         self.redirected: frozenset[logging.Handler] = frozenset()  # handlers whose stream is a tee
         self._partial = ""
         self.thread = threading.get_ident()
+        # The attempts started and not yet stopped: request id -> (its lines, its short lines, cold start).
+        # A hung handler's thread never stops its attempt: the supervisor reads what it wrote from here.
+        self.open: dict[str, tuple[list[str], dict[int, str], bool]] = {}
 
     def write(self, s: str) -> None:
         if self.lines is None or threading.get_ident() != self.thread:
@@ -128,10 +131,11 @@ class LogCapture(logging.Handler):
             logger = logger.parent
         return False
 
-    def start(self, request_id: str, clock: Any) -> tuple[list[str] | None, dict[int, str], str, str]:
+    def start(self, request_id: str, clock: Any, cold: bool = False) -> tuple[list[str] | None, dict[int, str], str, str]:
         """Begin an attempt's lines; returns what :meth:`stop` puts back (an outer, synchronous caller's)."""
         saved = (self.lines, self.short, self._partial, self.request_id)
         self.lines, self.short, self._partial, self.request_id, self.clock = [], {}, "", request_id, clock
+        self.open[request_id] = (self.lines, self.short, cold)
         return saved
 
     def stop(self, saved: tuple[list[str] | None, dict[int, str], str, str]) -> tuple[list[str], list[str]]:
@@ -139,10 +143,25 @@ class LogCapture(logging.Handler):
         lines = self.lines or []
         if self._partial:
             lines.append(self._partial)
+        self.open.pop(self.request_id, None)
         short = self.short
         output = [short.get(i, line) for i, line in enumerate(lines)] if short else lines
         self.lines, self.short, self._partial, self.request_id = saved
         return lines, output
+
+
+    def abandoned(self, request_id: str) -> tuple[list[str], list[str], bool]:
+        """What an attempt whose thread hung wrote until now: (its lines, the same for the timeline, cold
+        start), copied, as :meth:`stop` would give them; nothing for an attempt this capture never started."""
+        opened = self.open.pop(request_id, None)
+        if opened is None:
+            return [], [], False
+        written, short, cold = opened
+        lines = list(written)
+        if written is self.lines and self._partial:  # the innermost attempt's unfinished last line
+            lines.append(self._partial)
+        output = [short.get(i, line) for i, line in enumerate(lines)] if short else list(lines)
+        return lines, output, cold
 
 
 class CaptureScope:

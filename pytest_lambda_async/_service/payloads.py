@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from . import aws
+from .. import _text
 from ..errors import InvalidParameterValueException, InvalidRequestContentException
 from .records import InvokeResult, frozen
 
@@ -32,7 +33,7 @@ def encode_body(payload: Any) -> bytes | str:
     except (TypeError, ValueError, RecursionError) as exc:  # NaN/Infinity are not JSON; nor is a cycle
         raise InvalidRequestContentException(
             f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
-            "Pass a dict/list/str/number, or the raw JSON body as bytes (INV-20)") from None
+            f"Pass a dict/list/str/number, or the raw JSON body as bytes ({_text.cite('INV-20')})") from None
 
 
 def _not_json(constant: str) -> Any:
@@ -82,20 +83,20 @@ def decode_body(body: bytes | str) -> Any:
         text = body if isinstance(body, str) else body.decode(json.detect_encoding(body), "surrogatepass")
         return _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: Could not parse payload into json: {exc} (INV-20)"
-        ) from None
+        # AWS's own message: the rule and its URL go in a note, not into AWS's text.
+        raise _text.rule_note(InvalidRequestContentException(
+            f"Could not parse request body into json: Could not parse payload into json: {exc}"), "INV-20") from None
 
 
 def check_client_context(value: str) -> Any:
     """The decoded ClientContext (INV-4), or the service's error."""
     if len(value) > aws.CLIENT_CONTEXT_LIMIT:
         raise InvalidRequestContentException(
-            f"Client context must be at most {aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON (INV-4)")
+            f"Client context must be at most {aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON ({_text.cite('INV-4')})")
     try:  # the limit (3583) is no multiple of 4: unpadded base64 is taken, as AWS's own decoder does
         return json.loads(base64.b64decode(value + "=" * (-len(value) % 4), validate=True))
     except Exception:
-        raise InvalidRequestContentException("Client context must be base64-encoded JSON (INV-4)") from None
+        raise InvalidRequestContentException(f"Client context must be base64-encoded JSON ({_text.cite('INV-4')})") from None
 
 
 _TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's TenantId constraints
@@ -104,5 +105,5 @@ _TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's T
 def check_tenant_id(value: object) -> None:
     if not isinstance(value, str) or _TENANT_ID.fullmatch(value) is None:
         raise InvalidParameterValueException(
-            f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ (INV-7), got {value!r}")
+            f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ ({_text.cite('INV-7')}), got {value!r}")
 

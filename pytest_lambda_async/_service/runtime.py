@@ -275,7 +275,7 @@ def execute(
     ``cold``: the first attempt in its execution environment (its REPORT line has an Init Duration)."""
     saved = (clock.attempt_thread, clock.attempt_deadline)  # a sync invoke may nest
     clock.begin_attempt(deadline)
-    outer = capture.start(request_id, clock) if capture is not None else None
+    outer = capture.start(request_id, clock, cold) if capture is not None else None
     start = clock.now
     outcome: Outcome
     crashed = False

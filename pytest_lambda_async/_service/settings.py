@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import aws
+from .. import _text
 from .freeze import AWAIT_CHECKS, FREEZE_MODES, allow_patterns
 
 __all__ = ["check_settings"]
@@ -28,7 +29,7 @@ def check_settings(*, seed: Any, duplicate_rate: Any, await_check: Any, freeze: 
         raise ValueError(f"async_payload_limit is {aws.ASYNC_PAYLOAD_LIMIT} (1 MB, current) or "
                          f"{aws.ASYNC_PAYLOAD_LIMIT_LEGACY} (256 KB, before Oct 2025); got {async_payload_limit!r}")
     if timeout_limit not in (aws.TIMEOUT_MAX, aws.TIMEOUT_MAX_EXTENDED):
-        raise ValueError(f"timeout_limit is 900 or 1800 seconds (semantics §11.4); got {timeout_limit!r}")
+        raise ValueError(f"timeout_limit is 900 or 1800 seconds ({_text.cite('§11.4')}); got {timeout_limit!r}")
     if not isinstance(real_time_limit, (int, float)) or real_time_limit <= 0:
         raise ValueError(f"real_time_limit must be a positive number of seconds, got {real_time_limit!r}")
     return patterns

@@ -18,6 +18,7 @@ from .delivery import Delivery
 from .hooks import hold_globals
 from .leaks import AwaitWindow
 from .loop import virtualize_new_loops
+from .logs import LogCapture, runtime_lines
 from .runtime import CaptureScope, Execution, error_line, restore_trace_env, trace_env_now
 from .threads import HandlerHung, RuntimeThread
 from .tracing import Tracing
@@ -37,6 +38,7 @@ class RuntimeWindow:
         self.thread: RuntimeThread | None = None
         self.capture: Any = None
         self.inflight: list[InFlight] = []
+        self._window_capture: LogCapture | None = None  # the last window's, still there once it is undone
 
     def on_thread(self) -> bool:
         thread = self.thread
@@ -84,17 +86,24 @@ class RuntimeWindow:
                 raise
 
     def abandon(self, real_time_limit: float) -> list[tuple[Delivery, aws.InvocationType, _dt.datetime, Execution]]:
-        """The attempts a hung thread was in, innermost first, each ended as a timeout (PY-6)."""
+        """The attempts a hung thread was in, innermost first, each ended as a timeout (PY-6), with the log
+        the platform writes for one: START, what the handler wrote until then, ``<time> <request id> Task
+        timed out after N.NN seconds``, END and REPORT (its Duration the whole timeout)."""
         ended = []
+        capture = self._window_capture
         while self.inflight:
             d, invocation_type, start, window = self.inflight.pop()
             if window is not None:
                 window.abandon()  # its thread will never leave it
             fn = d.function
             payload = aws.timeout_error(d.request_id, fn.timeout)
+            lines, output, cold = capture.abandoned(d.request_id) if capture is not None else ([], [], False)
+            logs = runtime_lines(d.request_id, lines, memory_size=fn.memory_size, cold=cold, error=payload,
+                                 timed_out_at=start + _dt.timedelta(seconds=fn.timeout), duration=fn.timeout)
             ended.append((d, invocation_type, start, Execution(
                 "timeout", payload, aws.FUNCTION_ERROR, f"{error_line(payload)} (real-time limit "
-                f"{min(fn.timeout, real_time_limit):g}s; the handler did not return)", [], crashed=True)))
+                f"{min(fn.timeout, real_time_limit):g}s; the handler did not return)", logs, crashed=True,
+                output=output)))
         return ended
 
     def _in_window(self, fn: Callable[[], Any], undo: list[Callable[[], None]]) -> Any:
@@ -106,7 +115,7 @@ class RuntimeWindow:
         env = trace_env_now()
         self._tracing.env_function = env[1]
         undo[:] = [held, real_loops, scope.close, unfreeze, lambda: restore_trace_env(env)]
-        self.capture = scope.capture
+        self.capture = self._window_capture = scope.capture
         try:
             return fn()
         finally:

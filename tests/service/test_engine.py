@@ -20,6 +20,7 @@ import pytest
 
 import pytest_lambda_async
 
+from pytest_lambda_async import _text
 from pytest_lambda_async import (
     AsyncHandlerError,
     InvalidParameterValueException,
@@ -783,6 +784,7 @@ def test_timeline_layout(inv: LambdaInvoker) -> None:
         f"  t+180s  attempt  worker  req {rid}  #3  error  ValueError: boom (test_engine.py:{line})",
         f"  t+180s  fail     worker  req {rid}  RetriesExhausted after 3 attempts",
         f"  t+180s  route    worker  req {rid}  on_failure -> sqs:orders-dlq",
+        f"  rules: RET-1  {_text.rule_url('RET-1')}",  # each rule id shown, once, with its URL
     ]
 
 

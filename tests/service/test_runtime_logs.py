@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -205,3 +206,71 @@ def test_log_tail_is_the_last_4_kb_of_the_whole_log_INV_3(inv: LambdaInvoker) ->
     assert len(tail) == 4096
     assert tail.decode().endswith("\n".join(inv.attempts[-1].logs[-3:]) + "\n")
     assert tail.decode().splitlines()[-1].startswith(f"REPORT RequestId: {result.request_id}\t")
+
+
+def _hangs_in_c(release: threading.Event) -> Any:
+    """A handler that prints, logs, then blocks in C (never reaching Python code the timeout could
+    stop): the supervisor abandons its thread at the real-time limit.  ``release`` frees the thread
+    after the test, so nothing stays blocked."""
+
+    def handler(event: Any, context: Any) -> None:
+        print("before the hang")
+        logging.getLogger("app.runtime_logs").warning("still here")
+        sys.stdout.write("no newline yet")
+        release.wait()
+
+    return handler
+
+
+def test_an_abandoned_attempt_has_the_platforms_timeout_log_PY_6() -> None:
+    """PY-6: a handler hung past the real-time limit ends as a timeout whose log is what AWS writes
+    for one: START, the handler's lines so far, ``<time> <request id> Task timed out after 3.00
+    seconds``, END, REPORT with the whole timeout as Duration (not an empty log)."""
+    release = threading.Event()
+    try:
+        with LambdaInvoker(seed=0, start=T0, real_time_limit=0.1) as inv:
+            logging.getLogger("app.runtime_logs").setLevel(logging.INFO)
+            inv.register("w", _hangs_in_c(release), timeout=3, max_retry_attempts=0)
+            inv.invoke("w", {}, invocation_type="Event")
+            [attempt] = inv.run()
+            rid = attempt.request_id
+            assert attempt.outcome == "timeout"
+            assert attempt.logs[:-1] == (
+                f"START RequestId: {rid} Version: $LATEST",
+                "before the hang",
+                f"[WARNING]\t2024-01-01T00:00:00.000Z\t{rid}\tstill here",
+                "no newline yet",
+                f"2024-01-01T00:00:03.000Z {rid} Task timed out after 3.00 seconds",
+                f"END RequestId: {rid}")
+            assert re.fullmatch(report_pattern(rid, init=True), attempt.logs[-1])
+            assert "\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\t" in attempt.logs[-1]
+            timeline = inv.timeline()
+            assert "| before the hang" in timeline and "| [WARNING] still here" in timeline
+            assert "START RequestId" not in timeline
+    finally:
+        logging.getLogger("app.runtime_logs").setLevel(logging.NOTSET)
+        release.set()
+
+
+def test_an_abandoned_sync_invoke_tails_its_timeout_log_through_boto3_INV_3_PY_6(
+        lambda_invoker: LambdaInvoker) -> None:
+    """INV-3, PY-6: boto3 ``invoke(LogType="Tail")`` of a hung handler answers a LogResult that ends
+    with the platform's timeout line, END and REPORT."""
+    import boto3
+
+    release = threading.Event()
+    try:
+        lambda_invoker.real_time_limit = 0.1
+        lambda_invoker.register("w", _hangs_in_c(release), timeout=2)
+        response = boto3.client("lambda", region_name="us-east-1").invoke(FunctionName="w", LogType="Tail")
+        assert response["FunctionError"] == "Unhandled"
+        rid = response["ResponseMetadata"]["RequestId"]
+        lines = base64.b64decode(response["LogResult"]).decode().splitlines()
+        assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
+        assert lines[1] == "before the hang"
+        assert re.fullmatch(rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {rid} Task timed out after 2\.00 seconds",
+                            lines[-3])
+        assert lines[-2] == f"END RequestId: {rid}"
+        assert lines[-1].startswith(f"REPORT RequestId: {rid}\tDuration: 2000.00 ms\t")
+    finally:
+        release.set()

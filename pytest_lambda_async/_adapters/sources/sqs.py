@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ... import _text
 from ..._service import aws
 from ...errors import (
     InvalidParameterValueException,
@@ -355,10 +356,10 @@ def _check_settings(params: dict[str, Any]) -> tuple[int | None, int | None]:
             raise UnsupportedOperation(
                 f"event source mappings with {name} are not modelled by the invoker (SQS mappings take BatchSize, "
                 "MaximumBatchingWindowInSeconds, FunctionResponseTypes, Enabled and ScalingConfig). "
-                "See docs/how-to/event-sources.md")
+                f"See {_text.docs_url('how-to/event-sources.md')}")
     for name in _STREAM_ONLY:
         if name in params:
-            raise InvalidParameterValueException(f"{name} is not supported for Amazon SQS event sources (ESM-4)")
+            raise InvalidParameterValueException(f"{name} is not supported for Amazon SQS event sources ({_text.cite('ESM-4')})")
     batch = params.get("BatchSize")
     window = params.get("MaximumBatchingWindowInSeconds")
     return batch, window
@@ -370,7 +371,7 @@ def _check_batch(batch: int, window: int, fifo: bool) -> None:
         raise InvalidParameterValueException(aws.sqs_batch_size_message(batch, fifo))
     if not 0 <= window <= aws.BATCHING_WINDOW_MAX:
         raise InvalidParameterValueException(
-            f"MaximumBatchingWindowInSeconds must be between 0 and {aws.BATCHING_WINDOW_MAX} (ESM-2)")
+            f"MaximumBatchingWindowInSeconds must be between 0 and {aws.BATCHING_WINDOW_MAX} ({_text.cite('ESM-2')})")
     if batch > aws.SQS_BATCH_WITHOUT_WINDOW_MAX and window < 1:
         raise InvalidParameterValueException(aws.SQS_BATCH_NEEDS_WINDOW_MESSAGE)
 
@@ -378,7 +379,7 @@ def _check_batch(batch: int, window: int, fifo: bool) -> None:
 def _response_types(params: dict[str, Any], current: list[str]) -> list[str]:
     types = params.get("FunctionResponseTypes", current)
     if any(t != _BATCH_ITEM_FAILURES for t in types):
-        raise InvalidParameterValueException(f"FunctionResponseTypes may only hold {_BATCH_ITEM_FAILURES} (ESM-5)")
+        raise InvalidParameterValueException(f"FunctionResponseTypes may only hold {_BATCH_ITEM_FAILURES} ({_text.cite('ESM-5')})")
     return list(types)
 
 
@@ -387,7 +388,7 @@ def _create(invoker: LambdaService, params: dict[str, Any], region: str | None) 
     if not isinstance(source, str) or not source.startswith("arn:") or source.split(":")[2:3] != ["sqs"]:
         raise UnsupportedOperation(
             f"event source mappings for {source!r} are not modelled by the invoker: only SQS queues are "
-            "(Kinesis, DynamoDB Streams, Kafka, MQ and DocumentDB are not). See docs/how-to/event-sources.md")
+            f"(Kinesis, DynamoDB Streams, Kafka, MQ and DocumentDB are not). See {_text.docs_url('how-to/event-sources.md')}")
     fn, _ = invoker.resolve(params["FunctionName"], None, region)  # INV-22: ResourceNotFoundException
     queue_region = source.split(":")[3]
     here = region or invoker.region
