@@ -286,6 +286,8 @@ def test_help_points_to_the_rules_page(lpytester: pytest.Pytester) -> None:
 # Where an id may appear in a literal with other text: places whose output carries the URL another way.
 _CITES_ELSEWHERE = {
     ("_text.py", "entry_text"): "timeline entries: the timeline's footer gives the URLs",
+    ("_text.py", "waited_text"): "a timeline entry's text (entry_text calls it): the footer gives the URLs",
+    ("_text.py", "throttles_left_out"): "a note on a timeline line of the idempotency report, which has the footer",
     ("_text.py", "help_heading"): "the heading names the rules page",
     ("_text.py", "async_handler_refused"): "the literal is followed by rule_url()",
     ("_service/routing.py", "_send"): "a failed delivery's reason, shown in the timeline (footer)",
