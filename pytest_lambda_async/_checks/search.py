@@ -67,7 +67,6 @@ def hypothesis_random_sharer() -> Callable[[], None]:
 
 
 REGISTERED: list[Any] = []
-DEFAULT_SEED = 0x1DE4  # check_idempotent's search when no seed is given
 
 
 def registered_random() -> Any:
