@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._service.records import Attempt, Failed, Invoked, LoopStopped, NotInvoked, Retried, Routed, Throttled, Waited
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # -- links into the documentation: defined beside the rules (_service/links.py), re-exported here ----
 from ._service.links import DOCS_URL as DOCS_URL, RULES_PAGE as RULES_PAGE, cite as cite  # noqa: E402
 from ._service.links import docs_url as docs_url, rule_anchor as rule_anchor, rule_url as rule_url  # noqa: E402
-from ._service.links import RULE_ID_RE as RULE_ID_RE, rules_cited as rules_cited  # noqa: E402
+from ._service.links import RULE_ID_RE as RULE_ID_RE  # noqa: E402
 
 
 _E = TypeVar("_E", bound=BaseException)
@@ -43,10 +43,9 @@ def rule_note(exc: _E, rule_id: str) -> _E:
     return exc
 
 
-def rules_footer(texts: Sequence[str]) -> list[str]:
-    """Under a timeline: the URL of each rule id its entries cite, once each (none: no lines).
-    ``texts`` are its lines without the log lines under attempts (the handler's own words)."""
-    ids = rules_cited(texts)
+def rules_footer(rule_ids: Iterable[str]) -> list[str]:
+    """Under a timeline: the URL of each rule id its entries cite, once each (none: no lines)."""
+    ids = list(dict.fromkeys(rule_ids))
     width = max((len(i) for i in ids), default=0)
     return [f"  {'rules:' if n == 0 else '':<6} {i:<{width}}  {rule_url(i)}" for n, i in enumerate(ids)]
 
@@ -108,6 +107,28 @@ def waited_text(d: Waited, at: _dt.datetime) -> str:
     pool = "reserved concurrency" if d.reserved else "the account's unreserved concurrency"
     head = f"waits {(d.until - at).total_seconds():g}s for an environment: {d.in_use} of {d.limit} in use ({pool})"
     return head + (", until its maximum event age runs out (Q-3)" if d.expires else " (Q-1)")
+
+
+def entry_rule_ids(e: TimelineEntry) -> tuple[str, ...]:
+    """The rule ids ``entry_text`` cites for ``e``, read from the same fields (the footer links them;
+    the handler's own words, in its error or its log lines, never count)."""
+    d = e.detail
+    if isinstance(d, Retried):
+        return ("RET-1",)
+    if isinstance(d, Waited):
+        return ("Q-3",) if d.expires else ("Q-1",)
+    if isinstance(d, Throttled) and d.invocation_type == "Event" and d.reserved_concurrency_zero:
+        return ("Q-5",)
+    if isinstance(d, Routed) and d.failure is not None and d.rule is not None:
+        return (d.rule,)
+    if isinstance(d, LoopStopped):
+        return ("LOOP-1",)
+    return ()
+
+
+def timeline_rule_ids(entries: Iterable[TimelineEntry]) -> list[str]:
+    """Each rule id the entries cite, once, in the order they first appear."""
+    return list(dict.fromkeys(i for e in entries for i in entry_rule_ids(e)))
 
 
 def entry_text(e: TimelineEntry) -> str:
@@ -176,7 +197,7 @@ def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int
                     metrics: Mapping[str, int] | None = None) -> str:
     """``LambdaInvoker.timeline()``: the entries, then what is still queued and the service's metrics."""
     text = render_timeline_entries(entries, t0=t0, seed=seed)
-    footer = rules_footer([line.partition("  | ")[0] for line in text.splitlines()[1:]])  # not log lines
+    footer = rules_footer(timeline_rule_ids(entries))
     if pending:
         text += f"\n  ({pending} deliveries still queued: call run() to play them out)"
     if metrics:
@@ -593,13 +614,12 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
         else "Delivery history:"
     lines.append(heading)
     timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
-    cited = [line.partition("  | ")[0] for line in timeline]  # not the handler's own lines
-    keep = MAX_HISTORY_LINES - len(rules_footer(cited))  # the footer's lines count in the bound
+    footer = rules_footer(timeline_rule_ids(entries))
+    keep = MAX_HISTORY_LINES - len(footer)  # the footer's lines count in the bound
     if len(timeline) > keep:
         timeline = timeline[:keep] + [f"  … {len(timeline) - keep} more lines"]
-        cited = cited[:keep]
     lines.extend(timeline)
-    lines.extend(rules_footer(cited))
+    lines.extend(footer)
     lines.append("")
     lines.append("State after 1 clean delivery  vs  after this history:")
     lines.extend(state_differences(expected, got))

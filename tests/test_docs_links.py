@@ -147,7 +147,7 @@ def test_the_timeline_ends_with_the_url_of_each_rule_id_it_shows_once() -> None:
 
     def noisy(event: Any, context: Any) -> None:
         print("see RET-9 in my own notes")
-        raise ValueError("boom")
+        raise ValueError("boom, see RET-7")  # the handler's own words: no footer line either
 
     with LambdaInvoker(seed=0) as inv:
         inv.register("w", noisy, max_retry_attempts=2, on_failure="arn:aws:sqs:us-east-1:123456789012:q.fifo")
@@ -159,6 +159,43 @@ def test_the_timeline_ends_with_the_url_of_each_rule_id_it_shows_once() -> None:
     assert lines[-2:] == [f"  rules: RET-1  {_text.rule_url('RET-1')}",
                           f"         CFG-5  {_text.rule_url('CFG-5')}"]
     assert "RET-9" not in "\n".join(line for line in lines if "| see RET-9" not in line)
+    assert not any("RET-7" in line and "rule" in line for line in lines[-2:])
+
+
+def test_the_footers_ids_are_read_from_the_entries_fields_not_their_text() -> None:
+    """Every id an entry's line cites is one ``entry_rule_ids`` gives for it, from the same fields:
+    retries, throttles, waits, failed routing (CFG-5) and recursive loops (LOOP-1)."""
+    import time
+
+    from pytest_lambda_async import Attempt, LambdaInvoker
+
+    def slow_failing(event: Any, context: Any) -> None:
+        time.sleep(50)
+        raise ValueError("boom")
+
+    def loops(event: Any, context: Any) -> None:
+        import boto3
+
+        boto3.client("lambda", region_name="us-east-1").invoke(FunctionName="loop", InvocationType="Event",
+                                                                Payload=b"{}")
+
+    with LambdaInvoker(seed=0) as inv, inv.patch_boto3():
+        inv.register("w", slow_failing, reserved_concurrency=1, timeout=900, max_retry_attempts=1,
+                     on_failure="arn:aws:sqs:us-east-1:123456789012:q.fifo")
+        inv.register("z", _ok, reserved_concurrency=0)
+        inv.register("loop", loops)
+        for i in range(2):
+            inv.invoke("w", {"i": i}, invocation_type="Event")
+        inv.invoke("z", {}, invocation_type="Event")
+        inv.invoke("loop", {}, invocation_type="Event")
+        inv.run()
+        entries = inv.timeline_entries
+    cited: set[str] = set()
+    for e in entries:
+        shown = [] if isinstance(e.detail, Attempt) else _text.RULE_ID_RE.findall(_text.entry_text(e))
+        assert list(_text.entry_rule_ids(e)) == shown, e
+        cited.update(shown)
+    assert {"RET-1", "Q-1", "Q-5", "CFG-5", "LOOP-1"} <= cited
 
 
 def test_a_timeline_citing_no_rule_has_no_footer() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["DOCS_URL", "RULES_PAGE", "RULE_ID_RE", "cite", "docs_url", "rule_anchor", "rule_url", "rules_cited"]
+__all__ = ["DOCS_URL", "RULES_PAGE", "RULE_ID_RE", "cite", "docs_url", "rule_anchor", "rule_url"]
 
 # The project's Documentation URL ([project.urls] in pyproject.toml; tests/test_docs_links.py keeps
 # the two equal).
@@ -39,7 +39,3 @@ def cite(rule_id: str) -> str:
     """A rule id with its URL, as messages put it in parentheses: ``INV-3: https://...#inv-3``."""
     return f"{rule_id}: {rule_url(rule_id)}"
 
-
-def rules_cited(texts: Iterable[str]) -> list[str]:
-    """The rule ids in ``texts``, each once, in the order they first appear."""
-    return list(dict.fromkeys(m.group(0) for text in texts for m in RULE_ID_RE.finditer(text)))

@@ -132,6 +132,7 @@ class Routed(NamedTuple):
     target: str  # short form: sqs:orders-dlq, lambda:worker, ...
     failure: str | None = None  # why the delivery failed, if it did
     metric: str | None = None  # the metric a failed delivery counts in
+    rule: str | None = None  # the rule id the failure's reason cites (its footer link), if any
 
 
 class LoopStopped(NamedTuple):

@@ -80,7 +80,7 @@ class Router:
         if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
             error_message = d.last.payload.get("errorMessage")
         if dest.fifo:  # CFG-5: FIFO targets fail at delivery, not at configuration
-            self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)")
+            self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)", rule="CFG-5")
             return
         target = self.functions.get(dest.resource) if dest.kind == "lambda" else None
         if dest.kind == "lambda" and target is None:
@@ -89,7 +89,8 @@ class Router:
         if target is not None and d.loop_stopped:
             # Our cap (docs/reference/semantics.md): the invocation was stopped as a loop, and a record
             # sent on to a function would continue the same loop, so it stops here.
-            self._delivery_failed(d, dest, role, "the recursive loop was stopped (LOOP-1); its record goes to no function")
+            self._delivery_failed(d, dest, role, "the recursive loop was stopped (LOOP-1); its record goes to no function",
+                                  rule="LOOP-1")
             return
         service = self.service
         message = build_message(destination=dest, role=role, request_id=d.request_id, at=now, payload=payload,
@@ -109,7 +110,8 @@ class Router:
             return
         self.log(now, "route", d.function.name, d.request_id, Routed(role, dest.short))
 
-    def _delivery_failed(self, d: Delivery, dest: aws.Destination, role: Role, why: str) -> None:
+    def _delivery_failed(self, d: Delivery, dest: aws.Destination, role: Role, why: str,
+                         rule: str | None = None) -> None:
         metric = "DeadLetterErrors" if role == "dead_letter" else "DestinationDeliveryFailures"  # DLQ-6, DST-6
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
-        self.log(self.clock.now, "route", d.function.name, d.request_id, Routed(role, dest.short, why, metric))
+        self.log(self.clock.now, "route", d.function.name, d.request_id, Routed(role, dest.short, why, metric, rule))
