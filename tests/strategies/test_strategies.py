@@ -876,26 +876,32 @@ def test_histories_replay_on_a_real_invoker(history: DeliveryHistory) -> None:
 
 
 ALL_KINDS = {"redeliveries": True, "late": True, "starts": True}
+# The fewest throttles that put Lambda's retry of attempt #1 more than an hour after it (RET-3's back-off).
+_FIRST_PAST_AN_HOUR = next(n for n in range(1, 80) if DeliveryHistory(
+    (FunctionError(1), Throttle(attempt=2, times=n))).late_retries[0][1] > 3600)
 
 
 @pytest.mark.parametrize(("predicate", "expected"), [
     (lambda h: h.redeliveries, DeliveryHistory((Duplicate(new_request_id=True, delay=2.0),))),
     (lambda h: any(d.delay > 300 for d in h.redeliveries), DeliveryHistory((Duplicate(new_request_id=True,
                                                                                        delay=301.0),))),
-    (lambda h: any(d.delay > 3600 for d in h.redeliveries), DeliveryHistory((Duplicate(new_request_id=True,
-                                                                                        delay=21600.0),))),
+    # A late delay is drawn from the simplest ones (the maximum age, 79 throttles) or from the whole
+    # range; which of the two minimal forms the shrinker ends on depends on Hypothesis's version.
+    (lambda h: any(d.delay > 3600 for d in h.redeliveries),
+     {DeliveryHistory((Duplicate(new_request_id=True, delay=delay),)) for delay in (21600.0, 3601.0)}),
     (lambda h: h.late_retries, DeliveryHistory((FunctionError(1), Throttle(attempt=2, times=8)))),
     (lambda h: any(delay > 3600 for _, delay in h.late_retries),
-     DeliveryHistory((FunctionError(1), Throttle(attempt=2, times=79)))),
+     {DeliveryHistory((FunctionError(1), Throttle(attempt=2, times=n))) for n in (79, _FIRST_PAST_AN_HOUR)}),
     (lambda h: h.start is not None, DeliveryHistory((), start="minute")),
     (lambda h: h.concurrent_duplicates, DeliveryHistory((Duplicate(concurrent=True),))),
 ], ids=["redelivery", "past-5-min", "late-redelivery", "late-retry", "retry-hours-late", "start", "two-environments"])
 def test_histories_draw_the_kinds_the_checks_play(predicate: Callable[[DeliveryHistory], Any],
-                                                  expected: DeliveryHistory) -> None:
+                                                  expected: DeliveryHistory | set[DeliveryHistory]) -> None:
     """Opted in, delivery_histories draws what check_idempotent plays: redeliveries from the source (a new
     request id, Q-2), late ones and Lambda's retries come late (RET-3, RET-4), starts near a boundary, and
     two environments at once; each shrinks to the one step that matters."""
-    assert find(lst.delivery_histories(**ALL_KINDS), predicate, settings=SHRINK) == expected
+    found = find(lst.delivery_histories(**ALL_KINDS), predicate, settings=SHRINK)
+    assert found in expected if isinstance(expected, set) else found == expected
     with pytest.raises(Exception):  # off by default: histories drawn before keep their shape
         find(lst.delivery_histories(concurrent=False), predicate, settings=settings(SHRINK, max_examples=100))
 
