@@ -56,6 +56,9 @@ class RuntimeWindow:
         if self.thread is not None:
             self.thread.close()
             self.thread = None
+        # The capture is a logging handler: stdlib lists every live one (logging._handlerList) and the
+        # next window walks that list, so it must go when the invoker closes, not at the next full GC.
+        self._window_capture = None
 
     def run(self, fn: Callable[[], Any], abandon: Callable[[], Execution | None]) -> Any:
         """``fn``'s result, run on the runtime thread inside the window.  When the thread hangs, ``abandon``
