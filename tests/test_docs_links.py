@@ -397,6 +397,30 @@ def test_the_repository_path_scan_finds_what_it_looks_for() -> None:
         assert not REPOSITORY_PATH.search(text), text
 
 
+# Design notes the team reads but the repository does not hold (issue 11 item 4).
+UNSHIPPED = re.compile(r"\b(?:API|PITFALLS|STYLE|await-detection|lambda-async-semantics)\.md\b|aws-recordings/")
+CITED_PATH = re.compile(r"\b(?:tests|docs|benchmarks)/[\w/.-]+\.(?:py|md)\b")
+
+
+def test_the_packages_docstrings_and_comments_cite_only_files_the_repository_has() -> None:
+    """A docstring or comment that points a reader to a file points to one they can open: no design note
+    outside the repository (API.md, PITFALLS.md, ...), and every ``tests/``, ``docs/`` or ``benchmarks/``
+    path it names exists (they moved when the tests took the package's layout)."""
+    found: list[str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            where = f"{path.relative_to(PACKAGE)}:{lineno}"
+            found += [f"{where}: {m.group()} is not in the repository" for m in UNSHIPPED.finditer(line)]
+            found += [f"{where}: {m.group()} does not exist" for m in CITED_PATH.finditer(line)
+                      if not (ROOT / m.group()).exists()]
+    assert not found, "\n".join(found)
+
+
+def test_the_citation_scan_finds_what_it_looks_for() -> None:
+    assert UNSHIPPED.search("see PITFALLS.md") and UNSHIPPED.search("(API.md section 2)")
+    assert CITED_PATH.search("tests/test_boto3.py checks it") and not CITED_PATH.search("https://x/docs")
+
+
 def test_an_unmodelled_event_source_points_to_the_how_to_by_url(lambda_invoker: Any) -> None:
     import boto3
 

@@ -1,4 +1,4 @@
-"""Real boto3/botocore Lambda clients answered by the invoker (API.md section 2).
+"""Real boto3/botocore Lambda clients answered by the invoker (``LambdaInvoker.patch_boto3``).
 
 Routing goes through botocore's own event machinery, as moto's does, so
 every client is reached, including ones created in module globals before a
@@ -173,7 +173,7 @@ def _answer_event(invoker: LambdaService, model: Any, params: dict[str, Any], co
                   api_params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The hot path: ``invoke(InvocationType="Event")``, answered by ``LambdaService.accept_routed_event``
     (every check the service makes, none that botocore's validation already made) with the reply
-    ``empty_invoke_response`` assembles (the same as the general path's, tests/test_boto3.py)."""
+    ``empty_invoke_response`` assembles (the same as the general path's, tests/adapters/test_boto3.py)."""
     payload: Any = api_params.get("Payload", b"")
     if payload.__class__ is not bytes:
         if hasattr(payload, "read"):  # a file-like Payload is the request body, read once

@@ -131,7 +131,7 @@ def _stamped_for_readers(virtual: _dt.datetime) -> Iterator[None]:
 
     Deliveries run under freezegun at the virtual time, and moto's SQS hides a
     message whose SentTimestamp is more than the retention period older than
-    the reader's clock (PITFALLS.md).  Tests read back at the wall clock,
+    the reader's clock.  Tests read back at the wall clock,
     handlers at the virtual clock; a stamp at the later of the two is never
     "too old" for either.  It is the virtual time unless the invoker started
     in the past (``LambdaInvoker(start=...)``).  A nested freezer costs ~10 us."""

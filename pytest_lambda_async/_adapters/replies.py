@@ -123,7 +123,7 @@ def json_reply(invoker: LambdaService, body: Any, status: int = 200) -> Reply:
 # -- the hot path's empty Invoke replies, assembled directly ---------------------------
 def empty_invoke_response(url: str, reply: Reply) -> tuple[Any, dict[str, Any]]:
     """An empty 202/204 Invoke reply: exactly what :func:`parse` builds for it, assembled directly
-    (tests/test_boto3.py checks the two agree)."""
+    (tests/adapters/test_boto3.py checks the two agree)."""
     return empty_reply(url, reply.status, reply.request_id)
 
 

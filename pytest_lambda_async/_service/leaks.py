@@ -8,7 +8,7 @@ during some later invocation).  :class:`AwaitWindow` watches one invocation
 attempt and lists that work as :class:`Leak` s; :func:`assert_awaits_all` runs
 a handler inside one and raises ``UnawaitedWorkError`` (``_checks/awaits.py``).
 
-How (await-detection.md section 2): for the duration of the window the
+How: for the duration of the window the
 handler's thread records coroutine origins; the "never awaited" warning is an
 error that reaches a chained ``sys.unraisablehook``; the heap that existed
 before the window is parked with ``gc.freeze()`` so a final ``gc.collect()``
