@@ -66,8 +66,12 @@ class RuntimeThread:
     @classmethod
     def lease(cls) -> RuntimeThread:
         """A parked thread if there is one, else a new one; its handlers start with no context variables."""
+        runtime = None
         with _POOL_LOCK:
-            runtime = _PARKED.pop() if _PARKED else None
+            while _PARKED and runtime is None:
+                runtime = _PARKED.pop()
+                if not runtime._thread.is_alive():  # ended while parked: a call to it would never return
+                    runtime = None
         if runtime is None:
             return cls()
         runtime._context = contextvars.Context()
@@ -223,7 +227,8 @@ def _reset(runtime: RuntimeThread) -> bool:
     if tstate_dict is None:
         return False
     for key in [k for k, v in tstate_dict.items() if type(v).__name__ == "_localdummy"]:
-        del tstate_dict[key]
+        # pop: freeing one local's values can free another local whose entry then goes with it
+        tstate_dict.pop(key, None)
     return True
 
 

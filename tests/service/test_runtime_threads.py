@@ -48,6 +48,34 @@ def test_a_parked_runtime_thread_serves_the_next_invoker_without_the_last_ones_t
     assert a_first == b_first == c_first == ["unset", "unset"]
 
 
+_OUTER = threading.local()
+
+
+def test_a_thread_local_held_in_another_is_dropped_and_the_parked_thread_serves_the_next_invoker() -> None:
+    """Dropping the outer local's values frees the inner local, which takes its own entry out of the
+    thread's state as it goes: the parked thread's reset met a missing entry (KeyError), died, and the
+    next invoker's first call, leased to it, waited forever.  Played on a thread so a hang fails."""
+    payloads: list[Any] = []
+
+    def handler(event: Any, context: Any) -> str:
+        _OUTER.first = True  # the outer local's entry comes first in the thread's state
+        inner = threading.local()
+        inner.value = 1
+        _OUTER.inner = inner  # the inner local lives only in the outer's values on this thread
+        return "ok"
+
+    def play() -> None:
+        for _ in range(3):
+            with LambdaInvoker() as inv:
+                inv.register("w", handler)
+                payloads.append(inv.invoke("w", {}).payload)
+
+    player = threading.Thread(target=play, daemon=True)
+    player.start()
+    player.join(30)
+    assert payloads == ["ok", "ok", "ok"]
+
+
 def test_a_handler_spinning_when_pytest_timeout_interrupts_the_test_is_stopped(lpytester: pytest.Pytester) -> None:
     """pytest-timeout's signal method fails the test while a handler spins in pure Python: the runtime
     thread is stopped (not left burning CPU for the rest of the session), and the next test's invoker
