@@ -109,3 +109,20 @@ def test_a_handler_spinning_when_pytest_timeout_interrupts_the_test_is_stopped(l
                                             "no:cacheprovider")
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(["*Timeout*"])
+
+
+def test_a_runtime_thread_that_ended_while_parked_is_never_leased() -> None:
+    """A parked thread that is no longer alive would take the next invoker's call and never answer it:
+    lease skips it.  Pins an internal rule (RuntimeThread is not public)."""
+    from pytest_lambda_async._service.threads import RuntimeThread
+
+    runtime = RuntimeThread.lease()
+    runtime.close()  # idle: parked
+    runtime.end(wait=5)  # ends, still on the parked list
+    assert not runtime.thread.is_alive()
+    leased = RuntimeThread.lease()
+    try:
+        assert leased is not runtime
+        assert leased.call(lambda: "served") == "served"
+    finally:
+        leased.close()
