@@ -604,7 +604,6 @@ def _retained_fixture(n: int) -> tuple[int, int, float]:
     schedule, the garbage collector off from collection on: invokers still alive at the session's end
     (weakrefs), LambdaService objects gc still tracks, and the memory the tests left (tracemalloc, MB;
     pytest's own reports included)."""
-    import importlib
     import pytest
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -625,7 +624,6 @@ def _retained_fixture(n: int) -> tuple[int, int, float]:
         conftest = next(m for name, m in sys.modules.items() if name.endswith("conftest") and
                         getattr(m, "__file__", "") == str(root / "conftest.py"))
         figures = dict(conftest.FIGURES)
-    importlib.invalidate_caches()
     gc.collect()
     return figures["alive"], figures["services"], figures["held"] / 1e6
 
@@ -684,6 +682,7 @@ def main() -> None:
     boto3_routing_cost()
     s3_notification_cost()
     sqs_mapping_cost()
+    retained()
 
 
 if __name__ == "__main__":
