@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench.py fresh      # a fresh invoker's failure schedule (issue 12) only
     .venv/bin/python benchmarks/bench.py fixture    # the lambda_invoker fixture's cost per test only
     .venv/bin/python benchmarks/bench.py idempotency   # check_idempotent's cost only (issue 15)
+    .venv/bin/python benchmarks/bench.py retained   # what closed invokers leave until a full GC only
 
 Targets (issue 2): >= 50,000 Event invocations/s through invoke + run for a
 trivial handler; < 1 ms to play out a 3-attempt failure schedule with a
@@ -31,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import tracemalloc
+import weakref
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -533,6 +535,111 @@ def fresh_schedule_figure(repeats: int = 200) -> None:
           f"{statistics.median(fresh) * 1000:.3f} ms, best {min(fresh) * 1000:.3f} ms; target < 1 ms")
 
 
+def _retained_fresh(n: int) -> tuple[int, float, float]:
+    """``n`` fresh invokers (made, registered, a failing Event with an on_failure record, run, closed and
+    dropped) with the garbage collector off, as between a long session's rare full collections: how many
+    are still alive, the memory still held (tracemalloc, MB), and what a full collection then frees."""
+    refs = []
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(n):
+            inv = LambdaInvoker()
+            inv.register("w", failing, on_failure=FAILED_QUEUE)
+            inv.invoke("w", {"order": 1}, invocation_type="Event")
+            inv.run()
+            inv.close()
+            refs.append(weakref.ref(inv))
+            del inv
+        held = tracemalloc.get_traced_memory()[0] - before
+        alive = sum(ref() is not None for ref in refs)
+        gc.collect()
+        after_gc = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    return alive, held / 1e6, after_gc / 1e6
+
+
+_RETAINED_CONFTEST = """
+import gc
+import tracemalloc
+import weakref
+
+import pytest
+
+from pytest_lambda_async._service.invoker import LambdaService
+
+REFS = []
+FIGURES = {}
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.disable()  # a long session: full collections are rare
+    tracemalloc.start()
+    FIGURES["before"] = tracemalloc.get_traced_memory()[0]
+
+
+@pytest.fixture(autouse=True)
+def _watch(request):
+    if "lambda_invoker" in request.fixturenames:
+        REFS.append(weakref.ref(request.getfixturevalue("lambda_invoker")))
+    yield
+
+
+def pytest_sessionfinish(session):
+    FIGURES["held"] = tracemalloc.get_traced_memory()[0] - FIGURES["before"]
+    FIGURES["alive"] = sum(ref() is not None for ref in REFS)
+    FIGURES["services"] = sum(issubclass(type(o), LambdaService) for o in gc.get_objects())  # not proxies
+    tracemalloc.stop()
+    gc.enable()
+"""
+
+
+def _retained_fixture(n: int) -> tuple[int, int, float]:
+    """A pytest run (in process, as pytester's) of ``n`` tests each using ``lambda_invoker`` for the same
+    schedule, the garbage collector off from collection on: invokers still alive at the session's end
+    (weakrefs), LambdaService objects gc still tracks, and the memory the tests left (tracemalloc, MB;
+    pytest's own reports included)."""
+    import pytest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+        (root / "conftest.py").write_text(_RETAINED_CONFTEST)
+        (root / "test_retained.py").write_text(
+            "from pytest_lambda_async import LambdaInvoker\n\n"
+            "def failing(event, context):\n    raise ValueError('boom')\n\n\n"
+            + "".join(f"def test_{i}(lambda_invoker):\n"
+                      f"    lambda_invoker.register('w', failing, on_failure={FAILED_QUEUE!r})\n"
+                      "    lambda_invoker.invoke('w', {'order': 1}, invocation_type='Event')\n"
+                      "    lambda_invoker.run()\n\n\n" for i in range(n)))
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main([str(root), "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
+                                "-c", str(root / "pytest.ini"), "--import-mode=importlib"])
+        assert code == 0, code
+        conftest = next(m for name, m in sys.modules.items() if name.endswith("conftest") and
+                        getattr(m, "__file__", "") == str(root / "conftest.py"))
+        figures = dict(conftest.FIGURES)
+    gc.collect()
+    return figures["alive"], figures["services"], figures["held"] / 1e6
+
+
+def retained(n: int = 1_000, tests: int = 300) -> None:
+    """Closed invokers the garbage collector must free (gc off: a long session's rare full collections)."""
+    _retained_fresh(20)  # warm-up (parked runtime threads, caches)
+    alive, held, after_gc = _retained_fresh(n)
+    print(f"{n:,} fresh invokers made, run, closed and dropped with gc off: {alive:,} still alive, "
+          f"{held:.2f} MB held ({held * 1e6 / n:,.0f} bytes each); after a full collection {after_gc:.2f} MB")
+    alive, services, held = _retained_fixture(tests)
+    print(f"{tests} tests using lambda_invoker (one pytest run, gc off from collection): {alive} invokers "
+          f"still alive at the session's end ({services} LambdaService objects tracked), {held:.2f} MB held "
+          "(pytest's reports included)")
+
+
 def main() -> None:
     print(f"python {sys.version.split()[0]}, {len(sys.modules)} modules loaded")
     if sys.argv[1:] == ["fresh"]:  # `bench.py fresh`: the fresh invoker's schedule, its thread and clock costs
@@ -542,6 +649,9 @@ def main() -> None:
         return
     if sys.argv[1:] == ["fixture"]:  # `bench.py fixture`: a test with the fixture against one without it
         fixture_cost()
+        return
+    if sys.argv[1:] == ["retained"]:  # `bench.py retained`: what closed invokers leave until a full GC
+        retained()
         return
     if sys.argv[1:] == ["idempotency"]:  # `bench.py idempotency`: issue 15's two figures only
         idempotency_cost()
@@ -572,6 +682,7 @@ def main() -> None:
     boto3_routing_cost()
     s3_notification_cost()
     sqs_mapping_cost()
+    retained()
 
 
 if __name__ == "__main__":

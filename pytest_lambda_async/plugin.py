@@ -197,4 +197,6 @@ def pytest_runtest_makereport(
     if invoker is not None and report.failed and invoker.timeline_entries:
         # A report section (not an attribute) so it survives pytest-xdist.
         report.sections.append(("lambda-async timeline", invoker.timeline()))
+    if invoker is not None and call.when == "teardown":
+        del item.stash[INVOKER_KEY]  # the session keeps its items: the invoker must not live as long
     return report

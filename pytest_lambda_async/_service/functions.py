@@ -13,6 +13,7 @@ from .. import _text
 from ..errors import InvalidParameterValueException
 from .delivery import UNSET, SuspendedWork
 from .loop import LoopClock, RuntimeEventLoop, new_event_loop
+from .loop_watch import forget
 from .records import Attempt
 
 if TYPE_CHECKING:
@@ -26,7 +27,10 @@ class LambdaFunction:
     """A registered function: its handler and its asynchronous invocation config."""
 
     def __init__(self, invoker: LambdaService, name: str, handler: Handler, *, is_async: bool) -> None:
-        self._invoker = invoker
+        # The invoker holds its functions: a weak reference back makes no cycle (see LambdaService.__init__);
+        # its attempts list is held as is, so ``attempts`` still answers once the invoker is gone.
+        self._invoker: LambdaService = weakref.proxy(invoker)
+        self._attempts: list[Attempt] = invoker.attempts
         self.name = name
         self.handler = handler
         self.is_async = is_async
@@ -108,7 +112,7 @@ class LambdaFunction:
 
     @property
     def attempts(self) -> list[Attempt]:
-        return [a for a in self._invoker.attempts if a.function == self.name]
+        return [a for a in self._attempts if a.function == self.name]
 
     def configure(
         self,
@@ -288,3 +292,5 @@ class Registry:
 def _close_loop(loop: RuntimeEventLoop) -> None:
     if not loop.is_running() and not loop.is_closed():
         loop.close()
+    if loop.is_closed():
+        forget(loop)  # the await check's wrappers cached on it: no cycle left to the garbage collector

@@ -16,8 +16,9 @@ import datetime as _dt
 import json
 import random
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from .. import _text
 from .._text import render_timeline
@@ -102,7 +103,11 @@ class LambdaService:
         self.timeout_limit, self.real_time_limit = float(timeout_limit), float(real_time_limit)
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
-        self._registry = Registry(self)
+        # Collaborators the service owns reach it back through weak references (``home``, ``_weakly``): a
+        # strong one would make a reference cycle, and a closed, dropped invoker (its timeline, attempts,
+        # environments and their loops) would wait for the next full collection, rare in a long session.
+        home = weakref.proxy(self)
+        self._registry = Registry(home)
         self._functions = self._registry.functions
         self._queue = EventQueue()
         self._history = Timeline(self._clock.read)
@@ -121,11 +126,12 @@ class LambdaService:
         self._tracing = Tracing()
         self._window = RuntimeWindow(self._clock, self._tracing)
         self._inflight = self._window.inflight
-        self._router = Router(self, self._clock, self._functions, self.sinks, self.backends, self.metrics,
-                              self.outcomes, self._log, self._invoke_destination, self.new_request_id)
+        self._router = Router(home, self._clock, self._functions, self.sinks, self.backends, self.metrics,
+                              self.outcomes, self._log, _weakly(self._invoke_destination),
+                              _weakly(self.new_request_id))
         self.pollers: list[Poller] = []  # event source mapping pollers (ESM-1), played out with the queue
         self._lifecycle = Lifecycle(self._clock, self._queue, Concurrency(self._functions), self._router,
-                                    self._history, self._attempt)
+                                    self._history, _weakly(self._attempt))
 
     def extra_backends(self) -> list[Backend]:
         """Where destination records go before the in-memory sinks (``LambdaInvoker`` adds moto)."""
@@ -587,6 +593,23 @@ class LambdaService:
     def new_request_id(self) -> str:
         """A request id: a UUID4 from the invoker's seeded random numbers (the same seed, the same ids)."""
         return request_id(self._rng)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _weakly(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``method``, bound to the service, called through a weak reference to it: what a collaborator the
+    service owns keeps, so that the two make no reference cycle.  The service calls its collaborators, so
+    it is alive whenever they call back."""
+    func: Callable[..., _R] = method.__func__  # type: ignore[attr-defined]
+    service = weakref.ref(method.__self__)  # type: ignore[attr-defined]
+
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return func(service(), *args, **kwargs)
+
+    return call
 
 
 _NO_CHAIN: tuple[None, None, bool] = (None, None, False)

@@ -19,7 +19,7 @@ from typing import Any
 from .hooks import ACTIVE, HELD_RELEASES, HOLDS, current_window
 from .sites import FILE_KIND, INTERNAL, MACHINERY, MISSING, Record, file_kind
 
-__all__ = ["TrackedTask", "callback_pending", "cancel_quietly", "dropped_by_runner", "instrument", "release"]
+__all__ = ["TrackedTask", "callback_pending", "cancel_quietly", "dropped_by_runner", "forget", "instrument", "release"]
 
 
 # -- event loops -----------------------------------------------------------------------
@@ -262,6 +262,15 @@ def _uninstrument(loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
     if loop.get_task_factory() is _task_factory:
         loop.set_task_factory(state.chained)
     del _LOOPS[loop]
+    if loop.is_closed():  # asyncio.run's loop, closed in the window: no attempt will use it again
+        forget(loop)
+
+
+def forget(loop: asyncio.AbstractEventLoop) -> None:
+    """Drop a closed loop's cached wrappers (kept on it while it may run again): they hold the loop, and the
+    cycle would keep it, its selector and its tasks' leftovers until the next full garbage collection."""
+    if loop not in _LOOPS:  # not instrumented now (a window's loop is released before it is closed)
+        getattr(loop, "__dict__", {}).pop(_WRAPPERS_ATTR, None)
 
 
 

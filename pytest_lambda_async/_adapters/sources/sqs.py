@@ -394,7 +394,8 @@ def _create(invoker: LambdaService, params: dict[str, Any], region: str | None) 
     here = region or invoker.region
     if queue_region != here:
         raise InvalidParameterValueException(aws.sqs_queue_not_found_message())
-    poller = SqsPoller(invoker, invoker.new_request_id(), source,
+    # The invoker holds its pollers: a weak reference back makes no cycle to wait for a full collection.
+    poller = SqsPoller(weakref.proxy(invoker), invoker.new_request_id(), source,
                        aws.function_arn(fn.name, region=invoker.region, account=invoker.account))
     queue = poller.queue()
     if queue is None:
