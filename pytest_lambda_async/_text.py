@@ -675,3 +675,8 @@ def async_handler_refused(name: str, qualname: str, coroutine: str) -> str:
         f"and register that{rename}. If your deployment already wraps it, opt in with "
         "register(..., asyncio=True)."
     )
+
+
+def function_outlived_its_invoker(name: str) -> str:
+    return (f"function {name!r}: its LambdaInvoker is gone (nothing referenced it any more); keep a reference "
+            f"to the invoker while you use the functions it registered. Their attempts stay readable.")

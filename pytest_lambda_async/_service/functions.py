@@ -29,7 +29,7 @@ class LambdaFunction:
     def __init__(self, invoker: LambdaService, name: str, handler: Handler, *, is_async: bool) -> None:
         # The invoker holds its functions: a weak reference back makes no cycle (see LambdaService.__init__);
         # its attempts list is held as is, so ``attempts`` still answers once the invoker is gone.
-        self._invoker: LambdaService = weakref.proxy(invoker)
+        self._invoker_ref: Callable[[], LambdaService | None] = weakref.ref(invoker)
         self._attempts: list[Attempt] = invoker.attempts
         self.name = name
         self.handler = handler
@@ -101,6 +101,13 @@ class LambdaFunction:
             cached = self.log_stream = (self.environment,
                                         aws.log_stream_name(start, aws.LATEST, f"{self.environment:032x}"))
         return cached[1]
+
+    @property
+    def _invoker(self) -> LambdaService:
+        invoker = self._invoker_ref()
+        if invoker is None:  # dropped by the test: say so, not a bare weak-reference error
+            raise ReferenceError(_text.function_outlived_its_invoker(self.name))
+        return invoker
 
     @property
     def arn(self) -> str:

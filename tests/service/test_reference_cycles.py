@@ -83,6 +83,8 @@ def test_a_function_kept_after_its_invoker_is_gone_still_lists_its_attempts(no_g
     del inv
     assert invoker() is None
     assert [a.outcome for a in fn.attempts] == ["success"]
+    with pytest.raises(ReferenceError, match="'w': its LambdaInvoker is gone .* keep a reference to the invoker"):
+        fn.configure(timeout=5)
 
 
 def test_the_fixtures_invoker_is_freed_after_its_test_without_the_garbage_collector(
