@@ -126,6 +126,7 @@ def test_correct_handler_is_not_flagged(handler: Any) -> None:
 def test_buggy_handler_is_caught_every_time(handler: Any) -> None:
     # Under default warning filters a call site warns only once; the check must not.
     first = reported(find_leaks(handler, EVENT))
+    assert first, "the first run must report the bug (an empty report would make the comparison vacuous)"
     cat.STOP.set()
     cat.STOP.clear()
     assert reported(find_leaks(handler, EVENT)) == first
