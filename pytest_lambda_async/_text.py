@@ -640,6 +640,8 @@ def _hint_key(history: Any, module_state: list[str] | None, race: Any, late: boo
         return "environment"
     if history.late_retries:
         return "late_retry"
+    if race is not None and race[1] is not None:
+        return "concurrent"  # the second environment ran between two of the first's calls: that race, not the retry
     if any(f.kind == "response_lost" for f in history.sdk_failures):
         return "response_lost"
     if history.sdk_failures:

@@ -633,6 +633,60 @@ def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws
     assert s3.get_object(Bucket="receipts", Key="incoming/0.txt")["Body"].read() == b"order 0"
 
 
+def test_a_reported_sdk_call_race_replays_to_the_same_state_q2_ret1(aws: dict[str, Any]) -> None:
+    """Q-2 and RET-1 on real moto: the S3 'move' handler without the put in its ``NoSuchKey`` branch
+    loses to a concurrent duplicate (B moves the file between A's copy and A's overwrite, A's attempt
+    fails after the overwrite took effect, its retry finds the file gone and returns).  What the check
+    reports replays to the same failure, the same states on both sides, from the pasted Reproduce
+    block and from the error's fields; the schedule is part of it: without it the duplicate runs after
+    the first and the history passes.  The report shows the interleaving even though the first delivery
+    failed (it once did not: its timeline read 'response lost, then a retry', a history that passes)."""
+    s3 = aws["s3"]
+    for n in range(3):
+        s3.put_object(Bucket="receipts", Key=f"incoming/{n}.txt", Body=f"order {n}".encode())
+
+    def move(event: Any, context: Any) -> None:
+        source = f"incoming/{event['n']}.txt"
+        try:
+            s3.copy_object(Bucket="receipts", Key=f"processed/{event['n']}.txt",
+                           CopySource={"Bucket": "receipts", "Key": source})
+        except s3.exceptions.NoSuchKey:
+            return  # already moved (but a failed first delivery may have left the overwrite behind)
+        s3.put_object(Bucket="receipts", Key=f"incoming/{(event['n'] + 1) % 3}.txt", Body=b"overwritten")
+        s3.put_object(Bucket="receipts", Key=f"incoming/{(event['n'] + 1) % 3}.txt",
+                      Body=f"order {(event['n'] + 1) % 3}".encode())
+        s3.delete_object(Bucket="receipts", Key=source)
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(move, st.fixed_dictionaries({"n": st.integers(0, 2)}), new_environments=False)
+    err = info.value
+    assert err.history.concurrent_duplicates == 1 and 1 in err.schedule
+    overwrite = f"incoming/{(err.event['n'] + 1) % 3}.txt"
+    assert err.actual["s3"]["receipts"][overwrite] == b"overwritten"
+    assert err.expected["s3"]["receipts"][overwrite] != b"overwritten"
+    lines = str(err).splitlines()
+    at = lines.index("Reproduce (paste into a test):")
+    block = [line.strip() for line in lines[at + 1:at + 4]]
+    assert block[-1].startswith("assert_idempotent(move, ")
+    interleavings = [line.split("|")[-1].strip() for line in lines
+                     if line.split("|")[-1].strip().startswith("A:CopyObject B:CopyObject")]
+    assert len(interleavings) == 1, "the timeline shows how the two environments interleaved"
+    interleaving = interleavings[0]
+    assert "two environments at once, the second between the first's CopyObject and PutObject" in lines[0]
+    assert "Hint: two deliveries of the same event ran at once" in str(err)
+
+    def same_failure(replay: Any) -> None:
+        with pytest.raises(NotIdempotentError) as again:
+            replay()
+        assert (again.value.expected, again.value.actual) == (err.expected, err.actual)
+        assert interleaving in str(again.value)
+
+    same_failure(lambda: exec("\n".join(block), {"move": move}))
+    same_failure(lambda: assert_idempotent(move, err.event, history=err.history,
+                                           new_environment=err.new_environment, schedule=err.schedule))
+    assert_idempotent(move, err.event, history=err.history, new_environment=err.new_environment)
+
+
 # -- SDK failures land on calls the handler makes ---------------------------------------------
 def test_an_sdk_failure_index_beyond_the_calls_made_wraps_around(aws: dict[str, Any],
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
