@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .leaks import AwaitWindow
+from .loop_watch import handle_pending
 from .payloads import decode_body
 from .runtime import ClientContext, Execution
 
@@ -71,10 +72,13 @@ class SuspendedWork:
     def __init__(self, request_id: str, window: AwaitWindow) -> None:
         self.request_id = request_id
         self.window = window
-        self._seen = {id(task): _task_position(task) for task in window.leftovers().tasks}
+        left = window.leftovers()
+        self._seen = {id(task): _task_position(task) for task in left.tasks}
+        self._callbacks = {id(handle) for handle in left.callbacks}
 
     def progress(self) -> list[tuple[str, str]]:
-        """(what, status) for each suspended task that ran since the last look."""
+        """(what, status) for each suspended task that ran since the last look, and each callback that ran or was
+        cancelled."""
         moved: list[tuple[str, str]] = []
         for leak in self.window.leaks:
             task = leak.obj
@@ -95,6 +99,18 @@ class SuspendedWork:
             moved.append((leak.what, status))
             if task.done():
                 del self._seen[id(task)]
+        for leak in self.window.leaks:  # callbacks: each is seen once, when it ran or was cancelled
+            handle = leak.obj
+            if not isinstance(handle, asyncio.Handle) or id(handle) not in self._callbacks:
+                continue
+            if handle.cancelled():
+                status = "cancelled"
+            elif handle_pending(handle):
+                continue
+            else:
+                status = "ran"
+            self._callbacks.discard(id(handle))
+            moved.append((leak.what, status))
         return moved
 
 

@@ -41,7 +41,7 @@ from typing import Any, Literal
 from .records import Leak, LeakKind, Leftovers
 
 from .hooks import ACTIVE, LOCK, STACKS, WINDOW_ATTR, install_globals, uninstall_globals
-from .loop_watch import TrackedTask, callback_pending, cancel_quietly, dropped_by_runner, instrument, release
+from .loop_watch import TrackedTask, callback_pending, cancel_quietly, dropped_by_runner, handle_pending, instrument, release
 from .records import Leak, LeakKind, Leftovers
 from .sites import (
     FILE_KIND, INTERNAL, LIBRARY, MACHINERY, MISSING, ROOT_ATTR, USER, Record, coro_names, coro_state,
@@ -242,6 +242,7 @@ class AwaitWindow:
         threads: list[threading.Thread] = []
         futures: list[concurrent.futures.Future[Any]] = []
         coros: list[Coroutine[Any, Any, Any]] = []
+        callbacks: list[asyncio.Handle] = []
         for leak in self.leaks:
             obj = leak.obj
             if isinstance(obj, asyncio.Task) and not obj.done():
@@ -252,7 +253,9 @@ class AwaitWindow:
                 futures.append(obj)
             elif type(obj) is types.CoroutineType and coro_state(obj) == inspect.CORO_CREATED:
                 coros.append(obj)
-        return Leftovers(tuple(tasks), tuple(threads), tuple(futures), tuple(coros))
+            elif isinstance(obj, asyncio.Handle) and leak.kind == "pending callback" and handle_pending(obj):
+                callbacks.append(obj)
+        return Leftovers(tuple(tasks), tuple(threads), tuple(futures), tuple(coros), tuple(callbacks))
 
     def cancel_leftovers(self, loop: asyncio.AbstractEventLoop | None = None, *, timeout: float = 1.0) -> None:
         """Cancel what :meth:`leftovers` lists (and every pending task on ``loop``), quietly.

@@ -19,7 +19,8 @@ from typing import Any
 from .hooks import ACTIVE, HELD_RELEASES, HOLDS, current_window
 from .sites import FILE_KIND, INTERNAL, MACHINERY, MISSING, Record, file_kind
 
-__all__ = ["TrackedTask", "callback_pending", "cancel_quietly", "dropped_by_runner", "forget", "instrument", "release"]
+__all__ = ["TrackedTask", "callback_pending", "cancel_quietly", "dropped_by_runner", "forget", "handle_pending",
+           "instrument", "release"]
 
 
 # -- event loops -----------------------------------------------------------------------
@@ -126,6 +127,11 @@ def _on_schedule(
     state = _LOOPS.get(loop)
     if state is not None:
         state.callbacks.append(record)
+
+
+def handle_pending(handle: asyncio.Handle) -> bool:
+    """Still waiting to run on the loop it was scheduled on."""
+    return callback_pending(getattr(handle, "_loop", None), handle)
 
 
 def callback_pending(loop: Any, handle: asyncio.Handle) -> bool:

@@ -202,9 +202,10 @@ class Leftovers:
     threads: tuple[threading.Thread, ...] = ()
     futures: tuple[concurrent.futures.Future[Any], ...] = ()
     coroutines: tuple[Coroutine[Any, Any, Any], ...] = ()
+    callbacks: tuple[asyncio.Handle, ...] = ()  # call_soon/call_later/call_at still scheduled on a live loop
 
     def __bool__(self) -> bool:
-        return bool(self.tasks or self.threads or self.futures or self.coroutines)
+        return bool(self.tasks or self.threads or self.futures or self.coroutines or self.callbacks)
 
 
 _T = TypeVar("_T")

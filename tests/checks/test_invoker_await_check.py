@@ -302,14 +302,21 @@ def test_freeze_resume_lets_a_pending_callback_run_during_the_next_attempt() -> 
     log: list[str] = []
     with LambdaInvoker(start=T0, await_check="warn", freeze="resume") as inv:
         inv.register("w", _leaves_a_callback(log), asyncio=True, timeout=30)
-        inv.invoke("w", {"leave": True}, invocation_type="Event")
+        first = inv.invoke("w", {"leave": True}, invocation_type="Event")
         with pytest.warns(UnawaitedWorkWarning, match="pending callback"):
             inv.run()
+        assert "freeze=resume" in inv.timeline()  # kept to resume, as a task would be
         inv.advance(3600)
         assert log == []  # frozen: no request, no CPU
-        inv.invoke("w", {}, invocation_type="Event")
+        second = inv.invoke("w", {}, invocation_type="Event")
         inv.run()
         assert log == ["callback ran"]  # the timer fired during the second request
+        timeline = " ".join(inv.timeline().split())
+        assert (f"resumed: call_later(5, list.append), created by request {first.request_id[:4]}.., "
+                f"ran during request {second.request_id[:4]}.. (ran)") in timeline
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert " ".join(inv.timeline().split()).count("resumed: call_later") == 1  # said once
 
 
 def test_a_crash_drops_suspended_work_as_a_cold_start_PY_6() -> None:
