@@ -166,7 +166,7 @@ def entry_text(e: TimelineEntry) -> str:
     if isinstance(d, LoopStopped):
         head = ("Event  -> 202, then stopped: recursive loop" if d.invocation_type == "Event"
                 else f"{d.invocation_type} -> 400 RecursiveInvocationException")
-        return (head + _from(d.parent, d.parent_function)
+        return (head + (f"  from {d.source}" if d.source else "") + _from(d.parent, d.parent_function)
                 + f" (more than {d.limit} invocations of {e.function} in one chain, LOOP-1; {d.metric})")
     raise TypeError(f"no text for timeline detail {d!r}")
 
