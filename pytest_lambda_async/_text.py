@@ -69,8 +69,8 @@ def relative(at: _dt.datetime, t0: _dt.datetime) -> str:
 def pollers_never_idle(polls: int) -> str:
     """run()/advance() gave up on event source mappings that kept polling at one virtual instant."""
     return (f"run()/advance() stopped after {polls} polls of event source mappings at one virtual instant: does a "
-            "function send to the queue it is mapped to with RecursiveLoop=Allow (LOOP-3)? Each invocation takes "
-            "no virtual time, so such a loop never lets the clock move: bound it in the handler, or pass "
+            f"function send to the queue it is mapped to with RecursiveLoop=Allow ({cite('LOOP-3')})? Each invocation "
+            "takes no virtual time, so such a loop never lets the clock move: bound it in the handler, or pass "
             f"run(max_attempts=...). See {docs_url('how-to/event-sources.md')}")
 
 
