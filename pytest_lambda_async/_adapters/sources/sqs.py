@@ -19,7 +19,9 @@ The poller reads and changes moto's queue objects directly (its message list, re
 handles, pending set), where moto's own ``receive_message`` would read the wall clock: a message the
 poller holds is invisible to every reader (``visible_at`` infinite) until the poller lets it go, so a
 test reading the queue at the wall clock sees what the virtual clock says.  ``Queue.add_message`` is
-wrapped to wake the queue's pollers when a message arrives.
+wrapped to wake the queue's pollers when a message arrives, and to give a message sent inside an attempt
+the attempt's trace as ``AWSTraceHeader``, which the poller continues, so loops through a queue are
+stopped (LOOP-1, LOOP-2).
 """
 
 from __future__ import annotations
