@@ -66,6 +66,14 @@ def relative(at: _dt.datetime, t0: _dt.datetime) -> str:
     return f"t+{seconds:.3f}s".rstrip("0")
 
 
+def pollers_never_idle(polls: int) -> str:
+    """run()/advance() gave up on event source mappings that kept polling at one virtual instant."""
+    return (f"run()/advance() stopped after {polls} polls of event source mappings at one virtual instant: does a "
+            f"function send to the queue it is mapped to with RecursiveLoop=Allow ({cite('LOOP-3')})? Each invocation "
+            "takes no virtual time, so such a loop never lets the clock move: bound it in the handler, or pass "
+            f"run(max_attempts=...). See {docs_url('how-to/event-sources.md')}")
+
+
 def iso_z(at: _dt.datetime) -> str:
     at = at.astimezone(_dt.timezone.utc)
     text = at.strftime("%Y-%m-%dT%H:%M:%S")
@@ -166,7 +174,7 @@ def entry_text(e: TimelineEntry) -> str:
     if isinstance(d, LoopStopped):
         head = ("Event  -> 202, then stopped: recursive loop" if d.invocation_type == "Event"
                 else f"{d.invocation_type} -> 400 RecursiveInvocationException")
-        return (head + _from(d.parent, d.parent_function)
+        return (head + (f"  from {d.source}" if d.source else "") + _from(d.parent, d.parent_function)
                 + f" (more than {d.limit} invocations of {e.function} in one chain, LOOP-1; {d.metric})")
     raise TypeError(f"no text for timeline detail {d!r}")
 

@@ -284,7 +284,7 @@ class LambdaService:
             now = self._clock.now
             root, lineage, stopped = self._tracing.child_lineage(fn, chain) if chain is not None else _NO_CHAIN
             if stopped:  # LOOP-3: accepted, then dropped to the DLQ / on-failure destination
-                self._count_recursion(fn, request_id, "Event", parent, parent_function)
+                self._count_recursion(fn, request_id, "Event", parent, parent_function, source)
                 d = Delivery(request_id, fn, body, now, duplicate=False, parent=parent,
                               parent_function=parent_function, trace_root=root, lineage=lineage,
                               invoked_arn=invoked, tenant_id=tenant_id, loop_stopped=True)
@@ -305,11 +305,11 @@ class LambdaService:
             return request_id
 
     def _count_recursion(self, fn: LambdaFunction, request_id: str, invocation_type: aws.InvocationType,
-                         parent: str | None, parent_function: str | None) -> None:
+                         parent: str | None, parent_function: str | None, source: str | None = None) -> None:
         metric = aws.RECURSIVE_LOOP_METRIC
         self.metrics[metric] = self.metrics.get(metric, 0) + 1
         self._log(self._clock.now, "loop", fn.name, request_id,
-                  LoopStopped(invocation_type, aws.RECURSION_LIMIT, metric, parent, parent_function))
+                  LoopStopped(invocation_type, aws.RECURSION_LIMIT, metric, parent, parent_function, source))
 
     def _invoke_sync(self, fn: LambdaFunction, body: bytes | str, fresh: Any, *, log_type: str, parent: str | None,
                      parent_function: str | None = None,
@@ -320,7 +320,7 @@ class LambdaService:
         now = self._clock.now
         root, lineage, stopped = self._tracing.child_lineage(fn, chain)
         if stopped:  # LOOP-3: sync callers get the error
-            self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function)
+            self._count_recursion(fn, request_id, "RequestResponse", parent, parent_function, source)
             raise RecursiveInvocationException(aws.recursion_stopped_message(fn.name))
         inflight = self._inflight
         self._lifecycle.throttle_sync(fn, request_id, now, [entry[0].function for entry in inflight] if inflight else ())

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import aws
+from .. import _text
 from ..errors import TooManyRequestsException
 from .clock import VirtualClock
 from .delivery import Delivery
@@ -40,8 +41,14 @@ class Lifecycle:
         work.  ``nested``: a handler's own ``run()``, whose attempt holds the clock (it only moves forward)."""
         made = 0
         queue, clock = self.queue, self.clock
+        spins, spin_at = 0, None  # polls at one virtual instant: a mapping feeding itself (RecursiveLoop=Allow)
         while not should_stop():  # the test was interrupted (pytest-timeout) or the invoker closed
             if poll_due(until):  # a poller due before the queue's next delivery ran
+                if clock.now != spin_at:
+                    spin_at, spins = clock.now, 0
+                spins += 1
+                if spins > max_attempts:
+                    raise RuntimeError(_text.pollers_never_idle(max_attempts))
                 continue
             with queue.lock:  # a thread the handler started may be invoking meanwhile
                 due = queue.head()

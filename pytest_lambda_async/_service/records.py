@@ -143,6 +143,7 @@ class LoopStopped(NamedTuple):
     metric: str
     parent: str | None = None
     parent_function: str | None = None
+    source: str | None = None  # the event source whose event was stopped (``sqs:orders batch of 1``)
 
 
 TimelineDetail = Union[Invoked, "Attempt", Throttled, Waited, Retried, Failed, Routed, LoopStopped, NotInvoked]

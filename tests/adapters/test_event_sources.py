@@ -7,6 +7,7 @@ ESM-1..ESM-8 for SQS event source mappings).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from pytest_lambda_async import Invoked, LambdaInvoker, NotInvoked
+from pytest_lambda_async import Invoked, LambdaInvoker, LoopStopped, NotInvoked
 from pytest_lambda_async import strategies as lst
 from pytest_lambda_async._adapters.sources import installed_hooks
 
@@ -1196,3 +1197,220 @@ def test_s3_to_sqs_to_a_mapping(aws: Aws, lambda_invoker: LambdaInvoker) -> None
     bodies = [body(r) for e in events for r in e["Records"]]
     assert [b.get("Event") for b in bodies] == ["s3:TestEvent", None]  # S3 tests the queue first, as on AWS
     assert bodies[1]["Records"][0]["s3"]["object"]["key"] == "a.jpg"
+
+
+# ====================================================================================
+# Recursive loops through SQS, SNS and S3 (LOOP-1..LOOP-4)
+# ====================================================================================
+# AWS, "Use Lambda recursive loop detection to prevent infinite loops"
+# (https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html): when Lambda stops an invocation
+# from an SQS event source mapping it returns RecursiveInvocationException to the mapping; the receive count
+# of the message goes up and Lambda keeps retrying it, and keeps stopping it, until SQS moves it to the
+# source queue's dead-letter queue after maxReceiveCount.
+def loop_stops(inv: LambdaInvoker) -> list[tuple[str, float, str | None]]:
+    """(function, seconds after t0, source) of each LoopStopped line."""
+    return [(e.function, (e.at - inv.t0).total_seconds(), e.detail.source)
+            for e in inv.timeline_entries if isinstance(e.detail, LoopStopped)]
+
+
+def feeding(url: str, log: list[Any] | None = None) -> Any:
+    """A handler that sends one message to ``url`` per record it gets (recording each record's trace)."""
+    sqs = _CLIENTS["sqs"]
+
+    def handler(event: Any, context: Any) -> None:
+        for record in event["Records"]:
+            if log is not None:
+                log.append(record["attributes"].get("AWSTraceHeader"))
+            sqs.send_message(QueueUrl=url, MessageBody="again")
+
+    return handler
+
+
+@pytest.mark.timeout(120)  # before the fix: spins for ever at one instant
+def test_loop_1_loop_2_a_handler_sending_to_its_own_queue_is_stopped_after_16(aws: Aws,
+                                                                             lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-1/LOOP-2/LOOP-4: the trace travels with the message as AWSTraceHeader; the 17th invocation of the
+    function along the chain is stopped (a LoopStopped line naming the queue), and the clock moves on."""
+    traces: list[Any] = []
+    queue = aws.queue("q")
+    lambda_invoker.register("w", feeding(aws.url(queue), traces))
+    aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="w", BatchSize=1)
+    aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody="start")
+    attempts = lambda_invoker.advance(60)
+
+    assert len(attempts) == 16 and all(a.outcome == "success" for a in attempts)
+    assert traces[0] is None  # sent by the test: a new chain
+    assert [t.split(";Lineage=")[1].split(":")[1] for t in traces[1:]] == [str(n) for n in range(1, 16)]
+    assert loop_stops(lambda_invoker) == [("w", 0, "sqs:q batch of 1"), ("w", 30, "sqs:q batch of 1"),
+                                          ("w", 60, "sqs:q batch of 1")]  # retried at each visibility timeout
+    assert "RecursiveInvocationException  from sqs:q batch of 1" in lambda_invoker.timeline()
+    assert lambda_invoker.metrics["RecursiveInvocationsDropped"] == 3
+    assert lambda_invoker.now == lambda_invoker.t0 + dt.timedelta(seconds=60)
+
+
+@pytest.mark.timeout(120)
+def test_loop_1_loop_2_a_chain_through_two_queues_and_two_functions_is_stopped(aws: Aws,
+                                                                              lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-1/LOOP-2: a -> q2 -> b -> q1 -> a: each function is counted once per turn; a's 17th is stopped."""
+    q1, q2 = aws.queue("q1"), aws.queue("q2")
+    lambda_invoker.register("a", feeding(aws.url(q2)))
+    lambda_invoker.register("b", feeding(aws.url(q1)))
+    aws.awslambda.create_event_source_mapping(EventSourceArn=q1, FunctionName="a", BatchSize=1)
+    aws.awslambda.create_event_source_mapping(EventSourceArn=q2, FunctionName="b", BatchSize=1)
+    aws.sqs.send_message(QueueUrl=aws.url(q1), MessageBody="start")
+    attempts = lambda_invoker.advance(10)
+
+    assert [a.function for a in attempts] == ["a", "b"] * 16
+    assert loop_stops(lambda_invoker) == [("a", 0, "sqs:q1 batch of 1")]
+
+
+@pytest.mark.timeout(120)
+def test_loop_3_the_stopped_message_is_retried_then_redriven_to_the_source_queues_dlq(
+        aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-3 (AWS invocation-recursion page, the note on SQS): Lambda hands RecursiveInvocationException to
+    the mapping, the message's receive count goes up, every retry is stopped again, and after maxReceiveCount
+    SQS moves it to the source queue's dead-letter queue, with its trace.  The function's own DLQ is for its
+    asynchronous queue, not for event source mappings: it gets nothing."""
+    dlq = aws.queue("q-dlq")
+    queue = aws.queue("q", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq, "maxReceiveCount": "3"}))
+    function_dlq = aws.queue("w-dlq")
+    lambda_invoker.register("w", feeding(aws.url(queue)), dead_letter=function_dlq, on_failure=function_dlq)
+    aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="w", BatchSize=1)
+    aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody="start")
+    attempts = lambda_invoker.run()
+
+    assert len(attempts) == 16
+    assert [t for _, t, _ in loop_stops(lambda_invoker)] == [0, 30, 60]  # receives 1, 2, 3
+    [dead] = aws.receive(dlq)
+    assert dead["Body"] == "again" and dead["Attributes"]["ApproximateReceiveCount"] == "4"  # 3 there, 1 here
+    assert ";Lineage=" in dead["Attributes"]["AWSTraceHeader"]
+    assert aws.receive(queue) == [] and aws.receive(function_dlq) == []
+
+
+@pytest.mark.timeout(120)
+def test_loop_3_without_a_redrive_policy_the_stopped_message_stays_in_the_queue(
+        aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-3: with no dead-letter queue on the source queue the stopped message is neither lost nor run:
+    it comes back after each visibility timeout and is stopped again, until its retention period ends."""
+    queue = aws.queue("q", VisibilityTimeout="100")
+    lambda_invoker.register("w", feeding(aws.url(queue)))
+    aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="w", BatchSize=1)
+    aws.sqs.send_message(QueueUrl=aws.url(queue), MessageBody="start")
+    assert len(lambda_invoker.advance(250)) == 16
+    assert [t for _, t, _ in loop_stops(lambda_invoker)] == [0, 100, 200]
+    attributes = aws.sqs.get_queue_attributes(QueueUrl=aws.url(queue), AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"  # held by the poller until t+300
+
+
+def test_loop_2_a_queue_written_by_a_handler_without_a_loop_is_unaffected(aws: Aws,
+                                                                          lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-2: a message carries its sender's trace (AWSTraceHeader, Lineage counting the sender) to another
+    function's mapping; more than 16 such messages from one invocation are 16+ chains of length 2, none stopped."""
+    events: list[Any] = []
+    out = aws.queue("out")
+    sqs = _CLIENTS["sqs"]
+
+    def producer(event: Any, context: Any) -> None:
+        for n in range(20):
+            sqs.send_message(QueueUrl=aws.url(out), MessageBody=str(n))
+
+    lambda_invoker.register("producer", producer)
+    lambda_invoker.register("consumer", lambda event, context: events.append(event))
+    aws.awslambda.create_event_source_mapping(EventSourceArn=out, FunctionName="consumer", BatchSize=1)
+    lambda_invoker.invoke("producer", {}, invocation_type="Event")
+    attempts = lambda_invoker.run()
+
+    assert [a.function for a in attempts] == ["producer"] + ["consumer"] * 20
+    assert loop_stops(lambda_invoker) == []
+    traces = {e["Records"][0]["attributes"]["AWSTraceHeader"] for e in events}
+    [trace] = traces  # one sender, one trace
+    assert trace.count(":1") == 1 and ";Lineage=" in trace  # the producer counted once
+
+
+def test_loop_4_a_trace_the_sender_sets_is_kept(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-4 (X-Ray's SQS page: the AWSTraceHeader system attribute overrides the HTTP header): a message
+    sent with its own AWSTraceHeader keeps it; one sent by the test, outside any attempt, has none."""
+    events: list[Any] = []
+    out = aws.queue("out")
+    sqs = _CLIENTS["sqs"]
+    own = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+    def producer(event: Any, context: Any) -> None:
+        sqs.send_message(QueueUrl=aws.url(out), MessageBody="own", MessageSystemAttributes={
+            "AWSTraceHeader": {"DataType": "String", "StringValue": own}})
+
+    lambda_invoker.register("producer", producer)
+    lambda_invoker.register("consumer", lambda event, context: events.append(event))
+    aws.awslambda.create_event_source_mapping(EventSourceArn=out, FunctionName="consumer", BatchSize=1)
+    lambda_invoker.invoke("producer", {}, invocation_type="Event")
+    aws.sqs.send_message(QueueUrl=aws.url(out), MessageBody="test")
+    lambda_invoker.run()
+    traces = {e["Records"][0]["body"]: e["Records"][0]["attributes"].get("AWSTraceHeader") for e in events}
+    assert traces == {"own": own, "test": None}
+
+
+@pytest.mark.timeout(120)
+def test_loop_2_a_batch_takes_the_trace_furthest_along_its_chain(aws: Aws, lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-1/LOOP-2: a looping message batched with fresh ones is still counted: the batch's invocation
+    continues the trace of its message furthest along a chain, so the loop stops after 16 as with BatchSize 1."""
+    queue = aws.queue("q")
+    sqs = _CLIENTS["sqs"]
+    url = aws.url(queue)
+
+    def handler(event: Any, context: Any) -> None:
+        if any(r["body"] == "loop" for r in event["Records"]):
+            sqs.send_message(QueueUrl=url, MessageBody="loop")
+            sqs.send_message(QueueUrl=url, MessageBody="fresh", MessageSystemAttributes={  # a chain of its own
+                "AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-5759e988-bd862e3fe1be46a994272793"}})
+
+    lambda_invoker.register("w", handler)
+    aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="w", BatchSize=2)
+    aws.sqs.send_message(QueueUrl=url, MessageBody="loop")
+    attempts = lambda_invoker.advance(10)
+    assert len(attempts) == 16
+    assert [(f, t) for f, t, _ in loop_stops(lambda_invoker)] == [("w", 0)]
+
+
+@pytest.mark.timeout(120)
+def test_loop_3_recursive_loop_allow_lets_an_sqs_loop_run_at_one_instant(aws: Aws,
+                                                                         lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-3: with RecursiveLoop=Allow the loop goes on past 16, as on AWS.  Each invocation takes no
+    virtual time, so it runs at one instant for as long as the handler keeps sending; one that never stops
+    ends in run()'s max_attempts error (about the mapping, not the async queue) instead of hanging."""
+    counts: list[int] = []
+    queue = aws.queue("q")
+    sqs = _CLIENTS["sqs"]
+    url = aws.url(queue)
+
+    def handler(event: Any, context: Any) -> None:
+        n = int(event["Records"][0]["body"])
+        counts.append(n)
+        if n < 40 or context.function_name == "forever":
+            sqs.send_message(QueueUrl=url, MessageBody=str(n + 1))
+
+    lambda_invoker.register("w", handler)
+    aws.awslambda.put_function_recursion_config(FunctionName="w", RecursiveLoop="Allow")
+    uuid = aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="w", BatchSize=1)["UUID"]
+    aws.sqs.send_message(QueueUrl=url, MessageBody="0")
+    assert len(lambda_invoker.run()) == 41 and counts == list(range(41))
+    assert loop_stops(lambda_invoker) == [] and lambda_invoker.now == lambda_invoker.t0
+
+    aws.awslambda.delete_event_source_mapping(UUID=uuid)
+    lambda_invoker.register("forever", handler)
+    aws.awslambda.put_function_recursion_config(FunctionName="forever", RecursiveLoop="Allow")
+    aws.awslambda.create_event_source_mapping(EventSourceArn=queue, FunctionName="forever", BatchSize=1)
+    aws.sqs.send_message(QueueUrl=url, MessageBody="0")
+    with pytest.raises(RuntimeError, match="polls of event source mappings at one virtual instant.*Allow"):
+        lambda_invoker.run(max_attempts=50)
+
+
+def test_loop_1_loop_2_an_sns_handler_publishing_to_its_own_topic_is_stopped(aws: Aws,
+                                                                            lambda_invoker: LambdaInvoker) -> None:
+    """LOOP-1/LOOP-2: SNS -> Lambda -> the same topic (S3's own loop: the src1 test above)."""
+    sns = _CLIENTS["sns"]
+    topic = subscribed_topic(aws, "echo", "echo")
+    lambda_invoker.register("echo", lambda event, context: sns.publish(TopicArn=topic, Message="again"))
+    sns.publish(TopicArn=topic, Message="start")
+    attempts = lambda_invoker.run()
+    assert len(attempts) == 16
+    assert loop_stops(lambda_invoker) == [("echo", 0, "sns:echo")]

@@ -19,7 +19,9 @@ The poller reads and changes moto's queue objects directly (its message list, re
 handles, pending set), where moto's own ``receive_message`` would read the wall clock: a message the
 poller holds is invisible to every reader (``visible_at`` infinite) until the poller lets it go, so a
 test reading the queue at the wall clock sees what the virtual clock says.  ``Queue.add_message`` is
-wrapped to wake the queue's pollers when a message arrives.
+wrapped to wake the queue's pollers when a message arrives, and to give a message sent inside an attempt
+the attempt's trace as ``AWSTraceHeader``, which the poller continues, so loops through a queue are
+stopped (LOOP-1, LOOP-2).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ import base64
 import datetime as _dt
 import itertools
 import math
+import os
 import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +46,7 @@ from ...errors import (
     ResourceNotFoundException,
     UnsupportedOperation,
 )
-from ..botocore import extra_operations
+from ..botocore import active_invoker, extra_operations
 from ..moto import moto_active
 from .hooks import Hook, register
 
@@ -229,7 +233,11 @@ class SqsPoller:
         for message in to_dlq:
             _remove(queue, [message])
             message.visible_at = 0.0
-            queue.dead_letter_queue.add_message(message)
+            token = _MOVING.set(True)
+            try:
+                queue.dead_letter_queue.add_message(message)
+            finally:
+                _MOVING.reset(token)
         if taken:
             release = now + visibility
             self.next_release = release if self.next_release is None else min(self.next_release, release)
@@ -242,9 +250,9 @@ class SqsPoller:
         source = f"sqs:{queue.name} batch of {len(batch)}"
         try:
             result = self.invoker.accept_source_event(self.function_arn, {"Records": records}, source=source,
-                                                      synchronous=True)
-        except LambdaServiceError:  # throttled (429): the batch returns to the queue (ESM-6)
-            return
+                                                      synchronous=True, trace=_batch_trace(records))
+        except LambdaServiceError:  # throttled (429), or stopped as a recursive loop (LOOP-3): the batch
+            return  # returns to the queue when its visibility timeout ends, receive count up (ESM-6, ESM-3)
         if result is None or result.function_error:
             return  # the whole batch becomes visible again after its visibility timeout (ESM-3)
         failed = self._failed_ids(result.payload, {m.id for m in batch})
@@ -300,6 +308,24 @@ class SqsPoller:
         return config
 
 
+def _batch_trace(records: list[dict[str, Any]]) -> str | None:
+    """The trace the batch's invocation continues (LOOP-2): each message carries its sender's
+    ``AWSTraceHeader``, but one invocation has one trace.  AWS does not say which message's it takes; this
+    takes the one furthest along its chain (the highest count in its ``Lineage``; the first such in batch
+    order), so a looping message batched with fresh ones is still counted and stopped (LOOP-1) instead of
+    riding on a fresh message's trace for ever.  None when no message has a trace (a new chain starts)."""
+    best: str | None = None
+    best_count = -1
+    for record in records:
+        trace = record["attributes"].get("AWSTraceHeader")
+        if not trace:
+            continue
+        count = max(aws.parse_trace_header(trace)[2].values(), default=0)
+        if count > best_count:
+            best, best_count = trace, count
+    return best
+
+
 def _remove(queue: Any, messages: list[Any]) -> None:
     """Delete messages from moto's queue at once, as ``Queue.delete_message`` does one by one."""
     if not messages:
@@ -318,9 +344,31 @@ def release(invoker: LambdaService) -> None:
             poller.release_all()
 
 
-# -- waking pollers when a message arrives ------------------------------------------------------
+# -- waking pollers when a message arrives, with the sender's trace ------------------------------------
+# The poller's own moves (redrive to the dead-letter queue, ESM-3) keep the message's trace as it was.
+_MOVING: ContextVar[bool] = ContextVar("pytest_lambda_async_sqs_moving", default=False)
+
+
+def _stamp_trace(message: Any) -> None:
+    """LOOP-2/LOOP-4: inside a Lambda, botocore sends the runtime's ``_X_AMZN_TRACE_ID`` as the
+    ``X-Amzn-Trace-Id`` header and SQS keeps it as the message's ``AWSTraceHeader`` system attribute, which
+    Lambda's poller reads back: moto keeps only an explicit ``MessageSystemAttributes``, so a message sent
+    while an invoker is routed takes the trace from the same variable the S3 and SNS hooks read (an
+    ``AWSTraceHeader`` the sender set itself wins: SQS's system attribute overrides the HTTP header)."""
+    if active_invoker() is None or not os.environ.get(aws.FUNCTION_NAME_ENV):
+        return  # botocore adds the header only inside a Lambda (AWS_LAMBDA_FUNCTION_NAME set)
+    trace = os.environ.get(aws.TRACE_ID_ENV)
+    attributes = message.system_attributes
+    if not trace or (attributes and attributes.get("AWSTraceHeader")):
+        return
+    message.system_attributes = {**(attributes or {}),
+                                 "AWSTraceHeader": {"StringValue": trace, "DataType": "String"}}
+
+
 def _wrap_add_message(original: Callable[..., Any]) -> Callable[..., Any]:
     def add_message(self: Any, message: Any) -> Any:
+        if not _MOVING.get():
+            _stamp_trace(message)
         answer = original(self, message)
         for poller in list(_POLLERS):  # any invoker's: an outer routed invoker's mappings too
             if poller.queue_arn == self.queue_arn:
