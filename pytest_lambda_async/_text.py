@@ -401,7 +401,7 @@ IDEMPOTENCY_HINTS: dict[str, str] = {
                   "minutes (throttled: up to the maximum event age later), after the deduplication record had expired: keep "
                   "records at least as long as the function's MaximumEventAgeInSeconds (6 h by default; Powertools' "
                   "expires_after_seconds is 1 h by default), or guard the work with a condition that does not expire",
-    "boundary": "the history started just before a {start} boundary and a later delivery read another "
+    "boundary": "the history started just before {a_start} boundary and a later delivery read another "
                 "{start} from the clock: derive keys and partitions from the event (its time field), not "
                 "from the time the attempt runs",
     "error": "the retry repeats work the failed attempt already did: record completion in the same "
@@ -508,8 +508,13 @@ def _history_summary(history: Any, new_environment: bool, race: tuple[str | None
     if new_environment and (history.duplicates or history.attempts > 1):
         text += " on a second execution environment"
     if history.start is not None:
-        text += f", starting 1 s before a {history.start} boundary"
+        text += f", starting 1 s before {with_article(history.start)} boundary"
     return text
+
+
+def with_article(noun: str | None) -> str:
+    """'a minute', 'an hour', 'a day' (the boundaries a history can start before)."""
+    return f"{'an' if noun == 'hour' else 'a'} {noun}"
 
 
 def throttles_left_out(n: int) -> str:
@@ -634,7 +639,8 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     lines.append("")
     lines.extend(reproduce)
     key = _hint_key(history, module_state, race, late)
-    hint = IDEMPOTENCY_HINTS[key].format(names=", ".join(module_state or ()), start=history.start)
+    hint = IDEMPOTENCY_HINTS[key].format(names=", ".join(module_state or ()), start=history.start,
+                                         a_start=with_article(history.start))
     import textwrap
 
     # A URL is never cut: not at its hyphens, not when it is longer than the line.

@@ -726,6 +726,13 @@ def pay_key_on_current_minute(event: dict[str, Any], context: Any) -> None:
     _credit_once(event, f"{event['id']}#{minute}")
 
 
+def pay_key_on_current_hour(event: dict[str, Any], context: Any) -> None:
+    import datetime as dt
+
+    hour = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H")  # an hourly partition
+    _credit_once(event, f"{event['id']}#{hour}")
+
+
 def pay_key_on_current_day(event: dict[str, Any], context: Any) -> None:
     import datetime as dt
 
@@ -775,6 +782,7 @@ IDEMPOTENCY_PAIRS = [
     IdempotencyPair(pay_key_on_current_minute, pay_key_on_event_time,
                     "a duplicate from EventBridge with a new request id, 2 s later, starting 1 s before a minute "
                     "boundary", (("max_retry_attempts", 0),)),
+    IdempotencyPair(pay_key_on_current_hour, pay_key_on_event_time, "starting 1 s before an hour boundary"),
     IdempotencyPair(pay_key_on_current_day, pay_key_on_event_time, "starting 1 s before a day boundary"),
     IdempotencyPair(pay_record_expires_before_a_late_retry, pay_record_outlives_a_late_retry,
                     # hours late: the shrinker may end a few throttles short of the latest (5 h 59 min 31 s)

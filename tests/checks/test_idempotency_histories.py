@@ -49,6 +49,7 @@ def test_buggy_handler_is_caught_with_the_history_that_breaks_it_and_its_twin_pa
         check(pair.buggy, **dict(pair.options))
     verdict = str(info.value).splitlines()[0]
     assert pair.finds in verdict
+    assert " a hour" not in str(info.value)  # the hint's article too: "just before an hour boundary"
     check(pair.fixed, **dict(pair.options))
 
 
