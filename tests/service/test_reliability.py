@@ -177,9 +177,12 @@ def test_the_timeline_lists_an_attempt_before_what_it_invoked() -> None:
         assert isinstance(inv.timeline_entries[1].detail, Attempt)
 
 
-def test_a_handler_closing_its_own_invoker_ends_cleanly() -> None:
+@pytest.mark.parametrize("held", [False, True], ids=["bare", "with-block"])
+def test_a_handler_closing_its_own_invoker_ends_cleanly(held: bool) -> None:
     """``inv.close()`` from inside a handler: the attempt ends, the delivery gets its outcome and the
-    trace variables the runtime set are gone afterwards."""
+    trace variables the runtime set are gone afterwards.  The ``with`` form is the one that used to fail
+    (``run()`` raised AttributeError and left both variables set)."""
+    import contextlib
     import os
 
     inv = LambdaInvoker()
@@ -188,12 +191,13 @@ def test_a_handler_closing_its_own_invoker_ends_cleanly() -> None:
         inv.close()
         return "closed"
 
-    inv.register("w", handler)
-    inv.invoke("w", {}, invocation_type="Event")
-    inv.run()
-    assert [a.outcome for a in inv.attempts] == ["success"]
-    assert [o.condition for o in inv.outcomes] == ["Success"]
-    assert "_X_AMZN_TRACE_ID" not in os.environ and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+    with inv if held else contextlib.nullcontext(inv):
+        inv.register("w", handler)
+        inv.invoke("w", {}, invocation_type="Event")
+        inv.run()
+        assert [a.outcome for a in inv.attempts] == ["success"]
+        assert [o.condition for o in inv.outcomes] == ["Success"]
+        assert "_X_AMZN_TRACE_ID" not in os.environ and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
     inv.close()
 
 
