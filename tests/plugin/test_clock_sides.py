@@ -8,6 +8,8 @@ would be, through pytester; each failed before the clock was switched per thread
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 # Shared by the inner suites: handlers that report the time they read.
@@ -195,6 +197,36 @@ def test_a_test_thread_reads_real_time_while_handlers_read_the_virtual_clock(sui
             assert abs(bound.readings()[1] - time.monotonic()) < 60
     """)
     suite.runpytest().assert_outcomes(passed=1)
+
+
+def test_asyncio_and_durations_in_the_test_body_read_real_time(suite: pytest.Pytester) -> None:
+    """After handlers ran on the virtual clock (retries minutes apart), the test body's own event loop
+    sleeps real time and pytest's ``--durations`` reports the real time the test took."""
+    suite.makepyfile("""
+        import asyncio
+        import time
+
+        from handlers import retry_times
+
+        def test_sleeps(lambda_invoker):
+            seen = retry_times(lambda_invoker)
+            assert (seen[2] - seen[0]).total_seconds() >= 180  # the handlers' clock moved minutes
+
+            async def main():
+                loop = asyncio.get_running_loop()
+                t0, w0 = loop.time(), time.time()
+                await asyncio.sleep(0.2)
+                return loop.time() - t0, time.time() - w0
+
+            loop_elapsed, wall = asyncio.run(main())
+            assert 0.2 <= loop_elapsed < 30 and 0.19 <= wall < 30
+            time.sleep(0.3)
+    """)
+    result = suite.runpytest("--durations=1", "--durations-min=0")
+    result.assert_outcomes(passed=1)
+    [seconds] = [float(m[1]) for m in map(re.compile(r"([0-9.]+)s call .*::test_sleeps$").match, result.outlines)
+                 if m]
+    assert 0.5 <= seconds < 30
 
 
 def test_freeze_time_decorator(suite: pytest.Pytester) -> None:
