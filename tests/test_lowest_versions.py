@@ -44,21 +44,26 @@ def test_lowest_constraints_pin_every_floor_and_nothing_else() -> None:
     assert _pins() == _floors()
 
 
-@pytest.mark.parametrize("ci, verdict", [(None, "SKIP"), ("false", "FAIL")])
-def test_tox_fails_on_a_missing_interpreter_when_ci_says_so(tmp_path: Path, ci: str | None, verdict: str) -> None:
+@pytest.mark.parametrize("variables, verdict", [
+    ({}, "SKIP"),
+    ({"CI": "true"}, "FAIL"),
+    ({"TOX_SKIP_MISSING_INTERPRETERS": "false"}, "FAIL"),
+    ({"CI": "true", "TOX_SKIP_MISSING_INTERPRETERS": "true"}, "SKIP"),
+], ids=["workstation", "ci", "flag-false", "ci-flag-true"])
+def test_tox_fails_on_a_missing_interpreter_in_ci(tmp_path: Path, variables: dict[str, str], verdict: str) -> None:
     """Issue 13 item 11 (tox 4.16 is the floor: older ones crash on a missing interpreter with
-    ``package = wheel``): tox skips an interpreter it cannot find on a developer's machine, and fails when
-    ``TOX_SKIP_MISSING_INTERPRETERS=false`` (CI).  Run against this repository's tox.ini with an empty
-    ``PATH``, so the listed interpreter that is not the one running (py310, or py311 under 3.10) is missing."""
+    ``package = wheel``): tox skips an interpreter it cannot find on a developer's machine, and fails in
+    CI (``CI=true``, through toxfile.py) or when ``TOX_SKIP_MISSING_INTERPRETERS=false``; the explicit
+    variable wins over ``CI``.  Run against this repository's tox.ini with an empty ``PATH``, so the listed
+    interpreter that is not the one running (py310, or py311 under 3.10) is missing."""
     import os
     import subprocess
     import sys
 
     env_name = "py311" if sys.version_info[:2] == (3, 10) else "py310"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOX_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOX_") and k != "CI"}
     env["PATH"] = str(tmp_path / "no-interpreters")
-    if ci is not None:
-        env["TOX_SKIP_MISSING_INTERPRETERS"] = ci
+    env.update(variables)
     command = [sys.executable, "-m", "tox", "run", "-e", env_name, "--notest", "-c", str(ROOT / "tox.ini"),
                "--root", str(ROOT), "--workdir", str(tmp_path / "tox")]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
