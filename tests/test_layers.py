@@ -2,8 +2,10 @@
 
 Each module belongs to one layer and imports only from its own layer or below; no runtime
 import circle; the pure service imports no pytest, Hypothesis, boto3, botocore or moto, not
-even lazily; no module uses another module's ``_private`` names.  The checker is run on the
-real package and on planted packages, so it is known to fail when the rule is broken.
+even lazily; no module uses another module's ``_private`` names, nor an object's private attribute
+(``X._name`` where X is not ``self``, ``cls`` or ``super()``) outside ``ALLOWED_PRIVATE_ATTRIBUTES``.
+Absolute imports of the package itself are checked exactly like relative ones.  The checker is run on
+the real package and on planted packages, so it is known to fail when the rule is broken.
 """
 
 from __future__ import annotations
