@@ -141,11 +141,25 @@ class LambdaFunction:
             staged["max_retry_attempts"] = int_in_range("MaximumRetryAttempts", max_retry_attempts,
                                                          *aws.MAX_RETRY_ATTEMPTS_RANGE)
         if maximum_event_age is not UNSET:
-            age = maximum_event_age.total_seconds() if isinstance(maximum_event_age, _dt.timedelta) \
-                else maximum_event_age
-            staged["maximum_event_age"] = float(int_in_range("MaximumEventAgeInSeconds", age,
-                                                              *aws.MAXIMUM_EVENT_AGE_RANGE))
-        for role, value in (("on_success", on_success), ("on_failure", on_failure), ("dead_letter", dead_letter)):
+            staged["maximum_event_age"] = _event_age(maximum_event_age)
+        staged.update(self._destinations(inv, on_success=on_success, on_failure=on_failure, dead_letter=dead_letter))
+        if timeout is not UNSET:
+            staged["timeout"] = _timeout(timeout, inv.timeout_limit)
+        if memory_size is not UNSET:
+            staged["memory_size"] = int_in_range("MemorySize", memory_size, 128, 10240)
+        if reserved_concurrency is not UNSET:
+            staged["reserved_concurrency"] = None if reserved_concurrency is None else \
+                int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
+        if recursive_loop is not UNSET:
+            staged["recursive_loop"] = _recursive_loop(recursive_loop)
+        for key, value in staged.items():
+            setattr(self, key, value)
+        return self
+
+    def _destinations(self, inv: LambdaService, **roles: str | None) -> dict[str, aws.Destination | None]:
+        """``configure``'s destinations, parsed in the order given (``None`` removes one)."""
+        staged: dict[str, aws.Destination | None] = {}
+        for role, value in roles.items():
             if value is UNSET:
                 continue
             if value is None:
@@ -155,26 +169,7 @@ class LambdaFunction:
             if dest.kind == "lambda" and dest.resource == self.name:  # CFG-6
                 raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
             staged[role] = dest
-        if timeout is not UNSET:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-                    or not aws.TIMEOUT_MIN <= timeout <= inv.timeout_limit:
-                raise InvalidParameterValueException(
-                    f"Timeout {timeout!r} is out of range: use {aws.TIMEOUT_MIN:g} to {inv.timeout_limit:g} seconds "
-                    f"({_text.cite('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
-            staged["timeout"] = float(timeout)
-        if memory_size is not UNSET:
-            staged["memory_size"] = int_in_range("MemorySize", memory_size, 128, 10240)
-        if reserved_concurrency is not UNSET:
-            staged["reserved_concurrency"] = None if reserved_concurrency is None else \
-                int_in_range("ReservedConcurrentExecutions", reserved_concurrency, 0, 1000)
-        if recursive_loop is not UNSET:
-            if recursive_loop not in aws.RECURSIVE_LOOP_VALUES:
-                raise InvalidParameterValueException(
-                    f"RecursiveLoop must be Terminate or Allow ({_text.cite('LOOP-3')}), got {recursive_loop!r}")
-            staged["recursive_loop"] = recursive_loop
-        for key, value in staged.items():
-            setattr(self, key, value)
-        return self
+        return staged
 
     def fail_next(self, n: int = 1, error: BaseException | None = None) -> LambdaFunction:
         """The next ``n`` attempts end in a function error without running the handler."""
@@ -245,6 +240,29 @@ def int_in_range(what: str, value: Any, lo: float, hi: float) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise InvalidParameterValueException(
             f"{what} must be between {lo:g} and {hi:g} (a whole number), got {value!r}")
+    return value
+
+
+def _event_age(value: float | _dt.timedelta) -> float:
+    """MaximumEventAgeInSeconds, in seconds or as a timedelta: a whole number of seconds in range."""
+    age = value.total_seconds() if isinstance(value, _dt.timedelta) else value
+    return float(int_in_range("MaximumEventAgeInSeconds", age, *aws.MAXIMUM_EVENT_AGE_RANGE))
+
+
+def _timeout(value: Any, limit: float) -> float:
+    """A function's timeout in seconds, up to the invoker's ``timeout_limit`` (PY-5)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not aws.TIMEOUT_MIN <= value <= limit:
+        raise InvalidParameterValueException(
+            f"Timeout {value!r} is out of range: use {aws.TIMEOUT_MIN:g} to {limit:g} seconds "
+            f"({_text.cite('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+    return float(value)
+
+
+def _recursive_loop(value: aws.RecursiveLoop) -> aws.RecursiveLoop:
+    """RecursiveLoop: Terminate or Allow (LOOP-3)."""
+    if value not in aws.RECURSIVE_LOOP_VALUES:
+        raise InvalidParameterValueException(
+            f"RecursiveLoop must be Terminate or Allow ({_text.cite('LOOP-3')}), got {value!r}")
     return value
 
 

@@ -55,13 +55,7 @@ from .records import (
     new_tuple,
 )
 from .runtime import (
-    ClientContext,
-    Execution,
-    LambdaContext,
-    client_context_object,
-    execute,
-    restore_trace_env,
-    trace_env_now,
+    ClientContext, Execution, LambdaContext, client_context_object, execute, restore_trace_env, trace_env_now,
 )
 from .sources import Poller
 from .window import RuntimeWindow
@@ -103,6 +97,10 @@ class LambdaService:
         self.timeout_limit, self.real_time_limit = float(timeout_limit), float(real_time_limit)
         self._rng = random.Random(seed)
         self._clock = VirtualClock(start)
+        self._assemble()
+
+    def _assemble(self) -> None:
+        """The service's state and the collaborators it owns, wired to each other (from ``__init__``)."""
         # Collaborators the service owns reach it back through weak references (``home``, ``_weakly``): a
         # strong one would make a reference cycle, and a closed, dropped invoker (its timeline, attempts,
         # environments and their loops) would wait for the next full collection, rare in a long session.

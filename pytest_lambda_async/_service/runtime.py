@@ -17,7 +17,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import aws
 from .records import Outcome
@@ -277,55 +277,76 @@ def execute(
     clock.begin_attempt(deadline)
     outer = capture.start(request_id, clock, cold) if capture is not None else None
     start = clock.now
-    outcome: Outcome
-    crashed = False
-    function_error: str | None = None
-    error: str | None = None
     try:
-        try:
-            if window is None:
-                result = call()
-            else:
-                with window:
-                    result = call()
-        finally:
-            timed_out = clock.end_attempt()
-        if timed_out:
-            raise AttemptTimedOut()
-        payload, marshal_failure = marshal(result)
-        if marshal_failure is not None:
-            outcome, payload, function_error = "error", marshal_failure, "Unhandled"
-            error = error_line(marshal_failure)
-            _close_awaitable(result)
-        else:
-            outcome = "success"
-    except AttemptTimedOut:
-        outcome, crashed, function_error = "timeout", True, aws.FUNCTION_ERROR
-        payload = aws.timeout_error(request_id, timeout)
-        error = error_line(payload)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        outcome, crashed, function_error = "error", True, aws.FUNCTION_ERROR
-        payload = aws.exit_error(request_id, f"exit status {code}")
-        error = error_line(payload) + _where(exc)
-    except Exception as exc:
-        outcome, function_error = "error", aws.FUNCTION_ERROR
-        frames = _user_frames(exc.__traceback__)  # once, for both the stackTrace and the error line
-        payload = aws.exception_error(exc, request_id, traceback.format_list(frames))
-        error = describe_exception(exc, frames)
-    except BaseException as exc:  # KeyboardInterrupt, GeneratorExit...: the process dies
-        outcome, crashed, function_error = "error", True, aws.FUNCTION_ERROR
-        payload = aws.exit_error(request_id, "signal: killed")
-        error = error_line(payload) + f" ({type(exc).__name__}{_where(exc)})"
+        ending = _returned(_call_in_attempt(call, clock, window))
+    except BaseException as exc:  # timeouts, exits, exceptions and kills alike: _raised tells them apart
+        ending = _raised(exc, request_id, timeout)
     finally:
         clock.attempt_thread, clock.attempt_deadline = saved
         lines, output = capture.stop(outer) if capture is not None and outer is not None else ([], [])
+    outcome, payload, function_error, error, crashed = ending
     timed_out_at = start + _dt.timedelta(seconds=timeout) if outcome == "timeout" else None
     duration = timeout if timed_out_at is not None else (clock.now - start).total_seconds()
     logs = runtime_lines(request_id, lines, memory_size=memory_size, cold=cold,
                          error=payload if function_error is not None else None, timed_out_at=timed_out_at,
                          duration=duration)
     return Execution(outcome, payload, function_error, error, logs, crashed, output)
+
+
+class _Ending(NamedTuple):
+    """How an attempt ended, before its log is written."""
+
+    outcome: Outcome
+    payload: Any  # the result, or the error object
+    function_error: str | None
+    error: str | None  # one line for people
+    crashed: bool  # the environment was reset (timeout, exit)
+
+
+def _call_in_attempt(call: Callable[[], Any], clock: VirtualClock, window: AwaitWindow | None) -> Any:
+    """The handler's result, run in the await ``window`` if there is one; the attempt ends here
+    either way, and a result that came past the deadline raises ``AttemptTimedOut`` (PY-6)."""
+    try:
+        if window is None:
+            result = call()
+        else:
+            with window:
+                result = call()
+    finally:
+        timed_out = clock.end_attempt()
+    if timed_out:
+        raise AttemptTimedOut()
+    return result
+
+
+def _returned(result: Any) -> _Ending:
+    """A returned result: success, or the runtime's error if it does not marshal (PY-2, INV-17)."""
+    payload, marshal_failure = marshal(result)
+    if marshal_failure is None:
+        return _Ending("success", payload, None, None, False)
+    error = error_line(marshal_failure)
+    _close_awaitable(result)
+    return _Ending("error", marshal_failure, "Unhandled", error, False)
+
+
+def _raised(exc: BaseException, request_id: str, timeout: float) -> _Ending:
+    """A raised exception as the Python runtime reports it: a timeout (PY-6), an exit (PY-7), an
+    exception (PY-8), or anything else that kills the process."""
+    if isinstance(exc, AttemptTimedOut):
+        payload = aws.timeout_error(request_id, timeout)
+        return _Ending("timeout", payload, aws.FUNCTION_ERROR, error_line(payload), True)
+    if isinstance(exc, SystemExit):
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        payload = aws.exit_error(request_id, f"exit status {code}")
+        return _Ending("error", payload, aws.FUNCTION_ERROR, error_line(payload) + _where(exc), True)
+    if isinstance(exc, Exception):
+        frames = _user_frames(exc.__traceback__)  # once, for both the stackTrace and the error line
+        payload = aws.exception_error(exc, request_id, traceback.format_list(frames))
+        return _Ending("error", payload, aws.FUNCTION_ERROR, describe_exception(exc, frames), False)
+    # KeyboardInterrupt, GeneratorExit...: the process dies
+    payload = aws.exit_error(request_id, "signal: killed")
+    return _Ending("error", payload, aws.FUNCTION_ERROR,
+                   error_line(payload) + f" ({type(exc).__name__}{_where(exc)})", True)
 
 
 def _where(exc: BaseException) -> str:
