@@ -220,17 +220,16 @@ def deliveries_never_ended(max_attempts: int, queued: int) -> str:
             "queued: do destinations invoke each other in a cycle?")
 
 
-DESTINATION_FAILURES: dict[str, str] = {
-    "fifo": "FIFO queues and topics are not supported (CFG-5)",
-    "unregistered": "function {resource} is not registered",
-    "loop_stopped": "the recursive loop was stopped (LOOP-1); its record goes to no function",
-}
-
-
 def destination_failure(reason: str, resource: str) -> str:
-    """Why a record was not delivered to its destination or DLQ (``Routed.failure``): ``reason`` is a key
-    of ``DESTINATION_FAILURES``, ``resource`` the destination's resource (a function's name)."""
-    return DESTINATION_FAILURES[reason].format(resource=resource)
+    """Why a record was not delivered to its destination or DLQ (``Routed.failure``), for ``reason``
+    "fifo" (CFG-5), "unregistered" (the function ``resource`` is not) or "loop_stopped" (LOOP-1)."""
+    if reason == "fifo":
+        return "FIFO queues and topics are not supported (CFG-5)"
+    if reason == "unregistered":
+        return f"function {resource} is not registered"
+    if reason == "loop_stopped":
+        return "the recursive loop was stopped (LOOP-1); its record goes to no function"
+    raise ValueError(f"no text for destination failure {reason!r}")
 
 
 # -- await checks (UnawaitedWorkError and the invoker's "unawaited" attempts) -----------
@@ -673,7 +672,7 @@ def reproduce_lines(*, name: str, event: Any, history: Any, new_environment: boo
     ``callables``: (keyword, name, pasteable) of each ``state=``/``reset=`` callable the check was given,
     e.g. ``("state", "balances", True)``.  A pasteable one is passed by its name; one that is not (a
     lambda, a local function, a bound method) is passed as a variable of the keyword's name
-    (``state=state``), a comment line above the call saying which callable to bind it to."""
+    (``state=state``), a comment line after the call saying which callable to bind it to."""
     options = "".join(f"{keyword}={name_ if pasteable else keyword}, " for keyword, name_, pasteable in callables)
     env = ", new_environment=True" if new_environment else ""
     sched = f", schedule={tuple(schedule)!r}" if schedule else ""
@@ -684,18 +683,18 @@ def reproduce_lines(*, name: str, event: Any, history: Any, new_environment: boo
         return ["Reproduce (paste into a test):",
                 "  from pytest_lambda_async import assert_idempotent",
                 f"  from pytest_lambda_async.strategies import {', '.join(['DeliveryHistory', *steps])}",
-                *comment,
-                f"  assert_idempotent({name}, {event_repr}, {options}history={history!r}{env}{sched})"]
+                f"  assert_idempotent({name}, {event_repr}, {options}history={history!r}{env}{sched})",
+                *comment]
     return ["Reproduce (err is this NotIdempotentError, e.g. pytest.raises(...) as info; err = info.value):",
-            *comment,
             f"  assert_idempotent({name}, err.event, {options}history=err.history, "
             f"new_environment=err.new_environment, schedule=err.schedule)",
+            *comment,
             f"  (the event is {len(event_repr):,} characters as Python: too long to print here)"]
 
 
 def _unnamed_callables(callables: Sequence[tuple[str, str, bool]]) -> list[str]:
     """``  # state and reset: the same callables you passed to this check (here <lambda>, list.clear)``:
-    the comment line above a Reproduce call that passes callables it cannot name (none: no line)."""
+    the comment line after a Reproduce call that passes callables it cannot name (none: no line)."""
     unnamed = [(keyword, name) for keyword, name, pasteable in callables if not pasteable]
     if not unnamed:
         return []

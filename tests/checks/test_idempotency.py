@@ -74,9 +74,9 @@ def test_assert_idempotent_reports_a_duplicate_q2() -> None:
     assert "state:  1 item  !=  2 items" in text
     # complete, the call on one line: pasteable.  state=ledger, a module-level function, is named;
     # reset=LEDGER.clear, a bound method, has no name a test could paste: it is passed as reset=reset.
-    assert ["  # reset: the same callable you passed to this check (here list.clear)",
-            "  assert_idempotent(appends, {'order': 1}, state=ledger, reset=reset, "
-            "history=DeliveryHistory((Duplicate(),)))"] == \
+    assert ["  assert_idempotent(appends, {'order': 1}, state=ledger, reset=reset, "
+            "history=DeliveryHistory((Duplicate(),)))",
+            "  # reset: the same callable you passed to this check (here list.clear)"] == \
         text.splitlines()[text.splitlines().index("Reproduce (paste into a test):") + 3:][:2]
     assert len(text.splitlines()) < 40
     assert info.value.expected == [{"order": 1}] and info.value.actual == [{"order": 1}] * 2
@@ -114,20 +114,20 @@ def test_the_reproduce_block_says_which_callables_it_cannot_name() -> None:
     at = lines.index("Reproduce (paste into a test):")
     block = [line.strip() for line in lines[at + 1:at + 5]]
     assert block[2:] == [
+        "assert_idempotent(appends, {'order': 1}, state=state, reset=reset, history=DeliveryHistory((Duplicate(),)))",
         "# state and reset: the same callables you passed to this check (here "
-        "test_the_reproduce_block_says_which_callables_it_cannot_name.<locals>.<lambda>, list.clear)",
-        "assert_idempotent(appends, {'order': 1}, state=state, reset=reset, history=DeliveryHistory((Duplicate(),)))"]
+        "test_the_reproduce_block_says_which_callables_it_cannot_name.<locals>.<lambda>, list.clear)"]
     with pytest.raises(NotIdempotentError) as again:
         exec("\n".join(block), {"appends": appends, "state": state, "reset": LEDGER.clear})
     assert (again.value.expected, again.value.actual) == (err.expected, err.actual)
 
-    # The event too long to print: the call takes it from the error, the comment still above it.
+    # The event too long to print: the call takes it from the error, the comment still after it.
     event = {"order": 1, "padding": "x" * 500}
     assert reproduce_lines(name="appends", event=event, history=err.history, new_environment=False, schedule=(),
                            callables=[("state", "ledger", True), ("reset", "list.clear", False)])[1:3] == [
-        "  # reset: the same callable you passed to this check (here list.clear)",
         "  assert_idempotent(appends, err.event, state=ledger, reset=reset, history=err.history, "
-        "new_environment=err.new_environment, schedule=err.schedule)"]
+        "new_environment=err.new_environment, schedule=err.schedule)",
+        "  # reset: the same callable you passed to this check (here list.clear)"]
     # state= only (no reset=): no reset in the call.
     assert reproduce_lines(name="appends", event={"order": 1}, history=err.history, new_environment=False,
                            schedule=(), callables=[("state", "ledger", True)])[-1] == \
@@ -533,10 +533,10 @@ def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) ->
         "E       Reproduce (paste into a test):",
         "E         from pytest_lambda_async import assert_idempotent",
         "E         from pytest_lambda_async.strategies import DeliveryHistory, Duplicate",
-        "E         # state and reset: the same callables you passed to this check "
-        "(here test_orders.<locals>.<lambda>, list.clear)",
         "E         assert_idempotent(handler, {'order': 0}, state=state, reset=reset, "
         "history=DeliveryHistory((Duplicate(),)))",
+        "E         # state and reset: the same callables you passed to this check "
+        "(here test_orders.<locals>.<lambda>, list.clear)",
         "E       Hint: make each write conditional on a key taken from the event*",
     ], consecutive=True)
     result.stdout.no_fnmatch_line("*Failing test case*")
