@@ -316,12 +316,36 @@ class _Runner:
     def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
             schedule: tuple[int, ...] = ()) -> _Run:
         """reset(), cold start, play ``history`` of ``event``, snapshot the state."""
+        self._reset()
+        self._prepare(history, new_environment, schedule)
+        inv = self.invoker
+        inv.advance(seconds_to_start(inv.now, history.start))
+        first = inv.timeline_length
+        t0 = inv.now
+        self._plan_throttles(history)
+        sent = self._sent
+        sent.sent.clear()
+        self._play(event, history)
+        notes = self._notes
+        self._clean_calls = self._notes[0].calls if self._notes else None
+        self._plan, self._concurrent = [], 0
+        state = self.state()
+        if sent.sent:
+            from .._adapters.state import forget_sent
+
+            forget_sent(sent)
+        return _Run(state, inv.timeline_since(first), notes, t0)
+
+    def _reset(self) -> None:
+        """The handler's module as after a cold start, and the state as ``reset()`` (or moto's) leaves it."""
         self.environment.cold_start()
         if self.reset is not None:
             self.reset()
         elif self._default_state is not None:
             self._default_state.reset(self.invoker)
-        inv = self.invoker
+
+    def _prepare(self, history: DeliveryHistory, new_environment: bool, schedule: tuple[int, ...]) -> None:
+        """What the wrapper applies to each attempt of the next run (``_begin``, ``_finish``)."""
         self._plan = [s for s in history.steps if isinstance(s, (S.FunctionError, S.SdkFailure))]
         self._new_environment = new_environment
         # Async handlers interleave at await points (any number of copies), sync ones at SDK
@@ -331,9 +355,9 @@ class _Runner:
         self._schedule = tuple(schedule)
         self.race = None
         self._notes = []
-        inv.advance(seconds_to_start(inv.now, history.start))
-        first = inv.timeline_length
-        t0 = inv.now
+
+    def _plan_throttles(self, history: DeliveryHistory) -> None:
+        """The history's throttles, on the function: before attempt #1, and before a late retry."""
         fn = self._fn
         fn.pending_throttles = 0  # a late retry that never came (the attempt succeeded) leaves none behind
         fn.attempt_throttles.clear()
@@ -344,10 +368,13 @@ class _Runner:
             for step in history.steps:
                 if isinstance(step, S.Throttle) and step.attempt > 1:  # Lambda's retry, late (same request id)
                     fn.throttle_next(step.times, attempt=step.attempt)
-        sent = self._sent
-        sent.sent.clear()
+
+    def _play(self, event: Any, history: DeliveryHistory) -> None:
+        """Invoke ``event`` with the history's duplicates and redeliveries, and run the service until it
+        is done, recording what the handler sends (``self._sent``)."""
+        inv = self.invoker
         faults = self._faults
-        previous = faults.start_recording(sent)
+        previous = faults.start_recording(self._sent)
         redeliveries = history.redeliveries
         try:
             inv.invoke(self.function, event, invocation_type="Event",
@@ -360,15 +387,6 @@ class _Runner:
             inv.run()
         finally:
             faults.stop_recording(previous)
-        notes = self._notes
-        self._clean_calls = self._notes[0].calls if self._notes else None
-        self._plan, self._concurrent = [], 0
-        state = self.state()
-        if sent.sent:
-            from .._adapters.state import forget_sent
-
-            forget_sent(sent)
-        return _Run(state, inv.timeline_since(first), notes, t0)
 
     def baseline(self, event: Any, key: str | None = None) -> tuple[Any, int]:
         """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
