@@ -213,6 +213,25 @@ def render_timeline(entries: list[TimelineEntry], *, t0: _dt.datetime, seed: int
     return "\n".join([text, *footer])
 
 
+
+def deliveries_never_ended(max_attempts: int, queued: int) -> str:
+    """run() gave up after ``max_attempts`` deliveries with ``queued`` still in the queue."""
+    return (f"run() stopped after {max_attempts} deliveries with {queued} still "
+            "queued: do destinations invoke each other in a cycle?")
+
+
+def destination_failure(reason: str, resource: str) -> str:
+    """Why a record was not delivered to its destination or DLQ (``Routed.failure``), for ``reason``
+    "fifo" (CFG-5), "unregistered" (the function ``resource`` is not) or "loop_stopped" (LOOP-1)."""
+    if reason == "fifo":
+        return "FIFO queues and topics are not supported (CFG-5)"
+    if reason == "unregistered":
+        return f"function {resource} is not registered"
+    if reason == "loop_stopped":
+        return "the recursive loop was stopped (LOOP-1); its record goes to no function"
+    raise ValueError(f"no text for destination failure {reason!r}")
+
+
 # -- await checks (UnawaitedWorkError and the invoker's "unawaited" attempts) -----------
 # Verdict first, then fixed headings (``Leaks:``, ``Event:``, ``Hint:``):
 #
@@ -522,6 +541,82 @@ def throttles_left_out(n: int) -> str:
     return f"(and {n} throttles before it, each back in the queue with back-off up to 300 s: RET-3)"
 
 
+# The idempotency checker's notes under an attempt of the report's timeline.
+SECOND_ENVIRONMENT_NOTE = "on a second execution environment (module state as after a cold start)"
+FUNCTION_ERROR_NOTE = "the handler finished its work, then the attempt failed (injected)"
+INJECTED_FUNCTION_ERROR = "the attempt failed after the handler's work (injected)"  # the error the attempt ends in
+
+
+def sdk_call_note(index: int, operation: str, injected: str | None, error: str | None) -> str:
+    """``SDK call [1] DynamoDB.PutItem: took effect, response lost (ReadTimeoutError)``: one SDK call of an
+    attempt, and what was injected into it (``"before"``, ``"response_lost"`` or None)."""
+    text = f"SDK call [{index}] {operation}"
+    if injected == "before":
+        return f"{text}: failed before taking effect ({error})"
+    if injected == "response_lost":
+        return f"{text}: took effect, response lost ({error})"
+    return text
+
+
+def no_sdk_call_to_fail(fail_at: int, made: int) -> str:
+    """The note when the planned SDK failure's call was never made."""
+    return f"(no SDK call [{fail_at}] to fail: the attempt made {made})"
+
+
+def call_interleaving(calls: Sequence[tuple[int, str]]) -> str:
+    """``A:GetItem B:GetItem A:PutItem``: the SDK calls of two deliveries (0 = A, 1 = B) in order."""
+    return " ".join(f"{'AB'[who]}:{operation.split('.')[-1]}" for who, operation in calls) or "(no SDK calls)"
+
+
+def step_interleaving(steps: Sequence[str], limit: int = 40) -> str:
+    """``A A B A``: which delivery ran each step at await points, at most ``limit`` steps."""
+    text = " ".join(steps[:limit])
+    return text + (f" … (+{len(steps) - limit})" if len(steps) > limit else "")
+
+
+def two_environments_notes(calls: Sequence[tuple[int, str]], error: tuple[str, str] | None) -> list[str]:
+    """The notes of a sync attempt run at once with a duplicate in a second environment; ``error`` is the
+    duplicate's (type name, message), if it failed."""
+    lines = ["ran at once with a duplicate delivery (same request id) in a second execution "
+             "environment, interleaved at AWS SDK calls:",
+             f"  {call_interleaving(calls)}   (A = this delivery, B = the duplicate)"]
+    if error is not None:
+        lines.append(f"duplicate B failed: {error[0]}: {error[1]}")
+    return lines
+
+
+def interleaved_notes(steps: Sequence[str], duplicates: int,
+                      errors: Sequence[tuple[str, str, str]]) -> list[str]:
+    """The notes of an async attempt run concurrently with ``duplicates`` duplicates at await points;
+    ``errors``: (label, type name, message) of each duplicate that failed."""
+    who = "a duplicate delivery" if duplicates == 1 else f"{duplicates} duplicate deliveries"
+    lines = [f"ran concurrently with {who} (same request id), interleaved at await points:",
+             f"  {step_interleaving(steps)}   (A = this delivery, B{'..' if duplicates > 1 else ''} "
+             "= the duplicate; one letter per step)"]
+    lines.extend(f"duplicate {label} failed: {type_name}: {message}" for label, type_name, message in errors)
+    return lines
+
+
+def task_got_bad_yield(yielded: Any) -> str:
+    """asyncio's own words (a Task's) for a coroutine that yielded something other than a future."""
+    return f"Task got bad yield: {yielded!r}"
+
+
+def clean_delivery_failed(qualname: str, failed: str, event: Any) -> str:
+    """The check cannot start: one clean delivery of ``event`` already failed (``failed``: its attempt)."""
+    return (f"{qualname} failed on one clean delivery of this event, so there is no state to compare "
+            f"histories with: {failed}\nEvent: {compact_json(event, MAX_EVENT_CHARS)}\n"
+            "Fix the handler, or narrow `events` to events it accepts.")
+
+
+def nondeterministic_state(event: Any, expected: Any, again: Any) -> str:
+    """The check cannot judge: two clean deliveries of ``event`` ended in ``expected`` and ``again``."""
+    return ("state() differs between two clean deliveries of the same event, so idempotency cannot be "
+            "judged: leave out what changes on every run (generated ids, timestamps; each run is at a "
+            f"later virtual time).\nEvent: {compact_json(event, MAX_EVENT_CHARS)}\n"
+            + "\n".join(state_differences(expected, again)))
+
+
 def late_text(seconds: float, attempt: int = 2) -> str:
     """``Lambda's retry of the same request, 5 h 59 min 31 s later``: a late retry (of attempt
     ``attempt``'s predecessor) as reports say it; the second retry is called so."""
@@ -570,23 +665,42 @@ MAX_REPRODUCE_EVENT_CHARS = 400
 
 
 def reproduce_lines(*, name: str, event: Any, history: Any, new_environment: bool, schedule: tuple[int, ...],
-                    user_state: bool) -> list[str]:
+                    callables: Sequence[tuple[str, str, bool]] = ()) -> list[str]:
     """A call that replays the failing history: complete when the event is short enough to print, else
-    one that takes the event and history from the error (``err.event``, ``err.history``)."""
-    options = "state=..., reset=..., " if user_state else ""
+    one that takes the event and history from the error (``err.event``, ``err.history``).
+
+    ``callables``: (keyword, name, pasteable) of each ``state=``/``reset=`` callable the check was given,
+    e.g. ``("state", "balances", True)``.  A pasteable one is passed by its name; one that is not (a
+    lambda, a local function, a bound method) is passed as a variable of the keyword's name
+    (``state=state``), a comment line after the call saying which callable to bind it to."""
+    options = "".join(f"{keyword}={name_ if pasteable else keyword}, " for keyword, name_, pasteable in callables)
     env = ", new_environment=True" if new_environment else ""
     sched = f", schedule={tuple(schedule)!r}" if schedule else ""
     event_repr = repr(event)
+    comment = _unnamed_callables(callables)
     if len(event_repr) <= MAX_REPRODUCE_EVENT_CHARS and _literal(event_repr, event):
         steps = sorted({type(s).__name__ for s in history.steps})
         return ["Reproduce (paste into a test):",
                 "  from pytest_lambda_async import assert_idempotent",
                 f"  from pytest_lambda_async.strategies import {', '.join(['DeliveryHistory', *steps])}",
-                f"  assert_idempotent({name}, {event_repr}, {options}history={history!r}{env}{sched})"]
+                f"  assert_idempotent({name}, {event_repr}, {options}history={history!r}{env}{sched})",
+                *comment]
     return ["Reproduce (err is this NotIdempotentError, e.g. pytest.raises(...) as info; err = info.value):",
             f"  assert_idempotent({name}, err.event, {options}history=err.history, "
             f"new_environment=err.new_environment, schedule=err.schedule)",
+            *comment,
             f"  (the event is {len(event_repr):,} characters as Python: too long to print here)"]
+
+
+def _unnamed_callables(callables: Sequence[tuple[str, str, bool]]) -> list[str]:
+    """``  # state and reset: the same callables you passed to this check (here <lambda>, list.clear)``:
+    the comment line after a Reproduce call that passes callables it cannot name (none: no line)."""
+    unnamed = [(keyword, name) for keyword, name, pasteable in callables if not pasteable]
+    if not unnamed:
+        return []
+    keywords = " and ".join(keyword for keyword, _ in unnamed)
+    what = "callable" if len(unnamed) == 1 else "callables"
+    return [f"  # {keywords}: the same {what} you passed to this check (here {', '.join(n for _, n in unnamed)})"]
 
 
 def _literal(text: str, value: Any) -> bool:
@@ -612,10 +726,13 @@ def _event_label(event: Any) -> str:
 
 def idempotency_report(*, qualname: str, event: Any, history: Any, new_environment: bool,
                        entries: list[TimelineEntry], t0: _dt.datetime, seed: int, expected: Any, got: Any,
-                       tried: int | None, reproduce: list[str], module_state: list[str] | None,
+                       tried: int | None, name: str, schedule: tuple[int, ...],
+                       callables: Sequence[tuple[str, str, bool]], module_state: list[str] | None,
                        shrunk: bool, race: tuple[str | None, str | None] | None = None,
                        source: str = "the caller", late: bool = False) -> str:
-    """The NotIdempotentError message: verdict, event, history timeline, state diff, reproduction, hint."""
+    """The NotIdempotentError message: verdict, event, history timeline, state diff, reproduction, hint.
+
+    ``name``, ``schedule`` and ``callables``: the Reproduce call's (``reproduce_lines``)."""
     summary = _history_summary(history, new_environment, race, source)
     lines = [f"{qualname} is not idempotent: {summary} ends in a different state than a single "
              "clean delivery.", ""]
@@ -628,7 +745,8 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     lines.append(heading)
     timeline = render_timeline_entries(entries, t0=t0, seed=seed).splitlines()[1:]
     footer = rules_footer(timeline_rule_ids(entries))
-    keep = MAX_HISTORY_LINES - len(footer)  # the footer's lines count in the bound
+    # The footer's lines count in the bound, and so does the Reproduce block's comment, if it has one.
+    keep = MAX_HISTORY_LINES - len(footer) - len(_unnamed_callables(callables))
     if len(timeline) > keep:
         timeline = timeline[:keep] + [f"  … {len(timeline) - keep} more lines"]
     lines.extend(timeline)
@@ -637,7 +755,8 @@ def idempotency_report(*, qualname: str, event: Any, history: Any, new_environme
     lines.append("State after 1 clean delivery  vs  after this history:")
     lines.extend(state_differences(expected, got))
     lines.append("")
-    lines.extend(reproduce)
+    lines.extend(reproduce_lines(name=name, event=event, history=history, new_environment=new_environment,
+                                 schedule=schedule, callables=callables))
     key = _hint_key(history, module_state, race, late)
     hint = IDEMPOTENCY_HINTS[key].format(names=", ".join(module_state or ()), start=history.start,
                                          a_start=with_article(history.start))

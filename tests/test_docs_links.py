@@ -327,7 +327,7 @@ _CITES_ELSEWHERE = {
     ("_text.py", "throttles_left_out"): "a note on a timeline line of the idempotency report, which has the footer",
     ("_text.py", "help_heading"): "the heading names the rules page",
     ("_text.py", "async_handler_refused"): "the literal is followed by rule_url()",
-    ("_service/routing.py", "_send"): "a failed delivery's reason, shown in the timeline (footer)",
+    ("_text.py", "destination_failure"): "a failed delivery's reason, shown in the timeline (footer)",
     ("plugin.py", "<module>"): "option help, under the heading that names the rules page",
 }
 

@@ -47,20 +47,12 @@ _UNIQUE_PARAMS = "pytest-lambda-async-faults-before-parameter-build"
 
 @dataclass
 class SdkCall:
-    """One AWS SDK call an attempt made, and what was injected into it."""
+    """One AWS SDK call an attempt made, and what was injected into it (``_text.sdk_call_note`` says it)."""
 
     index: int
     operation: str  # "DynamoDB.PutItem"
     injected: FaultKind | None = None
     error: str | None = None  # the error code / exception the handler saw, when injected
-
-    def describe(self) -> str:
-        text = f"SDK call [{self.index}] {self.operation}"
-        if self.injected == "before":
-            return f"{text}: failed before taking effect ({self.error})"
-        if self.injected == "response_lost":
-            return f"{text}: took effect, response lost ({self.error})"
-        return text
 
 
 @dataclass

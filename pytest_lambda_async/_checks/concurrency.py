@@ -23,13 +23,11 @@ _HAND_OVER_TIMEOUT = 30.0  # real seconds: a handler blocked on its own thread i
 
 @dataclass
 class CallInterleaving:
-    """The SDK calls of the two deliveries in the order they were made (0 = the first, 1 = the second)."""
+    """The SDK calls of the two deliveries in the order they were made (0 = the first, 1 = the second);
+    ``_text.call_interleaving`` says them."""
 
     calls: list[tuple[int, str]] = field(default_factory=list)
     error: BaseException | None = None  # what the second delivery raised
-
-    def describe(self) -> str:
-        return " ".join(f"{'AB'[who]}:{operation.split('.')[-1]}" for who, operation in self.calls) or "(no SDK calls)"
 
     def between(self) -> tuple[str | None, str | None]:
         """The first delivery's calls just before and just after the second one's first call."""

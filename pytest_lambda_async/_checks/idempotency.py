@@ -38,7 +38,8 @@ from .._invoker import LambdaInvoker
 from .._service.functions import InjectedFunctionError
 from .._service.records import Attempt, TimelineEntry
 from .._service.runtime import handler_name, is_async_handler
-from .._text import throttles_left_out, attempt_text, idempotency_report, reproduce_lines, source_label, state_differences
+from .. import _text
+from .._text import throttles_left_out, attempt_text, idempotency_report, source_label
 from ..errors import NotIdempotentError
 from .environment import EnvironmentState, referenced
 from .lazy import S
@@ -207,7 +208,7 @@ class _Runner:
         self._notes.append(notes)
         if index > 0 and self._new_environment:
             self.environment.cold_start()
-            notes.lines.append("on a second execution environment (module state as after a cold start)")
+            notes.lines.append(_text.SECOND_ENVIRONMENT_NOTE)
         if isinstance(step, S.SdkFailure) or (self._count_calls and index == 0):
             from .._adapters import faults
 
@@ -229,16 +230,16 @@ class _Runner:
             return  # no failure planned (a clean run counting its calls)
         injected = notes.calls.injected
         if injected is None:
-            notes.lines.append(f"(no SDK call [{notes.calls.fail_at}] to fail: "
-                               f"the attempt made {len(notes.calls.calls)})")
+            notes.lines.append(_text.no_sdk_call_to_fail(notes.calls.fail_at, len(notes.calls.calls)))
         else:
-            notes.lines.extend(c.describe() for c in notes.calls.calls[: injected.index + 1])
+            notes.lines.extend(_text.sdk_call_note(c.index, c.operation, c.injected, c.error)
+                               for c in notes.calls.calls[: injected.index + 1])
 
     @staticmethod
     def _finish(step: Any, notes: _AttemptNotes) -> None:
         if isinstance(step, S.FunctionError):
-            notes.lines.append("the handler finished its work, then the attempt failed (injected)")
-            raise InjectedFunctionError("the attempt failed after the handler's work (injected)")
+            notes.lines.append(_text.FUNCTION_ERROR_NOTE)
+            raise InjectedFunctionError(_text.INJECTED_FUNCTION_ERROR)
 
     def _sync_wrapper(self, event: Any, context: Any) -> Any:
         concurrent = self._concurrent if not self._notes else 0
@@ -279,11 +280,8 @@ class _Runner:
             # is what made the history fail, and a report without it shows a history that passes.
             trace = environments.trace
             self.race = trace.between()
-            notes.lines.append("ran at once with a duplicate delivery (same request id) in a second execution "
-                               "environment, interleaved at AWS SDK calls:")
-            notes.lines.append(f"  {trace.describe()}   (A = this delivery, B = the duplicate)")
-            if trace.error is not None:
-                notes.lines.append(f"duplicate B failed: {type(trace.error).__name__}: {trace.error}")
+            error = None if trace.error is None else (type(trace.error).__name__, str(trace.error))
+            notes.lines.extend(_text.two_environments_notes(trace.calls, error))
 
     async def _async_wrapper(self, event: Any, context: Any) -> Any:
         concurrent = self._concurrent if not self._notes else 0
@@ -307,13 +305,9 @@ class _Runner:
 
         coros = [self.handler(event, context) for _ in range(1 + duplicates)]
         results, trace = await interleave(coros, self._schedule)
-        who = "a duplicate delivery" if duplicates == 1 else f"{duplicates} duplicate deliveries"
-        notes.lines.append(f"ran concurrently with {who} (same request id), interleaved at await points:")
-        notes.lines.append(f"  {trace.describe()}   (A = this delivery, B{'..' if duplicates > 1 else ''} "
-                           "= the duplicate; one letter per step)")
-        for label, error in zip("ABCDEFGH", trace.errors):
-            if error is not None and label != "A":
-                notes.lines.append(f"duplicate {label} failed: {type(error).__name__}: {error}")
+        errors = [(label, type(error).__name__, str(error)) for label, error in zip("ABCDEFGH", trace.errors)
+                  if error is not None and label != "A"]
+        notes.lines.extend(_text.interleaved_notes(trace.steps, duplicates, errors))
         if trace.errors[0] is not None:
             raise trace.errors[0]
         return results[0]
@@ -322,12 +316,36 @@ class _Runner:
     def run(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
             schedule: tuple[int, ...] = ()) -> _Run:
         """reset(), cold start, play ``history`` of ``event``, snapshot the state."""
+        self._reset()
+        self._prepare(history, new_environment, schedule)
+        inv = self.invoker
+        inv.advance(seconds_to_start(inv.now, history.start))
+        first = inv.timeline_length
+        t0 = inv.now
+        self._plan_throttles(history)
+        sent = self._sent
+        sent.sent.clear()
+        self._play(event, history)
+        notes = self._notes
+        self._clean_calls = self._notes[0].calls if self._notes else None
+        self._plan, self._concurrent = [], 0
+        state = self.state()
+        if sent.sent:
+            from .._adapters.state import forget_sent
+
+            forget_sent(sent)
+        return _Run(state, inv.timeline_since(first), notes, t0)
+
+    def _reset(self) -> None:
+        """The handler's module as after a cold start, and the state as ``reset()`` (or moto's) leaves it."""
         self.environment.cold_start()
         if self.reset is not None:
             self.reset()
         elif self._default_state is not None:
             self._default_state.reset(self.invoker)
-        inv = self.invoker
+
+    def _prepare(self, history: DeliveryHistory, new_environment: bool, schedule: tuple[int, ...]) -> None:
+        """What the wrapper applies to each attempt of the next run (``_begin``, ``_finish``)."""
         self._plan = [s for s in history.steps if isinstance(s, (S.FunctionError, S.SdkFailure))]
         self._new_environment = new_environment
         # Async handlers interleave at await points (any number of copies), sync ones at SDK
@@ -337,9 +355,9 @@ class _Runner:
         self._schedule = tuple(schedule)
         self.race = None
         self._notes = []
-        inv.advance(seconds_to_start(inv.now, history.start))
-        first = inv.timeline_length
-        t0 = inv.now
+
+    def _plan_throttles(self, history: DeliveryHistory) -> None:
+        """The history's throttles, on the function: before attempt #1, and before a late retry."""
         fn = self._fn
         fn.pending_throttles = 0  # a late retry that never came (the attempt succeeded) leaves none behind
         fn.attempt_throttles.clear()
@@ -350,10 +368,13 @@ class _Runner:
             for step in history.steps:
                 if isinstance(step, S.Throttle) and step.attempt > 1:  # Lambda's retry, late (same request id)
                     fn.throttle_next(step.times, attempt=step.attempt)
-        sent = self._sent
-        sent.sent.clear()
+
+    def _play(self, event: Any, history: DeliveryHistory) -> None:
+        """Invoke ``event`` with the history's duplicates and redeliveries, and run the service until it
+        is done, recording what the handler sends (``self._sent``)."""
+        inv = self.invoker
         faults = self._faults
-        previous = faults.start_recording(sent)
+        previous = faults.start_recording(self._sent)
         redeliveries = history.redeliveries
         try:
             inv.invoke(self.function, event, invocation_type="Event",
@@ -366,15 +387,6 @@ class _Runner:
             inv.run()
         finally:
             faults.stop_recording(previous)
-        notes = self._notes
-        self._clean_calls = self._notes[0].calls if self._notes else None
-        self._plan, self._concurrent = [], 0
-        state = self.state()
-        if sent.sent:
-            from .._adapters.state import forget_sent
-
-            forget_sent(sent)
-        return _Run(state, inv.timeline_since(first), notes, t0)
 
     def baseline(self, event: Any, key: str | None = None) -> tuple[Any, int]:
         """The state one clean delivery of ``event`` ends in, and how many SDK calls it made (cached per event)."""
@@ -390,10 +402,7 @@ class _Runner:
         finally:
             self._count_calls = False
         if clean.failed is not None:
-            raise AssertionError(
-                f"{self.qualname} failed on one clean delivery of this event, so there is no state to compare "
-                f"histories with: {clean.failed}\nEvent: {_event_text(event)}\n"
-                "Fix the handler, or narrow `events` to events it accepts.")
+            raise AssertionError(_text.clean_delivery_failed(self.qualname, clean.failed, event))
         log = self._clean_calls
         result = (clean.state, 0 if log is None else len(log.calls))
         if key is not None:
@@ -430,11 +439,7 @@ class _Runner:
         # A check that fails for two clean deliveries is a nondeterministic state(), not the handler.
         again = self.run(event, S.DeliveryHistory()).state
         if again != expected:
-            lines = state_differences(expected, again)
-            raise AssertionError(
-                "state() differs between two clean deliveries of the same event, so idempotency cannot be "
-                "judged: leave out what changes on every run (generated ids, timestamps; each run is at a "
-                f"later virtual time).\nEvent: {_event_text(event)}\n" + "\n".join(lines))
+            raise AssertionError(_text.nondeterministic_state(event, expected, again))
         module_state: list[str] | None = None
         if new_environment and self.environment.names:
             # Passing inside one environment pins it on module state: name what the run kept there.
@@ -447,13 +452,13 @@ class _Runner:
                got: _Run, expected: Any, *, tried: int | None, module_state: list[str] | None,
                race: tuple[str | None, str | None] | None) -> NotIdempotentError:
         schedule = tuple(schedule) if history.concurrent_duplicates else ()
-        reproduce = reproduce_lines(
-            name=getattr(inspect.unwrap(self.handler), "__name__", "handler"), event=event, history=history,
-            new_environment=new_environment, schedule=schedule, user_state=self._user_state is not None)
+        callables = [(keyword, *_callable_name(fn)) for keyword, fn in (("state", self._user_state),
+                                                                         ("reset", self.reset)) if fn is not None]
         error = NotIdempotentError(idempotency_report(
             qualname=self.qualname, event=event, history=history, new_environment=new_environment,
             entries=got.entries, t0=got.t0, seed=self.invoker.seed, expected=expected, got=got.state,
-            tried=tried, reproduce=reproduce, module_state=module_state, shrunk=tried is not None, race=race,
+            tried=tried, name=getattr(inspect.unwrap(self.handler), "__name__", "handler"), schedule=schedule,
+            callables=callables, module_state=module_state, shrunk=tried is not None, race=race,
             source=source_label(event_source(event)),
             late=any(step.delay > EARLY_DELAY for step in history.redeliveries)))
         error.event, error.history, error.new_environment = event, history, new_environment
@@ -469,10 +474,16 @@ def _event_key(event: Any) -> str | None:
         return None
 
 
-def _event_text(event: Any) -> str:
-    from .._text import compact_json
-
-    return compact_json(event, 300)
+def _callable_name(fn: Callable[[], Any]) -> tuple[str, bool]:
+    """How a Reproduce line names a ``state=``/``reset=`` callable, and whether that name alone replays
+    it: a function named at module level (or in a class body), not a lambda, a local function or a
+    bound method, whose name the test cannot know."""
+    qualname = getattr(fn, "__qualname__", None)
+    if not isinstance(qualname, str):
+        return type(fn).__name__, False
+    pasteable = (inspect.isfunction(fn) and isinstance(getattr(fn, "__module__", None), str)
+                 and "<" not in qualname)
+    return qualname, pasteable
 
 
 _NOT_ARMED = object()  # _begin: no SDK-call log armed for this attempt

@@ -19,19 +19,17 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._text import task_got_bad_yield
+
 LABELS = "ABCDEFGH"
 
 
 @dataclass
 class Interleaving:
-    """What ran when: one label per step (``A`` = the first delivery)."""
+    """What ran when: one label per step (``A`` = the first delivery); ``_text.step_interleaving`` says it."""
 
     steps: list[str] = field(default_factory=list)
     errors: list[BaseException | None] = field(default_factory=list)
-
-    def describe(self, limit: int = 40) -> str:
-        text = " ".join(self.steps[:limit])
-        return text + (f" … (+{len(self.steps) - limit})" if len(self.steps) > limit else "")
 
 
 async def interleave(coros: Sequence[Coroutine[Any, Any, Any]], schedule: Sequence[int]) -> tuple[
@@ -79,5 +77,5 @@ async def interleave(coros: Sequence[Coroutine[Any, Any, Any]], schedule: Sequen
             yielded._asyncio_future_blocking = False
             waiting[i] = yielded
             continue
-        sending[i] = (None, RuntimeError(f"Task got bad yield: {yielded!r}"))
+        sending[i] = (None, RuntimeError(task_got_bad_yield(yielded)))
     return results, trace

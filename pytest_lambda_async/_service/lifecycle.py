@@ -55,8 +55,7 @@ class Lifecycle:
                 if due is None or (until is not None and due > until):
                     return
                 if made >= max_attempts:
-                    raise RuntimeError(f"run() stopped after {max_attempts} deliveries with {len(queue)} still "
-                                       "queued: do destinations invoke each other in a cycle?")
+                    raise RuntimeError(_text.deliveries_never_ended(max_attempts, len(queue)))
                 due, delivery = queue.pop()
             if not nested:
                 clock.start_at(due)  # concurrent attempts each start at their own time

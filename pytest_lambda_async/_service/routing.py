@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import aws
+from .. import _text
 from .clock import VirtualClock
 from .delivery import Delivery
 from .destinations import Backend, DeliveryFailed, MemorySinks, build_message
@@ -80,16 +81,16 @@ class Router:
         if d.last is not None and isinstance(d.last.payload, dict) and d.last.function_error:
             error_message = d.last.payload.get("errorMessage")
         if dest.fifo:  # CFG-5: FIFO targets fail at delivery, not at configuration
-            self._delivery_failed(d, dest, role, "FIFO queues and topics are not supported (CFG-5)", rule="CFG-5")
+            self._delivery_failed(d, dest, role, _text.destination_failure("fifo", dest.resource), rule="CFG-5")
             return
         target = self.functions.get(dest.resource) if dest.kind == "lambda" else None
         if dest.kind == "lambda" and target is None:
-            self._delivery_failed(d, dest, role, f"function {dest.resource} is not registered")
+            self._delivery_failed(d, dest, role, _text.destination_failure("unregistered", dest.resource))
             return
         if target is not None and d.loop_stopped:
             # Our cap (docs/reference/semantics.md): the invocation was stopped as a loop, and a record
             # sent on to a function would continue the same loop, so it stops here.
-            self._delivery_failed(d, dest, role, "the recursive loop was stopped (LOOP-1); its record goes to no function",
+            self._delivery_failed(d, dest, role, _text.destination_failure("loop_stopped", dest.resource),
                                   rule="LOOP-1")
             return
         service = self.service

@@ -55,6 +55,10 @@ def ledger() -> list[dict[str, Any]]:
     return list(LEDGER)
 
 
+def clear_ledger() -> None:
+    LEDGER.clear()
+
+
 def test_assert_idempotent_passes_a_handler_that_checks_before_writing() -> None:
     assert_idempotent(appends_once, {"order": 1}, state=ledger, reset=LEDGER.clear, deliveries=3)
 
@@ -68,10 +72,66 @@ def test_assert_idempotent_reports_a_duplicate_q2() -> None:
     assert '{"order": 1}' in text
     assert "#2  success  duplicate delivery" in text
     assert "state:  1 item  !=  2 items" in text
-    assert "  assert_idempotent(appends, {'order': 1}, state=..., reset=..., history=DeliveryHistory((Duplicate(),)))" \
-        in text.splitlines()  # complete, on one line: pasteable
+    # complete, the call on one line: pasteable.  state=ledger, a module-level function, is named;
+    # reset=LEDGER.clear, a bound method, has no name a test could paste: it is passed as reset=reset.
+    assert ["  assert_idempotent(appends, {'order': 1}, state=ledger, reset=reset, "
+            "history=DeliveryHistory((Duplicate(),)))",
+            "  # reset: the same callable you passed to this check (here list.clear)"] == \
+        text.splitlines()[text.splitlines().index("Reproduce (paste into a test):") + 3:][:2]
     assert len(text.splitlines()) < 40
     assert info.value.expected == [{"order": 1}] and info.value.actual == [{"order": 1}] * 2
+
+
+def test_the_reproduce_block_names_module_level_state_and_reset_and_replays() -> None:
+    """The pasted Reproduce block replays the failure when state= and reset= are module-level functions:
+    it names them (it printed ``state=..., reset=...``, which raises TypeError: 'ellipsis' object is not
+    callable when run)."""
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(appends, ORDERS, state=ledger, reset=clear_ledger, new_environments=False)
+    err = info.value
+    lines = str(err).splitlines()
+    at = lines.index("Reproduce (paste into a test):")
+    block = [line.strip() for line in lines[at + 1:at + 4]]
+    with pytest.raises(NotIdempotentError) as again:
+        exec("\n".join(block), {"appends": appends, "ledger": ledger, "clear_ledger": clear_ledger})
+    assert (again.value.expected, again.value.actual) == (err.expected, err.actual)
+    assert block[-1] == (f"assert_idempotent(appends, {err.event!r}, state=ledger, reset=clear_ledger, "
+                         "history=DeliveryHistory((Duplicate(),)))")
+    assert str(again.value).splitlines()[0] == lines[0]
+
+
+def test_the_reproduce_block_says_which_callables_it_cannot_name() -> None:
+    """A lambda or a bound method has no name a test could paste: the Reproduce call passes variables
+    named state and reset, a comment above it saying which callables to bind them to; run so, it replays
+    the failure.  Only the callables the check was given are passed."""
+    from pytest_lambda_async._text import reproduce_lines
+
+    state = lambda: list(LEDGER)  # noqa: E731
+    with pytest.raises(NotIdempotentError) as info:
+        assert_idempotent(appends, {"order": 1}, state=state, reset=LEDGER.clear)
+    err = info.value
+    lines = str(err).splitlines()
+    at = lines.index("Reproduce (paste into a test):")
+    block = [line.strip() for line in lines[at + 1:at + 5]]
+    assert block[2:] == [
+        "assert_idempotent(appends, {'order': 1}, state=state, reset=reset, history=DeliveryHistory((Duplicate(),)))",
+        "# state and reset: the same callables you passed to this check (here "
+        "test_the_reproduce_block_says_which_callables_it_cannot_name.<locals>.<lambda>, list.clear)"]
+    with pytest.raises(NotIdempotentError) as again:
+        exec("\n".join(block), {"appends": appends, "state": state, "reset": LEDGER.clear})
+    assert (again.value.expected, again.value.actual) == (err.expected, err.actual)
+
+    # The event too long to print: the call takes it from the error, the comment still after it.
+    event = {"order": 1, "padding": "x" * 500}
+    assert reproduce_lines(name="appends", event=event, history=err.history, new_environment=False, schedule=(),
+                           callables=[("state", "ledger", True), ("reset", "list.clear", False)])[1:3] == [
+        "  assert_idempotent(appends, err.event, state=ledger, reset=reset, history=err.history, "
+        "new_environment=err.new_environment, schedule=err.schedule)",
+        "  # reset: the same callable you passed to this check (here list.clear)"]
+    # state= only (no reset=): no reset in the call.
+    assert reproduce_lines(name="appends", event={"order": 1}, history=err.history, new_environment=False,
+                           schedule=(), callables=[("state", "ledger", True)])[-1] == \
+        "  assert_idempotent(appends, {'order': 1}, state=ledger, history=DeliveryHistory((Duplicate(),)))"
 
 
 def test_async_handler_is_checked_on_the_plugins_loop() -> None:
@@ -473,8 +533,10 @@ def test_report_reads_the_same_under_assert_plain(lpytester: pytest.Pytester) ->
         "E       Reproduce (paste into a test):",
         "E         from pytest_lambda_async import assert_idempotent",
         "E         from pytest_lambda_async.strategies import DeliveryHistory, Duplicate",
-        "E         assert_idempotent(handler, {'order': 0}, state=..., reset=..., "
+        "E         assert_idempotent(handler, {'order': 0}, state=state, reset=reset, "
         "history=DeliveryHistory((Duplicate(),)))",
+        "E         # state and reset: the same callables you passed to this check "
+        "(here test_orders.<locals>.<lambda>, list.clear)",
         "E       Hint: make each write conditional on a key taken from the event*",
     ], consecutive=True)
     result.stdout.no_fnmatch_line("*Failing test case*")

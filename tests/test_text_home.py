@@ -1,0 +1,178 @@
+"""Every sentence people read is rendered in ``pytest_lambda_async/_text.py`` (issue 11, item 1), checked on
+the source.
+
+The rule, for the modules that compose reports and timelines from what they observed (``_checks/``,
+``_adapters/faults.py``, ``_service/routing.py``, ``_service/lifecycle.py``): no string literal with three or more words (whitespace-separated pieces with a letter in them), and no
+f-string with three or more words counting each ``{...}`` as one, two of them its own (``f"duplicate
+{label} failed: {error}"``; not ``f"{who} -> {target}"``).  A sentence has three words; the strings these
+modules need otherwise do not: names (``"DynamoDB.PutItem"``, ``"on_success"``), labels (``"ABCDEFGH"``), keys,
+hook ids (``"pytest-lambda-async-faults-before-call"``).  Exempt, as no report or timeline reads them:
+
+- docstrings;
+- the arguments of ``raise TypeError(...)`` / ``raise ValueError(...)``: a bad argument, said where it is
+  checked;
+- text only matched against, never shown: the arguments of ``.startswith()`` / ``.endswith()`` and
+  the operands of a comparison (``==``, ``!=``, ``in``, ``not in``), e.g. Hypothesis's own notes that a
+  report leaves out.
+
+Any other sentence, an ``AssertionError``'s or a ``RuntimeError``'s included, is a function of ``_text``
+given the fields.  The checker runs on the real package and on planted modules, so it is known to fail
+when the rule is broken.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pytest_lambda_async"
+# Relative to the package: a directory means every module under it.
+WATCHED = ("_checks", "_adapters/faults.py", "_service/routing.py", "_service/lifecycle.py")
+MIN_WORDS = 3
+MIN_OWN_WORDS = 2  # of an f-string's words, how many must be its own text (not {...})
+
+
+def _words(text: str) -> int:
+    return sum(1 for piece in text.split() if any(c.isalpha() for c in piece))
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                found.add(id(first.value))
+    return found
+
+
+def _exempt(tree: ast.AST) -> set[int]:
+    """The nodes under an argument-validation raise or a match: none of their strings is shown."""
+    roots: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                and ast.unparse(node.exc.func) in ("TypeError", "ValueError"):
+            roots.append(node.exc)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("startswith", "endswith"):
+            roots.extend(node.args)
+        elif isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn))
+                                                   for op in node.ops):
+            roots.extend([node.left, *node.comparators])
+    return {id(sub) for root in roots for sub in ast.walk(root)}
+
+
+def sentences(source: str, filename: str = "<planted>") -> list[str]:
+    """``line: text`` of each string the rule flags in ``source``."""
+    tree = ast.parse(source, filename)
+    skip = _docstrings(tree) | _exempt(tree)
+    for node in ast.walk(tree):  # an f-string's pieces are judged as the whole f-string
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in node.values)
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            own = _words(" ".join(v.value if isinstance(v, ast.Constant) else " " for v in node.values))
+            words = own + sum(1 for v in node.values if isinstance(v, ast.FormattedValue))
+            sentence = own >= MIN_OWN_WORDS and words >= MIN_WORDS
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            sentence = _words(node.value) >= MIN_WORDS
+        else:
+            continue
+        if sentence:
+            found.append(f"{node.lineno}: {ast.unparse(node)[:120]}")
+    return found
+
+
+def watched_modules(root: Path) -> list[Path]:
+    paths: list[Path] = []
+    for entry in WATCHED:
+        path = root / entry
+        paths.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return paths
+
+
+def test_the_watched_modules_exist() -> None:
+    """A rename must not turn the guard off quietly."""
+    for entry in WATCHED:
+        assert (PACKAGE / entry).exists(), f"{entry} is gone: update WATCHED"
+    assert len(watched_modules(PACKAGE)) > 5
+
+
+def test_no_watched_module_composes_a_sentence() -> None:
+    found = [f"{path.relative_to(PACKAGE)}:{hit}" for path in watched_modules(PACKAGE)
+             for hit in sentences(path.read_text(), str(path))]
+    assert not found, ("sentences composed outside _text.py: render them there, by a function given the "
+                       "fields (issue 11):\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("planted", [
+    'notes.lines.append("on a second execution environment")',
+    'notes.lines.append(f"(no SDK call [{fail_at}] to fail: the attempt made {made})")',
+    'text = f"{name}: took effect, response lost ({error})"',
+    'raise AssertionError(f"{qualname} failed on one clean delivery: {failed}")',
+    'raise RuntimeError(f"run() stopped after {n} deliveries")',
+    'raise InjectedFunctionError("the attempt failed (injected)")',
+    'why = "FIFO queues are not supported"',
+    'lines = ["a", f"duplicate {label} failed: {kind}: {error}"]',
+    'text = f"SDK call [{index}] {operation}"',
+    'who = "a duplicate delivery" if n == 1 else f"{n} duplicate deliveries"',
+    'x = ("one sentence, "\n     "said in two parts")',
+    'print("%s failed after %d attempts" % (a, b))',
+])
+def test_the_rule_flags_a_planted_sentence(planted: str) -> None:
+    assert sentences(planted), planted
+
+
+@pytest.mark.parametrize("planted", [
+    'def f():\n    """A docstring of many words is not shown."""',
+    'class C:\n    """Nor a class\'s docstring."""',
+    'raise TypeError(f"handler must be callable as handler(event, context), got {handler!r}")',
+    'raise ValueError(f"deliveries must be an int >= 1, got {n!r}")',
+    'notes = [n for n in notes if not n.startswith(("Falsifying example", "Failing test case"))]',
+    'if reason == "the loop was stopped":\n    pass',
+    'ok = "no SDK calls made" in text',
+    'op = "DynamoDB.PutItem"',
+    'hook = "pytest-lambda-async-faults-before-call"',
+    'line = f"  {a}  {b}  {c}"',
+    'label = f"{who} -> {target}"',
+    'words = "two words"',
+    'path = f"{path}[{key!r}] of {name}"',
+    'notes.lines.append(_text.sdk_call_note(c.index, c.operation, c.injected, c.error))',
+])
+def test_the_rule_passes_what_is_not_a_sentence(planted: str) -> None:
+    assert sentences(planted) == [], planted
+
+
+def test_the_real_modules_fail_with_a_sentence_planted(tmp_path: Path) -> None:
+    """The guard run on a copy of the package with one sentence put back where the audit found it."""
+    lifecycle = (PACKAGE / "_service" / "lifecycle.py").read_text()
+    assert sentences(lifecycle) == []
+    planted = lifecycle.replace(
+        "raise RuntimeError(_text.deliveries_never_ended(max_attempts, len(queue)))",
+        'raise RuntimeError(f"run() stopped after {max_attempts} deliveries with {len(queue)} still queued")')
+    assert planted != lifecycle
+    (tmp_path / "lifecycle.py").write_text(planted)
+    [hit] = sentences((tmp_path / "lifecycle.py").read_text())
+    assert "run() stopped after" in hit
+
+
+def test_the_text_module_itself_is_where_sentences_live() -> None:
+    """Sanity: the rule does flag _text.py, which is why it is not watched."""
+    assert len(sentences((PACKAGE / "_text.py").read_text())) > 20
+
+
+def test_a_planted_module_shows_its_line() -> None:
+    source = textwrap.dedent('''
+        """A module docstring: exempt."""
+
+        def note(n):
+            return f"ran concurrently with {n} duplicate deliveries"
+    ''')
+    assert sentences(source) == ['5: f\'ran concurrently with {n} duplicate deliveries\'']
