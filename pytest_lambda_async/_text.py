@@ -232,6 +232,25 @@ def destination_failure(reason: str, resource: str) -> str:
     raise ValueError(f"no text for destination failure {reason!r}")
 
 
+def moto_delivery_failure(kind: str, *, operation: str = "", code: str = "", message: str = "",
+                          error_type: str = "", url: str = "") -> str:
+    """Why a delivery into moto failed (``Routed.failure``): moto answered an error ("answered", also for
+    a PutEvents entry), raised ("raised"), did not answer ("unanswered"), or no EventBridge envelope
+    ("no_envelope") or S3 key ("no_s3_key") was built for it."""
+    if kind == "answered":
+        return f"moto answered {operation} with {code or '?'}: {message}"
+    if kind == "raised":
+        return f"delivery into moto raised {error_type}: {message}"
+    if kind == "unanswered":
+        return (f"moto did not answer {url} (moto stopped, or the service is passed through or not mocked); "
+                "nothing was sent to AWS")
+    if kind == "no_envelope":
+        return "no EventBridge envelope was built for this delivery"
+    if kind == "no_s3_key":
+        return "no S3 key was built for this delivery"
+    raise ValueError(f"no text for moto delivery failure {kind!r}")
+
+
 # -- await checks (UnawaitedWorkError and the invoker's "unawaited" attempts) -----------
 # Verdict first, then fixed headings (``Leaks:``, ``Event:``, ``Hint:``):
 #

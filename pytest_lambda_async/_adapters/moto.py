@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .. import _text
 from .._service import aws
 from .._service.clock import real_time
 from .._service.destinations import Delivered, DeliveryFailed
@@ -76,12 +77,14 @@ class MotoBackend:
                 self._send(message)
         except exceptions.ClientError as exc:
             error = exc.response.get("Error", {})
-            raise DeliveryFailed(f"moto answered {exc.operation_name} with "
-                                 f"{error.get('Code', '?')}: {error.get('Message', '')}") from None
+            raise DeliveryFailed(_text.moto_delivery_failure(
+                "answered", operation=exc.operation_name, code=error.get("Code", ""),
+                message=error.get("Message", ""))) from None
         except DeliveryFailed:
             raise
         except Exception as exc:  # anything moto or botocore throws is a failed delivery, never the test's error
-            raise DeliveryFailed(f"delivery into moto raised {type(exc).__name__}: {exc}") from None
+            raise DeliveryFailed(_text.moto_delivery_failure(
+                "raised", error_type=type(exc).__name__, message=str(exc))) from None
 
     def _send(self, message: Delivered) -> None:
         arn = aws.split_arn(message.target)
@@ -104,7 +107,7 @@ class MotoBackend:
         elif message.kind == "events":  # DST-4: PutEvents with the envelope's fields
             envelope = message.envelope
             if envelope is None:
-                raise DeliveryFailed("no EventBridge envelope was built for this delivery")
+                raise DeliveryFailed(_text.moto_delivery_failure("no_envelope"))
             answer = _client("events", region, account).put_events(Entries=[{
                 "EventBusName": message.target, "Source": envelope["source"],
                 "DetailType": envelope["detail-type"], "Detail": json.dumps(envelope["detail"]),
@@ -112,14 +115,15 @@ class MotoBackend:
             }])
             [entry] = answer["Entries"]
             if answer.get("FailedEntryCount") or "EventId" not in entry:
-                raise DeliveryFailed(f"moto answered PutEvents with {entry.get('ErrorCode', '?')}: "
-                                     f"{entry.get('ErrorMessage', '')}")
+                raise DeliveryFailed(_text.moto_delivery_failure(
+                    "answered", operation="PutEvents", code=entry.get("ErrorCode", ""),
+                    message=entry.get("ErrorMessage", "")))
             # EventBridge, not Lambda, assigns the event id: keep the in-memory envelope
             # equal to the event the bus's rules delivered.
             envelope["id"] = entry["EventId"]
         elif message.kind == "s3":  # DST-5: the record as an object under the documented key
             if message.key is None:
-                raise DeliveryFailed("no S3 key was built for this delivery")
+                raise DeliveryFailed(_text.moto_delivery_failure("no_s3_key"))
             _client("s3", region, account).put_object(
                 Bucket=arn.resource, Key=message.key, Body=message.wire_body.encode("utf-8"))
         # "lambda": the invoker runs the destination function itself (DST-3), not moto.
@@ -195,8 +199,7 @@ class _Clients:
             # never called.
             response = stubber(event_name, request, **kwargs)
             if response is None:
-                raise DeliveryFailed(f"moto did not answer {request.url} (moto stopped, or the service is "
-                                     "passed through or not mocked); nothing was sent to AWS")
+                raise DeliveryFailed(_text.moto_delivery_failure("unanswered", url=request.url))
             return response
 
         client.meta.events.register("before-sign", account_header)
