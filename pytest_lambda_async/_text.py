@@ -151,7 +151,7 @@ def entry_text(e: TimelineEntry) -> str:
         extra = f" (+{_plural(d.duplicates, 'duplicate')})" if d.duplicates else ""
         return f"Event  -> 202, queued{extra}" + source + _from(d.parent, d.parent_function)
     if isinstance(d, NotInvoked):
-        return f"from {d.source} -> not invoked: {d.code}: {d.message} ({d.fate})"
+        return f"from {d.source} -> not invoked: {d.code}: {d.message} ({d.fate or EVENT_LOST})"
     if isinstance(d, Throttled):
         if d.invocation_type != "Event":
             in_use = f" (all {_plural(d.limit, 'environment')} of its pool in use)" if d.limit is not None else ""
@@ -834,3 +834,141 @@ def async_handler_refused(name: str, qualname: str, coroutine: str) -> str:
 def function_outlived_its_invoker(name: str) -> str:
     return (f"function {name!r}: its LambdaInvoker is gone (nothing referenced it any more); keep a reference "
             f"to the invoker while you use the functions it registered. Their attempts stay readable.")
+
+
+# -- the service's and the adapters' own sentences: timeline notes, refusals, what is not modelled ------
+EVENT_LOST = "the event is lost"  # NotInvoked.fate "": the source dropped the event no function took
+SNS_DROPS_IT = "SNS retries the delivery for hours, then drops it"  # NotInvoked.fate (SRC-2)
+
+
+def sqs_batch_source(queue: str, size: int) -> str:
+    """Invoked.source of a batch an SQS mapping polled (``sqs:orders batch of 3``)."""
+    return f"sqs:{queue} batch of {size}"
+
+
+def sent_to_dead_letter_queue(queue: str) -> str:
+    """NotInvoked.fate: EventBridge sent the event to the target's DLQ (``queue``: ``sqs:name``)."""
+    return f"sent to the target's dead-letter queue {queue}"
+
+
+def dead_letter_queue_refused(queue: str, error_type: str, error: object) -> str:
+    """NotInvoked.fate: the target's DLQ refused the event too."""
+    return f"its dead-letter queue {queue} refused it too: {error_type}: {error}"
+
+
+def target_input_failed(error_type: str, error: object) -> str:
+    """NotInvoked.message: EventBridge could not make the target's input (a transformer moto cannot apply)."""
+    return f"the target's input could not be made ({error_type}: {error})"
+
+
+FAIL_NEXT_ERROR = "function error injected by fail_next() (the handler did not run)"
+
+
+def real_time_limit_error(error_line: str, limit: float) -> str:
+    """Execution.error_line of an attempt ended at the real-time limit, its handler still running."""
+    return f"{error_line} (real-time limit {limit:g}s; the handler did not return)"
+
+
+def clock_used_off_thread(what: str) -> str:
+    return (f"{what}() was called from another thread while an attempt is running; the virtual clock "
+            f"belongs to that attempt. Call {what}() from the test once the attempt has returned.")
+
+
+AWAIT_WINDOW_REENTERED = "an AwaitWindow is entered once; make a new one per attempt"
+REAL_CLOCK_NEVER_SLEEPS = "a real-clock loop blocks in select() instead"
+
+
+def result_path(keys: Sequence[object]) -> str:
+    """Where in a handler's result an awaitable sits, after what it is (``" at result['a'][0]"``; none: "")."""
+    return f" at result{''.join(f'[{k}]' for k in keys)}" if keys else ""
+
+
+def still_referenced_coroutine(qualname: str) -> str:
+    """Leak.what of a coroutine never awaited that something still holds."""
+    return f"coroutine {qualname}() (still referenced)"
+
+
+def executor_job(function: str) -> str:
+    """Leak.what of work handed to an executor."""
+    return f"executor job {function}()"
+
+
+def operation_not_modelled(operation: str, modelled: Iterable[str]) -> str:
+    """UnsupportedOperation: a Lambda API call the invoker does not model (``operation`` in snake case)."""
+    return (f"lambda.{operation} is not modelled by the invoker, and while it is active Lambda calls "
+            f"never go to AWS or moto. Modelled: {', '.join(sorted(modelled))}. "
+            f"See {docs_url('how-to/boto3-and-moto.md')}")
+
+
+def configuration_not_modelled(unmodelled: Iterable[str], modelled: Iterable[str]) -> str:
+    """UnsupportedOperation: update_function_configuration parameters the invoker does not model."""
+    return (f"lambda.update_function_configuration: the invoker does not model {', '.join(unmodelled)}; "
+            f"it models {', '.join(sorted(modelled))}")
+
+
+def mapping_setting_not_modelled(name: str) -> str:
+    """UnsupportedOperation: an event source mapping setting the invoker does not model."""
+    return (f"event source mappings with {name} are not modelled by the invoker (SQS mappings take BatchSize, "
+            "MaximumBatchingWindowInSeconds, FunctionResponseTypes, Enabled and ScalingConfig). "
+            f"See {docs_url('how-to/event-sources.md')}")
+
+
+def mapping_source_not_modelled(source: object) -> str:
+    """UnsupportedOperation: an event source mapping from anything but an SQS queue."""
+    return (f"event source mappings for {source!r} are not modelled by the invoker: only SQS queues are "
+            f"(Kinesis, DynamoDB Streams, Kafka, MQ and DocumentDB are not). See {docs_url('how-to/event-sources.md')}")
+
+
+def not_for_sqs_sources(name: str) -> str:
+    return f"{name} is not supported for Amazon SQS event sources ({cite('ESM-4')})"
+
+
+def batching_window_out_of_range(high: int) -> str:
+    return f"MaximumBatchingWindowInSeconds must be between 0 and {high} ({cite('ESM-2')})"
+
+
+def response_types_allowed(allowed: str) -> str:
+    return f"FunctionResponseTypes may only hold {allowed} ({cite('ESM-5')})"
+
+
+def whole_number_out_of_range(what: str, value: object, low: float, high: float) -> str:
+    return f"{what} must be between {low:g} and {high:g} (a whole number), got {value!r}"
+
+
+def timeout_out_of_range(value: object, low: float, limit: float) -> str:
+    return (f"Timeout {value!r} is out of range: use {low:g} to {limit:g} seconds "
+            f"({cite('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+
+
+def recursive_loop_invalid(value: object) -> str:
+    return f"RecursiveLoop must be Terminate or Allow ({cite('LOOP-3')}), got {value!r}"
+
+
+def invocation_type_invalid(value: object) -> str:
+    return f"InvocationType must be one of RequestResponse, Event or DryRun ({cite('INV-2')}), got {value!r}"
+
+
+def log_type_invalid(value: object) -> str:
+    return f"LogType must be None or Tail ({cite('INV-3')}), got {value!r}"
+
+
+def payload_not_serialisable(error: object) -> str:
+    """InvalidRequestContentException: an Invoke payload json.dumps refuses (AWS's prefix, then ours)."""
+    return (f"Could not parse request body into json: the payload is not JSON serialisable ({error}). "
+            f"Pass a dict/list/str/number, or the raw JSON body as bytes ({cite('INV-20')})")
+
+
+def client_context_too_long(limit: int) -> str:
+    return f"Client context must be at most {limit} bytes of base64 JSON ({cite('INV-4')})"
+
+
+CLIENT_CONTEXT_NOT_JSON = f"Client context must be base64-encoded JSON ({cite('INV-4')})"
+
+
+def tenant_id_invalid(value: object) -> str:
+    return (f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ ({cite('INV-7')}), "
+            f"got {value!r}")
+
+
+def not_a_lambda_action(action: str) -> str:
+    return f"The action {action!r} is not a Lambda action (lambda:*)"

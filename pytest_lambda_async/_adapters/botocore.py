@@ -147,11 +147,8 @@ def _answer(model: Any, params: dict[str, Any], context: dict[str, Any], **_: An
     if operation is None and model.name in extra_operations:
         operation = _extra(extra_operations[model.name])
     if operation is None:
-        raise UnsupportedOperation(
-            f"lambda.{_snake(model.name)} is not modelled by the invoker, and while it is active Lambda calls "
-            "never go to AWS or moto. Modelled: "
-            f"{', '.join(sorted(_snake(n) for n in [*_OPERATIONS, *extra_operations]))}. "
-            f"See {_text.docs_url('how-to/boto3-and-moto.md')}")
+        raise UnsupportedOperation(_text.operation_not_modelled(
+            _snake(model.name), (_snake(n) for n in [*_OPERATIONS, *extra_operations])))
     request = Request(api_params, params.get("headers", {}), params.get("url", ""), context.get("client_region"))
     try:
         if model.name in _OPERATIONS:  # AWS validates against its model before the operation runs

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .. import _text
 from .._service import aws
 from ..errors import LambdaServiceError, ResourceNotFoundException, UnsupportedOperation
 from .replies import Reply, Request, json_reply
@@ -134,9 +135,7 @@ def _update_configuration(invoker: LambdaService, request: Request) -> Reply:
     p = request.params
     unmodelled = sorted(set(p) - _CONFIGURATION_PARAMS)
     if unmodelled:
-        raise UnsupportedOperation(
-            f"lambda.update_function_configuration: the invoker does not model {', '.join(unmodelled)}; "
-            f"it models {', '.join(sorted(_CONFIGURATION_PARAMS - {'FunctionName'}))}")
+        raise UnsupportedOperation(_text.configuration_not_modelled(unmodelled, _CONFIGURATION_PARAMS - {"FunctionName"}))
     fn, _ = lookup(invoker, request, not_found_as_given)
     settings: dict[str, Any] = {}
     dead_letter = p.get("DeadLetterConfig", {})

@@ -748,3 +748,29 @@ SDK_THROTTLE_ERRORS: Final[dict[str, tuple[str, int, str]]] = {
 }
 SDK_UNAVAILABLE_ERROR: Final[tuple[str, int, str]] = (
     "ServiceUnavailable", 503, "Service is unavailable. Please try again later.")
+
+
+# -- AWS's own messages, verbatim, for errors the service raises ------------------------------------
+RESOURCE_NOT_FOUND_MESSAGE: Final = "The resource you requested does not exist."
+SID_EXISTS_MESSAGE: Final = ("The statement id (sid) provided already exists. Please choose a new "
+                             "statement id, or remove the existing statement.")
+SELF_DESTINATION_MESSAGE: Final = "You can't specify the function as a destination for itself."  # CFG-6
+
+
+def statement_not_found_message(sid: str) -> str:
+    return f"Statement {sid} is not found in resource policy."
+
+
+def function_exists_message(name: str) -> str:
+    """CreateFunction of a name already registered (AWS's grammar)."""
+    return f"Function already exist: {name}"
+
+
+def request_body_not_json_message(error: object) -> str:
+    """InvalidRequestContentException of a payload that is not JSON (INV-20)."""
+    return f"Could not parse request body into json: Could not parse payload into json: {error}"
+
+
+def exit_status(code: int) -> str:
+    """Runtime.ExitError's detail for a process that exited with ``code`` (PY-7)."""
+    return f"exit status {code}"

@@ -35,7 +35,7 @@ def attempt_call(fn: LambdaFunction, event: Any, context: Any, injected: Any,
     ``fail_next`` queued (``injected``: UNSET when none; None for the default error); ``loop_for``: the
     event loop of the attempt's execution environment."""
     if injected is not UNSET:
-        err = injected or InjectedFunctionError("function error injected by fail_next() (the handler did not run)")
+        err = injected or InjectedFunctionError(_text.FAIL_NEXT_ERROR)
 
         def fail() -> Any:
             raise err

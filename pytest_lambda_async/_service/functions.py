@@ -167,7 +167,7 @@ class LambdaFunction:
                 continue
             dest = aws.parse_destination(value, role=role, region=inv.region, account=inv.account)
             if dest.kind == "lambda" and dest.resource == self.name:  # CFG-6
-                raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
+                raise InvalidParameterValueException(aws.SELF_DESTINATION_MESSAGE)
             staged[role] = dest
         return staged
 
@@ -238,8 +238,7 @@ def int_in_range(what: str, value: Any, lo: float, hi: float) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # e.g. a timedelta's total_seconds()
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise InvalidParameterValueException(
-            f"{what} must be between {lo:g} and {hi:g} (a whole number), got {value!r}")
+        raise InvalidParameterValueException(_text.whole_number_out_of_range(what, value, lo, hi))
     return value
 
 
@@ -252,17 +251,14 @@ def _event_age(value: float | _dt.timedelta) -> float:
 def _timeout(value: Any, limit: float) -> float:
     """A function's timeout in seconds, up to the invoker's ``timeout_limit`` (PY-5)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not aws.TIMEOUT_MIN <= value <= limit:
-        raise InvalidParameterValueException(
-            f"Timeout {value!r} is out of range: use {aws.TIMEOUT_MIN:g} to {limit:g} seconds "
-            f"({_text.cite('PY-5')}; pass timeout_limit=1800 to LambdaInvoker for the newer limit)")
+        raise InvalidParameterValueException(_text.timeout_out_of_range(value, aws.TIMEOUT_MIN, limit))
     return float(value)
 
 
 def _recursive_loop(value: aws.RecursiveLoop) -> aws.RecursiveLoop:
     """RecursiveLoop: Terminate or Allow (LOOP-3)."""
     if value not in aws.RECURSIVE_LOOP_VALUES:
-        raise InvalidParameterValueException(
-            f"RecursiveLoop must be Terminate or Allow ({_text.cite('LOOP-3')}), got {value!r}")
+        raise InvalidParameterValueException(_text.recursive_loop_invalid(value))
     return value
 
 

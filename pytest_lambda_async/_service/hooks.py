@@ -29,8 +29,8 @@ __all__ = ["ACTIVE", "HELD_RELEASES", "HOLDS", "LOCK", "STACKS", "WINDOW_ATTR", 
            "install_globals", "real_clock_loops", "uninstall_globals"]
 
 
-NEVER_AWAITED = r"coroutine '.*' was never awaited"
-_NEVER_AWAITED_ERROR = ("error", re.compile(NEVER_AWAITED, re.I), RuntimeWarning, None, 0)  # as filterwarnings makes it
+NEVER_AWAITED = re.compile(r"coroutine '.*' was never awaited", re.I)  # Python's own warning, matched
+_NEVER_AWAITED_ERROR = ("error", NEVER_AWAITED, RuntimeWarning, None, 0)  # as filterwarnings makes it
 WINDOW_ATTR = "_lambda_async_window"
 
 
@@ -197,7 +197,7 @@ def install_globals() -> None:
         _filters_mutated()
         _FILTER[:] = [_NEVER_AWAITED_ERROR]
         return
-    warnings.filterwarnings("error", message=NEVER_AWAITED, category=RuntimeWarning)
+    warnings.filterwarnings("error", message=NEVER_AWAITED.pattern, category=RuntimeWarning)
     _FILTER[:] = [warnings.filters[0]]
 
 

@@ -18,10 +18,9 @@ __all__ = ["check_options", "request_body", "request_id"]
 def check_options(invocation_type: Any, log_type: Any, duplicates: Any) -> None:
     """InvocationType and LogType as the API takes them; ``duplicates`` (ours) only for ``Event``."""
     if invocation_type not in aws.INVOCATION_TYPES:
-        raise InvalidParameterValueException(
-            f"InvocationType must be one of RequestResponse, Event or DryRun ({_text.cite('INV-2')}), got {invocation_type!r}")
+        raise InvalidParameterValueException(_text.invocation_type_invalid(invocation_type))
     if log_type not in aws.LOG_TYPES:
-        raise InvalidParameterValueException(f"LogType must be None or Tail ({_text.cite('INV-3')}), got {log_type!r}")
+        raise InvalidParameterValueException(_text.log_type_invalid(log_type))
     if isinstance(duplicates, bool) or not isinstance(duplicates, int) or duplicates < 0:
         raise ValueError(f"duplicates must be an int >= 0, got {duplicates!r}")
     if duplicates and invocation_type != "Event":

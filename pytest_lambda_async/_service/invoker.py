@@ -169,7 +169,7 @@ class LambdaService:
         """Register ``handler`` (``def handler(event, context)``) under ``name``."""
         aws.check_function_name(name)
         if name in self._functions:
-            raise ResourceConflictException(f"Function already exist: {name}")
+            raise ResourceConflictException(aws.function_exists_message(name))
         fn = LambdaFunction(self, name, handler, is_async=check_handler(name, handler, asyncio=asyncio))
         fn.configure(max_retry_attempts=max_retry_attempts, maximum_event_age=maximum_event_age,
                      on_success=on_success, on_failure=on_failure, dead_letter=dead_letter,
@@ -358,7 +358,7 @@ class LambdaService:
                                  chain=chain, invoked=invoked, source=source)
 
     def refuse_source_event(self, function_name: str, *, source: str, code: str, message: str,
-                            fate: str = "the event is lost") -> None:
+                            fate: str = "") -> None:
         """Show in the timeline that an event source's event did not reach ``function_name``, why, and its fate."""
         try:
             name = aws.parse_function_name(function_name).name

@@ -38,8 +38,8 @@ import weakref
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from fnmatch import fnmatchcase
 from typing import Any, Literal
-from .records import Leak, LeakKind, Leftovers
 
+from .. import _text
 from .hooks import ACTIVE, LOCK, STACKS, WINDOW_ATTR, install_globals, uninstall_globals
 from .loop_watch import TrackedTask, callback_pending, cancel_quietly, dropped_by_runner, handle_pending, instrument, release
 from .records import Leak, LeakKind, Leftovers
@@ -105,7 +105,7 @@ class AwaitWindow:
     # -- entering and leaving ----------------------------------------------------
     def __enter__(self) -> AwaitWindow:
         if self._open or self._closed:
-            raise RuntimeError("an AwaitWindow is entered once; make a new one per attempt")
+            raise RuntimeError(_text.AWAIT_WINDOW_REENTERED)
         ident = threading.get_ident()
         with LOCK:
             stack = STACKS.setdefault(ident, [])
@@ -201,7 +201,7 @@ class AwaitWindow:
         Walks dicts, lists, tuples and sets (bounded).  On AWS such a result fails
         with Runtime.MarshalError."""
         for keys, value in _awaitables_in(result):
-            at = f" at result{''.join(f'[{k}]' for k in keys)}" if keys else ""
+            at = _text.result_path(keys)
             if type(value) is types.CoroutineType:
                 qualname, names = coro_names(value)
                 what = f"coroutine {qualname}(){at}"
@@ -531,7 +531,7 @@ class AwaitWindow:
             if self._allowed(names):
                 continue
             where, _ = self._origin_where(coro)
-            leaks.append((where, Leak("never awaited", f"coroutine {qualname}() (still referenced)", where, obj=coro)))
+            leaks.append((where, Leak("never awaited", _text.still_referenced_coroutine(qualname), where, obj=coro)))
         leaks.sort(key=lambda item: (item[0], item[1].what))
         for _, leak in leaks:
             yield self._next_seq(), leak

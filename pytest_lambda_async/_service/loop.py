@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from .. import _text
 from .clock import real_monotonic
 
 __all__ = ["LoopClock", "RuntimeEventLoop", "new_event_loop"]
@@ -62,7 +63,7 @@ class _RealClock:
         return real_monotonic()
 
     def sleep_in_attempt(self, seconds: float) -> None:  # pragma: no cover - never called
-        raise AssertionError("a real-clock loop blocks in select() instead")
+        raise AssertionError(_text.REAL_CLOCK_NEVER_SLEEPS)
 
 
 class RuntimeEventLoop(asyncio.SelectorEventLoop):

@@ -31,9 +31,7 @@ def encode_body(payload: Any) -> bytes | str:
     try:
         return _ENCODER.encode(payload)
     except (TypeError, ValueError, RecursionError) as exc:  # NaN/Infinity are not JSON; nor is a cycle
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: the payload is not JSON serialisable ({exc}). "
-            f"Pass a dict/list/str/number, or the raw JSON body as bytes ({_text.cite('INV-20')})") from None
+        raise InvalidRequestContentException(_text.payload_not_serialisable(exc)) from None
 
 
 def _not_json(constant: str) -> Any:
@@ -84,19 +82,17 @@ def decode_body(body: bytes | str) -> Any:
         return _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         # AWS's own message: the rule and its URL go in a note, not into AWS's text.
-        raise _text.rule_note(InvalidRequestContentException(
-            f"Could not parse request body into json: Could not parse payload into json: {exc}"), "INV-20") from None
+        raise _text.rule_note(InvalidRequestContentException(aws.request_body_not_json_message(exc)), "INV-20") from None
 
 
 def check_client_context(value: str) -> Any:
     """The decoded ClientContext (INV-4), or the service's error."""
     if len(value) > aws.CLIENT_CONTEXT_LIMIT:
-        raise InvalidRequestContentException(
-            f"Client context must be at most {aws.CLIENT_CONTEXT_LIMIT} bytes of base64 JSON ({_text.cite('INV-4')})")
+        raise InvalidRequestContentException(_text.client_context_too_long(aws.CLIENT_CONTEXT_LIMIT))
     try:  # the limit (3583) is no multiple of 4: unpadded base64 is taken, as AWS's own decoder does
         return json.loads(base64.b64decode(value + "=" * (-len(value) % 4), validate=True))
     except Exception:
-        raise InvalidRequestContentException(f"Client context must be base64-encoded JSON ({_text.cite('INV-4')})") from None
+        raise InvalidRequestContentException(_text.CLIENT_CONTEXT_NOT_JSON) from None
 
 
 _TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's TenantId constraints
@@ -104,6 +100,5 @@ _TENANT_ID = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")  # the Invoke model's T
 
 def check_tenant_id(value: object) -> None:
     if not isinstance(value, str) or _TENANT_ID.fullmatch(value) is None:
-        raise InvalidParameterValueException(
-            f"TenantId must be 1 to 256 characters of letters, digits, spaces and ._:/=+-@ ({_text.cite('INV-7')}), got {value!r}")
+        raise InvalidParameterValueException(_text.tenant_id_invalid(value))
 

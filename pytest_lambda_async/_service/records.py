@@ -87,7 +87,7 @@ class NotInvoked(NamedTuple):
     target: str  # the function name or ARN the source was configured with
     code: str  # the Lambda error code the source got (ResourceNotFoundException, ...)
     message: str
-    fate: str = "the event is lost"  # what the source did with it then
+    fate: str = ""  # what the source did with it then: "" when it dropped it (_text.EVENT_LOST), else a note
 
 
 class Throttled(NamedTuple):

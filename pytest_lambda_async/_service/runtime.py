@@ -13,6 +13,7 @@ import inspect
 import json
 import linecache
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -247,9 +248,9 @@ def marshal(result: Any) -> tuple[Any, dict[str, Any] | None]:
         body = json.dumps(result)
     except (TypeError, ValueError, RecursionError) as exc:
         bad = type(result).__name__
-        msg = str(exc)
-        if "Object of type " in msg:
-            bad = msg.split("Object of type ", 1)[1].split(" ", 1)[0]
+        named = re.search(r"Object of type ([^ ]*)", str(exc))  # json's own message names the type
+        if named is not None:
+            bad = named.group(1)
         return None, aws.marshal_error(bad)
     if len(body.encode("utf-8")) > aws.RESPONSE_LIMIT:
         return None, aws.response_too_large_error()
@@ -337,7 +338,7 @@ def _raised(exc: BaseException, request_id: str, timeout: float) -> _Ending:
         return _Ending("timeout", payload, aws.FUNCTION_ERROR, error_line(payload), True)
     if isinstance(exc, SystemExit):
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        payload = aws.exit_error(request_id, f"exit status {code}")
+        payload = aws.exit_error(request_id, aws.exit_status(code))
         return _Ending("error", payload, aws.FUNCTION_ERROR, error_line(payload) + _where(exc), True)
     if isinstance(exc, Exception):
         frames = _user_frames(exc.__traceback__)  # once, for both the stackTrace and the error line

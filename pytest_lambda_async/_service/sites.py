@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .. import _text
 
 
 __all__ = ["Record", "USER_CODE", "file_kind", "user_code_roots"]
@@ -181,7 +182,7 @@ class Record:
             return what, names
         if self.kind == "job":
             fname, names = callable_name(self.target)
-            return f"executor job {fname}()", names
+            return _text.executor_job(fname), names
         if self.kind == "callback":
             fname, names = callable_name(self.target)
             if self.delay is None:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .. import _text
 from . import aws
 from .clock import VirtualClock
 from .delivery import Delivery
@@ -48,9 +49,7 @@ class RuntimeWindow:
         """The clock belongs to the running attempt: a thread a handler started may queue events, but
         not play them out or move the clock under it."""
         if self.inflight and not self.on_thread():
-            raise RuntimeError(
-                f"{what}() was called from another thread while an attempt is running; the virtual clock "
-                f"belongs to that attempt. Call {what}() from the test once the attempt has returned.")
+            raise RuntimeError(_text.clock_used_off_thread(what))
 
     def close(self) -> None:
         if self.thread is not None:
@@ -104,8 +103,8 @@ class RuntimeWindow:
             logs = runtime_lines(d.request_id, lines, memory_size=fn.memory_size, cold=cold, error=payload,
                                  timed_out_at=start + _dt.timedelta(seconds=fn.timeout), duration=fn.timeout)
             ended.append((d, invocation_type, start, Execution(
-                "timeout", payload, aws.FUNCTION_ERROR, f"{error_line(payload)} (real-time limit "
-                f"{min(fn.timeout, real_time_limit):g}s; the handler did not return)", logs, crashed=True,
+                "timeout", payload, aws.FUNCTION_ERROR,
+                _text.real_time_limit_error(error_line(payload), min(fn.timeout, real_time_limit)), logs, crashed=True,
                 output=output)))
         return ended
 

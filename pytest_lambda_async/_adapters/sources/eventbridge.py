@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ... import _text
 from ..._service import aws
 from ...errors import LambdaServiceError
 from ..botocore import active_invoker
@@ -140,14 +141,14 @@ def _invoke_target(invoker: LambdaService, rule: Any, target: dict[str, Any], ev
         invoker.resolve(function, None, region)
     except LambdaServiceError as exc:  # not retried: the target resource does not exist (rule-dlq docs)
         dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
-        fate = _to_dead_letter_queue(dlq, event, rule, function, exc) if dlq else "the event is lost"
+        fate = _to_dead_letter_queue(dlq, event, rule, function, exc) if dlq else ""
         invoker.refuse_source_event(function, source=source, code=exc.code, message=exc.message, fate=fate)
         return
     try:
         payload = target_input(target, event, rule, ingestion_time)
     except Exception as exc:  # a transformer moto cannot apply: say so, never drop it silently
         invoker.refuse_source_event(function, source=source, code="INVALID_JSON",
-                                    message=f"the target's input could not be made ({type(exc).__name__}: {exc})")
+                                    message=_text.target_input_failed(type(exc).__name__, exc))
         return
     # No trace passed on: EventBridge is not among the sources Lambda's loop detection follows (LOOP-2).
     invoker.accept_source_event(function, payload, source=source, region=region)
@@ -166,8 +167,8 @@ def _to_dead_letter_queue(dlq: str, event: dict[str, Any], rule: Any, function: 
         sqs_backends[parts.account][parts.region].send_message(parts.resource, json.dumps(event),
                                                                message_attributes=attributes)
     except Exception as failure:
-        return f"its dead-letter queue {short} refused it too: {type(failure).__name__}: {failure}"
-    return f"sent to the target's dead-letter queue {short}"
+        return _text.dead_letter_queue_refused(short, type(failure).__name__, failure)
+    return _text.sent_to_dead_letter_queue(short)
 
 
 register([Hook("moto.events.models", "Rule", "send_to_targets", _wrap_send_to_targets)])

@@ -14,6 +14,7 @@ import json
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ... import _text
 from ..._service import aws
 from ...errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
 from ..botocore import extra_operations
@@ -52,11 +53,10 @@ def _add(invoker: LambdaService, params: dict[str, Any], region: str | None) -> 
     name, resource = _function(invoker, params, region)
     statements = _POLICIES.setdefault(invoker, {}).setdefault(name, [])
     if any(s["Sid"] == params["StatementId"] for s in statements):
-        raise ResourceConflictException("The statement id (sid) provided already exists. Please choose a new "
-                                        "statement id, or remove the existing statement.")
+        raise ResourceConflictException(aws.SID_EXISTS_MESSAGE)
     action = params["Action"]
     if not (action.startswith("lambda:") or action == "*"):
-        raise InvalidParameterValueException(f"The action {action!r} is not a Lambda action (lambda:*)")
+        raise InvalidParameterValueException(_text.not_a_lambda_action(action))
     statement: dict[str, Any] = {"Sid": params["StatementId"], "Effect": "Allow",
                                  "Principal": _principal(params["Principal"]), "Action": action,
                                  "Resource": resource}
@@ -78,7 +78,7 @@ def _remove(invoker: LambdaService, params: dict[str, Any], region: str | None) 
     statements = _POLICIES.get(invoker, {}).get(name, [])
     kept = [s for s in statements if s["Sid"] != params["StatementId"]]
     if len(kept) == len(statements):
-        raise ResourceNotFoundException(f"Statement {params['StatementId']} is not found in resource policy.")
+        raise ResourceNotFoundException(aws.statement_not_found_message(params["StatementId"]))
     _POLICIES[invoker][name] = kept
     return 204, None
 
@@ -87,7 +87,7 @@ def _get(invoker: LambdaService, params: dict[str, Any], region: str | None) -> 
     name, _ = _function(invoker, params, region)
     statements = _POLICIES.get(invoker, {}).get(name)
     if not statements:
-        raise ResourceNotFoundException("The resource you requested does not exist.")
+        raise ResourceNotFoundException(aws.RESOURCE_NOT_FOUND_MESSAGE)
     policy = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
     return 200, {"Policy": json.dumps(policy), "RevisionId": invoker.new_request_id()}
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ... import _text
 from ..._service import aws
 from ...errors import LambdaServiceError
 from ..botocore import active_invoker
@@ -80,7 +81,7 @@ def _wrap_publish(original: Callable[..., Any]) -> Callable[..., Any]:
             invoker.resolve(self.endpoint, None, region)
         except LambdaServiceError as exc:  # SRC-2: SNS retries for hours, then gives up
             invoker.refuse_source_event(self.endpoint, source=source, code=exc.code, message=exc.message,
-                                        fate="SNS retries the delivery for hours, then drops it")
+                                        fate=_text.SNS_DROPS_IT)
             return None
         invoker.accept_source_event(self.endpoint, {"Records": [record]}, source=source, region=region,
                                     trace=os.environ.get(aws.TRACE_ID_ENV))

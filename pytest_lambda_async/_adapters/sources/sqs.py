@@ -247,7 +247,7 @@ class SqsPoller:
 
     def _invoke(self, queue: Any, batch: list[Any]) -> None:
         records = [sqs_record(m, queue) for m in batch]
-        source = f"sqs:{queue.name} batch of {len(batch)}"
+        source = _text.sqs_batch_source(queue.name, len(batch))
         try:
             result = self.invoker.accept_source_event(self.function_arn, {"Records": records}, source=source,
                                                       synchronous=True, trace=_batch_trace(records))
@@ -387,7 +387,7 @@ def _find(invoker: LambdaService, mapping_uuid: str) -> SqsPoller:
     for poller in _pollers(invoker):
         if poller.uuid == mapping_uuid:
             return poller
-    raise ResourceNotFoundException("The resource you requested does not exist.")
+    raise ResourceNotFoundException(aws.RESOURCE_NOT_FOUND_MESSAGE)
 
 
 _STREAM_ONLY = ("StartingPosition", "StartingPositionTimestamp", "ParallelizationFactor", "DestinationConfig",
@@ -401,13 +401,10 @@ _NOT_MODELLED = ("FilterCriteria", "KMSKeyArn", "MetricsConfig", "LoggingConfig"
 def _check_settings(params: dict[str, Any]) -> tuple[int | None, int | None]:
     for name in _NOT_MODELLED:
         if params.get(name):
-            raise UnsupportedOperation(
-                f"event source mappings with {name} are not modelled by the invoker (SQS mappings take BatchSize, "
-                "MaximumBatchingWindowInSeconds, FunctionResponseTypes, Enabled and ScalingConfig). "
-                f"See {_text.docs_url('how-to/event-sources.md')}")
+            raise UnsupportedOperation(_text.mapping_setting_not_modelled(name))
     for name in _STREAM_ONLY:
         if name in params:
-            raise InvalidParameterValueException(f"{name} is not supported for Amazon SQS event sources ({_text.cite('ESM-4')})")
+            raise InvalidParameterValueException(_text.not_for_sqs_sources(name))
     batch = params.get("BatchSize")
     window = params.get("MaximumBatchingWindowInSeconds")
     return batch, window
@@ -418,8 +415,7 @@ def _check_batch(batch: int, window: int, fifo: bool) -> None:
     if not low <= batch <= (aws.SQS_FIFO_BATCH_MAX if fifo else high):
         raise InvalidParameterValueException(aws.sqs_batch_size_message(batch, fifo))
     if not 0 <= window <= aws.BATCHING_WINDOW_MAX:
-        raise InvalidParameterValueException(
-            f"MaximumBatchingWindowInSeconds must be between 0 and {aws.BATCHING_WINDOW_MAX} ({_text.cite('ESM-2')})")
+        raise InvalidParameterValueException(_text.batching_window_out_of_range(aws.BATCHING_WINDOW_MAX))
     if batch > aws.SQS_BATCH_WITHOUT_WINDOW_MAX and window < 1:
         raise InvalidParameterValueException(aws.SQS_BATCH_NEEDS_WINDOW_MESSAGE)
 
@@ -427,16 +423,14 @@ def _check_batch(batch: int, window: int, fifo: bool) -> None:
 def _response_types(params: dict[str, Any], current: list[str]) -> list[str]:
     types = params.get("FunctionResponseTypes", current)
     if any(t != _BATCH_ITEM_FAILURES for t in types):
-        raise InvalidParameterValueException(f"FunctionResponseTypes may only hold {_BATCH_ITEM_FAILURES} ({_text.cite('ESM-5')})")
+        raise InvalidParameterValueException(_text.response_types_allowed(_BATCH_ITEM_FAILURES))
     return list(types)
 
 
 def _create(invoker: LambdaService, params: dict[str, Any], region: str | None) -> tuple[int, Any]:
     source = params.get("EventSourceArn")
     if not isinstance(source, str) or not source.startswith("arn:") or source.split(":")[2:3] != ["sqs"]:
-        raise UnsupportedOperation(
-            f"event source mappings for {source!r} are not modelled by the invoker: only SQS queues are "
-            f"(Kinesis, DynamoDB Streams, Kafka, MQ and DocumentDB are not). See {_text.docs_url('how-to/event-sources.md')}")
+        raise UnsupportedOperation(_text.mapping_source_not_modelled(source))
     fn, _ = invoker.resolve(params["FunctionName"], None, region)  # INV-22: ResourceNotFoundException
     queue_region = source.split(":")[3]
     here = region or invoker.region
