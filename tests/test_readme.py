@@ -56,3 +56,22 @@ def test_readme_timeline_sample_is_what_its_example_prints(lpytester: pytest.Pyt
     sample = _readme_timeline()
     # The section's rule is as wide as the terminal: the sample's is 80 columns, as pytester's.
     assert _normalised(out[start:end]) == _normalised(sample)
+
+
+def _readme_set_up_commands() -> list[str]:
+    """The commands of the README's Set-up section, in order (one per bare ``` block)."""
+    section = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"^ *```\n(.*?)^ *```", section, re.MULTILINE | re.DOTALL)]
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    """The brief's rule: .ci/run runs command 2 of the README's set-up, word for word.
+
+    .ci/run calls it as ``run_pytest <python> <args>`` (its wrapper adds the time cap and
+    fails on exit 5), so that line must be command 2 with ``-m pytest`` taken out."""
+    commands = _readme_set_up_commands()
+    assert len(commands) == 2, commands
+    python, pytest_args = re.fullmatch(r"(\S+) -m pytest ?(.*)", commands[1]).groups()  # type: ignore[union-attr]
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    calls = [line.split("||")[0].split()[1:] for line in ci.splitlines() if line.startswith("run_pytest ")]
+    assert calls[0] == [python, *pytest_args.split()], (calls[0], commands[1])
