@@ -972,3 +972,93 @@ def tenant_id_invalid(value: object) -> str:
 
 def not_a_lambda_action(action: str) -> str:
     return f"The action {action!r} is not a Lambda action (lambda:*)"
+
+
+# -- the pytest plugin: option and ini help, the marker's line, usage errors, the report header ---------
+def setting_help(name: str) -> str:
+    """What setting ``name`` is, in ``pytest --help`` (its flag's, its ini option's); the rule ids it cites are
+    linked by the heading of those options (``help_heading``), which names the rules page."""
+    return {
+        "seed": "seed of the invoker's random choices (request ids, duplicate_rate draws)",
+        "duplicate_rate": "probability that an Event invocation is delivered one extra time (Q-2)",
+        "await_check": "check every attempt for unfinished work: error (the attempt fails), warn or off",
+        "async_payload_limit": "Event payload limit in bytes: 1048576 (current) or 262144 (before Oct 2025) (INV-18)",
+        "timeout_limit": "largest function timeout accepted: 900 (docs) or 1800 (botocore 1.44.8) (PY-5)",
+        "real_time_limit": "real seconds a handler may run before it is ended as timed out, whatever its timeout",
+        "eventbridge_source": "source of EventBridge destination events: lambda or aws.lambda (§11.1)",
+        "freeze": "what happens to work a handler left unfinished: cancel it, or resume it during the next "
+                  "attempt in the same environment, as on a warm Lambda (PY-4)",
+        "await_allow": "deliberate long-lived work the await check ignores: fnmatch patterns of coroutine/function "
+                       "qualnames, task names or thread names",
+    }[name]
+
+
+# What a setting's value must be, by how it is parsed: "must be {kind}".
+SETTING_KINDS: dict[str, str] = {"int": "an integer", "float": "a number",
+                                 "patterns": "a pattern or a list of patterns"}
+
+
+def option_help(what: str, name: str, default: object) -> str:
+    """``--lambda-async-NAME``'s help: what it is, its default and its ini option."""
+    return f"{what} (default: {default}; ini: lambda_async_{name})"
+
+
+def repeatable_option_help(what: str, name: str) -> str:
+    """The help of a flag given once per item (``--lambda-async-await-allow``)."""
+    return f"{what} (repeatable; ini: lambda_async_{name}, one per line)"
+
+
+def ini_help(what: str, default: object) -> str:
+    """``lambda_async_NAME``'s help in ``pytest --help``."""
+    return f"{what} (default: {default})"
+
+
+def ini_lines_help(what: str) -> str:
+    """The help of an ini option written one item per line."""
+    return f"{what} (one per line)"
+
+
+def ini_origin(name: str) -> str:
+    """Where a bad value came from, when it is the ini file's: the head of the usage error."""
+    return f"ini option lambda_async_{name}"
+
+
+def marker_line(marker: str, keys: Sequence[str]) -> str:
+    """The marker's line in ``pytest --markers``."""
+    return (f"{marker}({', '.join(k + '=...' for k in keys)}): configure this test's lambda_invoker. "
+            "Keyword arguments only; the closest marker wins per key.")
+
+
+def setting_not_parsed(origin: str, name: str, kind: str, raw: object) -> str:
+    """UsageError: a setting's value (from ``origin``) is not ``kind`` (one of ``SETTING_KINDS``' values)."""
+    return f"{origin}: lambda_async {name} must be {kind}, got {raw!r}"
+
+
+def setting_not_a_choice(origin: str, name: str, choices: Iterable[str], raw: object) -> str:
+    """UsageError: a setting's value (from ``origin``) is none of its choices."""
+    return f"{origin}: lambda_async {name} must be one of {', '.join(choices)}, got {raw!r}"
+
+
+def marker_positional_arguments(nodeid: str, marker: str, args: tuple[object, ...], keys: Iterable[str]) -> str:
+    """UsageError: the marker was given positional arguments."""
+    return (f"{nodeid}: @pytest.mark.{marker} takes keyword arguments only, got positional {args!r}. "
+            f"Allowed keys: {', '.join(keys)}")
+
+
+def marker_unknown_keys(nodeid: str, marker: str, unknown: Iterable[str], keys: Iterable[str]) -> str:
+    """UsageError: the marker was given keys it does not know."""
+    return (f"{nodeid}: @pytest.mark.{marker} got unknown key(s) {', '.join(unknown)}. "
+            f"Allowed keys: {', '.join(keys)}")
+
+
+def marker_without_fixture(nodeid: str, marker: str) -> str:
+    """PytestWarning: a marked test that does not use the fixture the marker configures."""
+    return (f"{nodeid}: @pytest.mark.{marker} has no effect: the test does not use the "
+            "lambda_invoker fixture")
+
+
+def report_header(seed: object, duplicate_rate: object, await_check: object, freeze: object) -> str:
+    """The line ``pytest`` prints under its header: the suite's settings."""
+    return (f"lambda-async: seed={seed}, duplicate_rate={duplicate_rate}, "
+            f"await_check={await_check}, freeze={freeze} (markers may override per test)")
+

@@ -31,9 +31,12 @@ class _Setting:
     name: str
     parse: Callable[[str], Any]
     default: Any
-    help: str
     choices: tuple[str, ...] | None = None
     many: bool = False  # a list: ini lines, a repeatable flag, a str or sequence in the marker
+
+    @property
+    def help(self) -> str:
+        return _text.setting_help(self.name)
 
 
 def _parse_float(text: str) -> float:
@@ -51,30 +54,20 @@ def _parse_patterns(raw: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-_KINDS: dict[Callable[..., Any], str] = {int: "an integer", _parse_float: "a number",
-                                         _parse_patterns: "a pattern or a list of patterns"}
+_KINDS: dict[Callable[..., Any], str] = {int: _text.SETTING_KINDS["int"], _parse_float: _text.SETTING_KINDS["float"],
+                                         _parse_patterns: _text.SETTING_KINDS["patterns"]}
 
+# Each setting's help is _text.setting_help(name).
 SETTINGS: tuple[_Setting, ...] = (
-    _Setting("seed", int, 0, "seed of the invoker's random choices (request ids, duplicate_rate draws)"),
-    _Setting("duplicate_rate", _parse_float, 0.0,
-             "probability that an Event invocation is delivered one extra time (Q-2)"),
-    _Setting("await_check", str, "error",
-             "check every attempt for unfinished work: error (the attempt fails), warn or off",
-             choices=AWAIT_CHECKS),
-    _Setting("async_payload_limit", int, aws.ASYNC_PAYLOAD_LIMIT,
-             "Event payload limit in bytes: 1048576 (current) or 262144 (before Oct 2025) (INV-18)"),
-    _Setting("timeout_limit", _parse_float, aws.TIMEOUT_MAX,
-             "largest function timeout accepted: 900 (docs) or 1800 (botocore 1.44.8) (PY-5)"),
-    _Setting("real_time_limit", _parse_float, 10.0,
-             "real seconds a handler may run before it is ended as timed out, whatever its timeout"),
-    _Setting("eventbridge_source", str, aws.EVENTBRIDGE_SOURCE,
-             "source of EventBridge destination events: lambda or aws.lambda (§11.1)"),
-    _Setting("freeze", str, "cancel",
-             "what happens to work a handler left unfinished: cancel it, or resume it during the next "
-             "attempt in the same environment, as on a warm Lambda (PY-4)", choices=FREEZE_MODES),
-    _Setting("await_allow", _parse_patterns, (),
-             "deliberate long-lived work the await check ignores: fnmatch patterns of coroutine/function "
-             "qualnames, task names or thread names", many=True),
+    _Setting("seed", int, 0),
+    _Setting("duplicate_rate", _parse_float, 0.0),
+    _Setting("await_check", str, "error", choices=AWAIT_CHECKS),
+    _Setting("async_payload_limit", int, aws.ASYNC_PAYLOAD_LIMIT),
+    _Setting("timeout_limit", _parse_float, aws.TIMEOUT_MAX),
+    _Setting("real_time_limit", _parse_float, 10.0),
+    _Setting("eventbridge_source", str, aws.EVENTBRIDGE_SOURCE),
+    _Setting("freeze", str, "cancel", choices=FREEZE_MODES),
+    _Setting("await_allow", _parse_patterns, (), many=True),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 MARKER_KEYS = tuple(_BY_NAME)
@@ -86,20 +79,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--lambda-async-" + s.name.replace("_", "-")
         if s.many:
             group.addoption(flag, dest=f"lambda_async_{s.name}", default=None, action="append",
-                            help=f"{s.help} (repeatable; ini: lambda_async_{s.name}, one per line)")
-            parser.addini(f"lambda_async_{s.name}", f"{s.help} (one per line)", type="linelist", default=[])
+                            help=_text.repeatable_option_help(s.help, s.name))
+            parser.addini(f"lambda_async_{s.name}", _text.ini_lines_help(s.help), type="linelist", default=[])
             continue
         group.addoption(flag, dest=f"lambda_async_{s.name}", default=None, choices=s.choices,
-                        help=f"{s.help} (default: {s.default}; ini: lambda_async_{s.name})")
-        parser.addini(f"lambda_async_{s.name}", f"{s.help} (default: {s.default})", default=None)
+                        help=_text.option_help(s.help, s.name, s.default))
+        parser.addini(f"lambda_async_{s.name}", _text.ini_help(s.help, s.default), default=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{MARKER}({', '.join(k + '=...' for k in MARKER_KEYS)}): configure this test's lambda_invoker. "
-        "Keyword arguments only; the closest marker wins per key.",
-    )
+    config.addinivalue_line("markers", _text.marker_line(MARKER, MARKER_KEYS))
     # Validate the suite-wide defaults once, so a typo fails at start-up; each test reuses them.
     config.stash[_SUITE_KEY] = suite_settings(config)
 
@@ -109,9 +98,9 @@ def _convert(s: _Setting, raw: Any, origin: str) -> Any:
         value = s.parse(raw) if (isinstance(raw, str) or s.many) and s.parse is not str else raw
     except (TypeError, ValueError):
         what = _KINDS.get(s.parse, s.parse.__name__)
-        raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be {what}, got {raw!r}") from None
+        raise pytest.UsageError(_text.setting_not_parsed(origin, s.name, what, raw)) from None
     if s.choices is not None and value not in s.choices:
-        raise pytest.UsageError(f"{origin}: lambda_async {s.name} must be one of {', '.join(s.choices)}, got {raw!r}")
+        raise pytest.UsageError(_text.setting_not_a_choice(origin, s.name, s.choices, raw))
     return value
 
 
@@ -124,7 +113,7 @@ def suite_settings(config: pytest.Config) -> dict[str, Any]:
         if cli is not None:
             out[s.name] = _convert(s, cli, f"--lambda-async-{s.name.replace('_', '-')}")
         elif ini not in (None, "", []):
-            out[s.name] = _convert(s, ini, f"ini option lambda_async_{s.name}")
+            out[s.name] = _convert(s, ini, _text.ini_origin(s.name))
         else:
             out[s.name] = s.default
     return out
@@ -135,14 +124,10 @@ def marker_settings(item: pytest.Item) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for mark in reversed(list(item.iter_markers(MARKER))):  # farthest first, closest wins
         if mark.args:
-            raise pytest.UsageError(
-                f"{item.nodeid}: @pytest.mark.{MARKER} takes keyword arguments only, got positional {mark.args!r}. "
-                f"Allowed keys: {', '.join(MARKER_KEYS)}")
+            raise pytest.UsageError(_text.marker_positional_arguments(item.nodeid, MARKER, mark.args, MARKER_KEYS))
         unknown = sorted(set(mark.kwargs) - set(MARKER_KEYS))
         if unknown:
-            raise pytest.UsageError(
-                f"{item.nodeid}: @pytest.mark.{MARKER} got unknown key(s) {', '.join(unknown)}. "
-                f"Allowed keys: {', '.join(MARKER_KEYS)}")
+            raise pytest.UsageError(_text.marker_unknown_keys(item.nodeid, MARKER, unknown, MARKER_KEYS))
         merged.update(mark.kwargs)
     return {k: _convert(_BY_NAME[k], v, f"{item.nodeid}: @pytest.mark.{MARKER}") for k, v in merged.items()}
 
@@ -162,15 +147,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         except (TypeError, ValueError) as exc:
             raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER}: {exc}") from None
         if "lambda_invoker" not in getattr(item, "fixturenames", ()):
-            warnings.warn(pytest.PytestWarning(
-                f"{item.nodeid}: @pytest.mark.{MARKER} has no effect: the test does not use the "
-                "lambda_invoker fixture"), stacklevel=1)
+            warnings.warn(pytest.PytestWarning(_text.marker_without_fixture(item.nodeid, MARKER)), stacklevel=1)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     s = suite_settings(config)
-    return (f"lambda-async: seed={s['seed']}, duplicate_rate={s['duplicate_rate']}, "
-            f"await_check={s['await_check']}, freeze={s['freeze']} (markers may override per test)")
+    return _text.report_header(s["seed"], s["duplicate_rate"], s["await_check"], s["freeze"])
 
 
 @pytest.fixture

@@ -328,7 +328,7 @@ _CITES_ELSEWHERE = {
     ("_text.py", "help_heading"): "the heading names the rules page",
     ("_text.py", "async_handler_refused"): "the literal is followed by rule_url()",
     ("_text.py", "destination_failure"): "a failed delivery's reason, shown in the timeline (footer)",
-    ("plugin.py", "<module>"): "option help, under the heading that names the rules page",
+    ("_text.py", "setting_help"): "option help, under the heading that names the rules page",
 }
 
 
