@@ -1062,3 +1062,68 @@ def report_header(seed: object, duplicate_rate: object, await_check: object, fre
     return (f"lambda-async: seed={seed}, duplicate_rate={duplicate_rate}, "
             f"await_check={await_check}, freeze={freeze} (markers may override per test)")
 
+
+# -- delivery histories: DeliveryHistory.describe(), one line per step, in a report's history --------
+#
+#     throttled (429) before an attempt, retried after 1s back-off
+#     attempt #1: function error, retried after 60s
+#     attempt #2: success
+#     duplicate delivery #1 (same request id), concurrent with the first
+CLEAN_HISTORY = "one clean delivery: attempt #1 succeeds"
+
+
+def later_text(seconds: float) -> str:
+    """``2 s later``, ``5 min 1 s later``: when a redelivery comes, as people say it."""
+    return f"{duration_text(seconds)} later"
+
+
+def duplicate_arrival(*, new_request_id: bool, concurrent: bool, delay: float) -> str:
+    """How a duplicate arrives (``Duplicate.describe()``): from the source ``delay`` seconds later with a
+    new request id, or Lambda's own, with the same request id, maybe while the first delivery runs."""
+    if new_request_id:
+        return f"from the source with a new request id, {later_text(delay)}"
+    return "same request id" + (", concurrent with the first" if concurrent else "")
+
+
+def history_start_line(start: str) -> str:
+    """A history played from one second before the next ``start`` (minute, hour, day) boundary."""
+    return f"starts 1 s before the next {start} boundary"
+
+
+def first_throttles_line(times: int, first: float, last: float) -> str:
+    """``times`` throttles before attempt #1, their back-off growing from ``first`` to ``last`` seconds."""
+    if times == 1:
+        return f"throttled (429) before an attempt, retried after {first:g}s back-off"
+    return f"throttled (429) {times} times before attempt #1, retried with back-off from {first:g}s to {last:g}s"
+
+
+def failed_attempt_line(attempt: int, kind: str, call_index: int, retry_delay: float | None) -> str:
+    """Attempt ``attempt`` fails and is retried (after ``retry_delay`` seconds, when known): ``kind``
+    "error" (a function error), "before" or "response_lost" (its SDK call ``call_index`` fails so)."""
+    retry = f", retried after {retry_delay:g}s" if retry_delay is not None else ", retried"
+    if kind == "error":
+        return f"attempt #{attempt}: function error{retry}"
+    if kind == "before":
+        return (f"attempt #{attempt}: AWS SDK call [{call_index}] fails before it takes "
+                f"effect (throttling / ServiceUnavailable){retry}")
+    if kind == "response_lost":
+        return (f"attempt #{attempt}: AWS SDK call [{call_index}] takes effect, then its "
+                f"response is lost (read timeout){retry}")
+    raise ValueError(f"no text for failed attempt kind {kind!r}")
+
+
+def late_retry_line(attempt: int, times: int, seconds: float) -> str:
+    """Lambda's retry, attempt ``attempt``, throttled ``times`` times until ``seconds`` after the failure."""
+    return f"attempt #{attempt} throttled (429) {times} time{'s' if times > 1 else ''}: {late_text(seconds, attempt)}"
+
+
+def succeeded_attempt_line(attempt: int) -> str:
+    return f"attempt #{attempt}: success"
+
+
+def duplicate_line(number: int, *, new_request_id: bool, concurrent: bool, delay: float) -> str:
+    """Duplicate delivery ``number`` (1 = the first extra one) and how it arrives."""
+    if new_request_id:
+        arrival = duplicate_arrival(new_request_id=True, concurrent=concurrent, delay=delay)
+        return f"duplicate delivery #{number} ({arrival})"
+    return f"duplicate delivery #{number} (same request id)" + (", concurrent with the first" if concurrent else "")

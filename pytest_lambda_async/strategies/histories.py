@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol, Union
 from hypothesis import strategies as st
 
 from .._service import aws
-from .._text import duration_text, late_text
+from .. import _text
 from . import formats as fmt
 from ._common import plain_value
 
@@ -52,13 +52,12 @@ class Duplicate:
     @property
     def delay_text(self) -> str:
         """``2 s later``, ``5 min 1 s later``: when a redelivery comes, as people say it."""
-        return f"{duration_text(self.delay)} later"
+        return _text.later_text(self.delay)
 
     def describe(self) -> str:
         """How this duplicate arrives, in a few words."""
-        if self.new_request_id:
-            return f"from the source with a new request id, {self.delay_text}"
-        return "same request id" + (", concurrent with the first" if self.concurrent else "")
+        return _text.duplicate_arrival(new_request_id=self.new_request_id, concurrent=self.concurrent,
+                                       delay=self.delay)
 
 
 @dataclass(frozen=True)
@@ -262,48 +261,32 @@ class DeliveryHistory:
     def describe(self) -> list[str]:
         """Human-readable lines, one per step, in the order they happen."""
         if not self.steps:
-            return ["one clean delivery: attempt #1 succeeds"]
-        lines: list[str] = [] if self.start is None else [f"starts 1 s before the next {self.start} boundary"]
+            return [_text.CLEAN_HISTORY]
+        lines: list[str] = [] if self.start is None else [_text.history_start_line(self.start)]
         throttles = 0
         late = dict(self.late_retries)
         for step in self.steps:
             if isinstance(step, Throttle) and step.attempt == 1:
                 first = aws.throttle_delay(throttles + 1)
                 throttles += step.times
-                if step.times == 1:
-                    lines.append(f"throttled (429) before an attempt, retried after {first:g}s back-off")
-                else:
-                    lines.append(f"throttled (429) {step.times} times before attempt #1, retried with back-off "
-                                 f"from {first:g}s to {aws.throttle_delay(throttles):g}s")
+                lines.append(_text.first_throttles_line(step.times, first, aws.throttle_delay(throttles)))
         attempt = 0
         for step in self.steps:
             if isinstance(step, (FunctionError, SdkFailure)):
                 attempt += 1
-                delay = aws.RETRY_DELAYS.get(attempt)
-                retry = f", retried after {delay:g}s" if delay is not None else ", retried"
-                if isinstance(step, FunctionError):
-                    lines.append(f"attempt #{attempt}: function error{retry}")
-                elif step.kind == "before":
-                    lines.append(f"attempt #{attempt}: AWS SDK call [{step.call_index}] fails before it takes "
-                                 f"effect (throttling / ServiceUnavailable){retry}")
-                else:
-                    lines.append(f"attempt #{attempt}: AWS SDK call [{step.call_index}] takes effect, then its "
-                                 f"response is lost (read timeout){retry}")
+                kind, call_index = ("error", 0) if isinstance(step, FunctionError) else (step.kind, step.call_index)
+                lines.append(_text.failed_attempt_line(attempt, kind, call_index, aws.RETRY_DELAYS.get(attempt)))
             for late_step in self.steps:
                 if isinstance(step, (FunctionError, SdkFailure)) and isinstance(late_step, Throttle) \
                         and late_step.attempt == attempt + 1 and attempt + 1 in late:
-                    lines.append(f"attempt #{attempt + 1} throttled (429) {late_step.times} "
-                                 f"time{'s' if late_step.times > 1 else ''}: {late_text(late[attempt + 1], attempt + 1)}")
-        lines.append(f"attempt #{attempt + 1}: success")
+                    lines.append(_text.late_retry_line(attempt + 1, late_step.times, late[attempt + 1]))
+        lines.append(_text.succeeded_attempt_line(attempt + 1))
         dup = 0
         for step in self.steps:
             if isinstance(step, Duplicate):
                 dup += 1
-                if step.new_request_id:
-                    lines.append(f"duplicate delivery #{dup} ({step.describe()})")
-                else:
-                    lines.append(f"duplicate delivery #{dup} (same request id)"
-                                 + (", concurrent with the first" if step.concurrent else ""))
+                lines.append(_text.duplicate_line(dup, new_request_id=step.new_request_id,
+                                                  concurrent=step.concurrent, delay=step.delay))
         return lines
 
     def __str__(self) -> str:
