@@ -1,14 +1,16 @@
 """Every sentence people read is rendered in ``pytest_lambda_async/_text.py`` (issue 11, item 1), checked on
 the source.
 
-The rule, for every module of the layers below the text (``_service/``, ``_adapters/``, ``_checks/``, but for the
-two modules named in ``NOT_WATCHED``): no string literal with three or more words (whitespace-separated pieces with a letter in them), and no
-f-string with three or more words counting each ``{...}`` as one, two of them its own (``f"duplicate
-{label} failed: {error}"``; not ``f"{who} -> {target}"``).  A sentence has three words; the strings these
-modules need otherwise do not: names (``"DynamoDB.PutItem"``, ``"on_success"``), labels (``"ABCDEFGH"``), keys,
-hook ids (``"pytest-lambda-async-faults-before-call"``).  Exempt, as no report or timeline reads them:
+The rule, for every module named in ``WATCHED`` (all of ``_service/``, ``_adapters/`` and ``_checks/``, but
+for the two modules named in ``NOT_WATCHED``; the plugin, ``plugin.py``; and ``strategies/histories.py``,
+whose lines describe a delivery history in idempotency reports): no string literal with three or more words
+(whitespace-separated pieces with a letter in them), and no f-string with three or more words counting each
+``{...}`` as one, two of them its own (``f"duplicate {label} failed: {error}"``; not ``f"{who} -> {target}"``).
+A sentence has three words; the strings these modules need otherwise do not: names (``"DynamoDB.PutItem"``,
+``"on_success"``), labels (``"ABCDEFGH"``), keys, hook ids (``"pytest-lambda-async-faults-before-call"``).
+Exempt, as no report or timeline reads them:
 
-- docstrings;
+- docstrings, an attribute's too (a string standing alone right after an assignment, as Sphinx reads it);
 - the arguments of ``raise TypeError(...)`` / ``raise ValueError(...)``: a bad argument, said where it is
   checked;
 - text only matched against, never shown: the arguments of ``.startswith()`` / ``.endswith()``,
@@ -24,6 +26,12 @@ messages verbatim (its rules, limits and error texts, kept as AWS words them, so
 AWS's), and ``_service/logs.py`` writes the Lambda runtime's log lines (``REPORT RequestId: ...``,
 tracebacks), a wire format tools parse, not prose of ours.
 
+The other modules of ``strategies/`` are not watched: their sentences are argument checks, said where the
+argument is checked as the exempt ``raise ValueError(...)`` is (``formats.py``'s rules for names and values,
+``_common.py``'s "takes a plain value, not a strategy", what a strategy ``drew`` that AWS would refuse), and
+AWS's sample values, data rather than sentences (EventBridge's ``"User Signed Up"`` detail-type, API Gateway's
+user agent).
+
 Any other sentence, an ``AssertionError``'s or a ``RuntimeError``'s included, is a function of ``_text``
 given the fields.  The checker runs on the real package and on planted modules, so it is known to fail
 when the rule is broken.
@@ -38,8 +46,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pytest_lambda_async"
-# Relative to the package: a directory means every module under it.
-WATCHED = ("_checks", "_adapters", "_service")
+# Relative to the package: a directory means every module under it, a file that module.
+WATCHED = ("_checks", "_adapters", "_service", "plugin.py", "strategies/histories.py")
 NOT_WATCHED = {
     "_service/aws.py": "AWS's own rules and messages, verbatim",
     "_service/logs.py": "the Lambda runtime's log lines: a wire format",
@@ -53,14 +61,23 @@ def _words(text: str) -> int:
     return sum(1 for piece in text.split() if any(c.isalpha() for c in piece))
 
 
+def _string(statement: ast.stmt) -> ast.Constant | None:
+    """The string of a statement that is only a string literal (a docstring's form), else None."""
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+            and isinstance(statement.value.value, str):
+        return statement.value
+    return None
+
+
 def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
+    """A module's, class's or function's docstring, and an attribute's (a string after an assignment)."""
+    found: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-                    and isinstance(first.value.value, str):
-                found.add(id(first.value))
+            strings = [_string(node.body[0])] + [
+                _string(statement) for before, statement in zip(node.body, node.body[1:])
+                if isinstance(before, (ast.Assign, ast.AnnAssign))]
+            found.update(id(string) for string in strings if string is not None)
     return found
 
 
@@ -122,7 +139,11 @@ def test_the_watched_modules_exist() -> None:
     """A rename must not turn the guard off quietly."""
     for entry in (*WATCHED, *NOT_WATCHED):
         assert (PACKAGE / entry).exists(), f"{entry} is gone: update WATCHED / NOT_WATCHED"
-    assert len(watched_modules(PACKAGE)) > 40
+    modules = watched_modules(PACKAGE)
+    assert len(modules) > 40
+    for entry in WATCHED:  # a file named in WATCHED is watched, not only there
+        if entry.endswith(".py"):
+            assert PACKAGE / entry in modules, entry
 
 
 def test_no_watched_module_composes_a_sentence() -> None:
@@ -175,6 +196,8 @@ def test_the_rule_flags_a_planted_sentence(planted: str) -> None:
     'named = re.search(r"Object of type ([^ ]*)", str(exc))',
     'class F:\n    def __repr__(self):\n        return f"<LambdaFunction {self.name} retries={self.n} age={self.age}s>"',
     'notes.lines.append(_text.sdk_call_note(c.index, c.operation, c.injected, c.error))',
+    'Start = Literal["minute", "hour"]\n"""Where a history starts: before the next minute or hour."""',
+    'class C:\n    size: int = 0\n    """An attribute\'s docstring, as Sphinx reads it."""',
 ])
 def test_the_rule_passes_what_is_not_a_sentence(planted: str) -> None:
     assert sentences(planted) == [], planted
@@ -200,6 +223,12 @@ def test_the_real_modules_fail_with_a_sentence_planted(tmp_path: Path) -> None:
      'source = f"sqs:{queue.name} batch of {len(batch)}"'),
     ("_service/calls.py", "InjectedFunctionError(_text.FAIL_NEXT_ERROR)",
      'InjectedFunctionError("function error injected by fail_next() (the handler did not run)")'),
+    ("plugin.py",
+     "_text.report_header(s[\"seed\"], s[\"duplicate_rate\"], s[\"await_check\"], s[\"freeze\"])",
+     "(f\"lambda-async: seed={s['seed']}, duplicate_rate={s['duplicate_rate']}, \"\n"
+     "            f\"await_check={s['await_check']}, freeze={s['freeze']} (markers may override per test)\")"),
+    ("strategies/histories.py", "lines.append(_text.succeeded_attempt_line(attempt + 1))",
+     'lines.append(f"attempt #{attempt + 1}: success")'),
 ])
 def test_a_moved_sentence_put_back_fails(module: str, now: str, before: str) -> None:
     """The widened guard on modules it newly watches: each sentence moved to _text, put back, is flagged."""
