@@ -72,6 +72,18 @@ ALLOWED_PRIVATE_ATTRIBUTES: dict[tuple[str, str], str] = {
     ("_adapters.sources.sqs", "queue._messages"): "moto's SQS Queue keeps its messages only there",
     ("_adapters.state", "q._messages"): "moto's SQS Queue keeps its messages only there",
     ("_adapters.state", "queue._messages"): "moto's SQS Queue keeps its messages only there",
+    # The same reach spelled getattr(x, "_name"), on the standard library, each with a default for when it is gone.
+    ("_adapters.sources.hooks", "spec._initializing"): "importlib's flag on a module still being imported",
+    ("_service.hooks", "warnings._filters_mutated"): "warnings' cache reset after a filter change (3.10-3.12)",
+    ("_service.hooks", "warnings._filters_mutated_lock_held"): "warnings' cache reset after a filter change (3.13+)",
+    ("_service.hooks", "warnings._lock"): "the lock warnings' own cache reset wants held (3.13+)",
+    ("_service.logs", "logging._handlerList"): "logging's weak list of every live handler: no public one",
+    ("_service.loop_watch", "task._cancelled_by"): "asyncio's record of who cancelled a task: asyncio.run's clean-up",
+    ("_service.loop_watch", "handle._loop"): "the loop an asyncio Handle was scheduled on",
+    ("_service.loop_watch", "handle._scheduled"): "asyncio TimerHandle's flag, cleared when the loop pops it",
+    ("_service.loop_watch", "loop._ready"): "an asyncio loop's queue of callbacks ready to run",
+    ("_service.runtime", "os.environ._data"): "os.environ's own store: a trace id written without putenv",
+    ("_service.sites", "thread._target"): "the function a threading.Thread runs: no public accessor",
 }
 
 
@@ -219,7 +231,22 @@ def _imports(root: Path, modules: dict[str, Path]) -> Scan:
                     private_uses.append(f"{module}:{node.lineno} uses {sub}")
             elif _is_private(node.attr) and not _is_own(node.value) and node.attr not in NAMEDTUPLE_API:
                 scan.reaches.append((module, ast.unparse(node), node.lineno))
+        for node in ast.walk(tree):  # getattr(x, "_name") and friends: the same reach, spelled as a call
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ATTR_CALLS
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                    and isinstance(node.args[1].value, str) and _is_private(node.args[1].value)):
+                continue
+            name, target = node.args[1].value, node.args[0]
+            owner = _module_named(target, bound, modules)
+            if owner is not None:
+                if owner != module:
+                    private_uses.append(f"{module}:{node.lineno} uses {owner + '.' if owner else ''}{name}")
+            elif not _is_own(target) and name not in NAMEDTUPLE_API:
+                scan.reaches.append((module, f"{ast.unparse(target)}.{name}", node.lineno))
     return scan
+
+
+_ATTR_CALLS = ("getattr", "setattr", "hasattr", "delattr")
 
 
 def _may_import_private(importer: str, target: str) -> bool:
@@ -407,6 +434,35 @@ def test_private_attributes_of_other_objects_are_found(tmp_path: Path) -> None:
 def test_every_allowed_private_attribute_is_still_reached() -> None:
     reached = {(module, text) for module, text, _ in _imports(PACKAGE, _modules(PACKAGE)).reaches}
     assert set(ALLOWED_PRIVATE_ATTRIBUTES) - reached == set()  # a stale entry: drop it
+
+
+def test_a_private_attribute_reached_by_getattr_is_found(tmp_path: Path) -> None:
+    """``getattr(inv, "_timeline")`` is ``inv._timeline`` spelled as a call; likewise setattr, hasattr, delattr,
+    and a module's private name so reached."""
+    root = _plant(tmp_path, {
+        "_service/__init__.py": "",
+        "_service/invoker.py": "_CACHE = {}\nclass LambdaService:\n    def __init__(self):\n        self._timeline = []\n",
+        "_adapters/__init__.py": "",
+        "_adapters/b.py": textwrap.dedent("""\
+            from .._service import invoker
+            def feed(inv, name):
+                getattr(inv, "_timeline").append(1)
+                setattr(inv, "_timeline", [])
+                hasattr(inv.state, "_cache"), delattr(inv, "_x")
+                getattr(invoker, "_CACHE")
+                getattr(inv, name), getattr(inv, "timeline"), getattr(inv, "__class__"), getattr(self_, "_asdict")
+            class Sub:
+                def __init__(self):
+                    getattr(self, "_own")
+        """),
+    })
+    assert problems(root) == [
+        "_adapters.b:6 uses _service.invoker._CACHE",
+        "_adapters.b:3 reaches inv._timeline, another object's private attribute",
+        "_adapters.b:4 reaches inv._timeline, another object's private attribute",
+        "_adapters.b:5 reaches inv._x, another object's private attribute",
+        "_adapters.b:5 reaches inv.state._cache, another object's private attribute",
+    ]
 
 
 def test_a_name_from_another_packages_private_module_is_found(tmp_path: Path) -> None:
