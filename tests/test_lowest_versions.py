@@ -21,7 +21,7 @@ _FLOOR = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?>=(?P<version>[^,
 def _floors() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     specs = [*project["build-system"]["requires"], *project["project"]["dependencies"],
-             *project["project"]["optional-dependencies"]["test"]]
+             *project["project"]["optional-dependencies"]["test"], *project["project"]["optional-dependencies"]["docs"]]
     floors: dict[str, str] = {}
     for spec in specs:
         m = _FLOOR.match(spec.replace(" ", ""))
