@@ -29,19 +29,6 @@ SWITCH_POINTS = 4  # sync handlers: the second environment starts before one of 
 STARTS: tuple[Any, ...] = (None, "minute", "hour", "day")
 
 
-def moved(step: Any, shift: int, kinds: int, attempt: int) -> Any:
-    """The failure ``shift`` kinds after ``step`` in failure_plans' order (a function error, then SDK
-    call [0] failing before it takes effect, with its response lost, call [1] ...), wrapping around."""
-    if isinstance(step, S.FunctionError):
-        kind = 0
-    else:
-        kind = 1 + 2 * step.call_index + (step.kind == "response_lost")
-    kind = (kind + shift) % kinds
-    if kind == 0:
-        return S.FunctionError(attempt)
-    return S.SdkFailure((kind - 1) // 2, "before" if (kind - 1) % 2 == 0 else "response_lost")
-
-
 def sync_schedules() -> tuple[tuple[int, ...], ...]:
     """Interleavings of two sync deliveries at SDK-call boundaries, smallest first: the second starts
     before the first's call k (k >= 1: before call [0] it is a sequential duplicate) and runs to its end; then it also hands back after its own first calls
@@ -104,56 +91,30 @@ class Plans:
     def __init__(self, failures: tuple[tuple[Any, ...], ...], duplicates: tuple[tuple[Any, ...], ...],
                  environments: int, starts: tuple[Any, ...], schedules: tuple[tuple[int, ...], ...],
                  maximum_event_age: int = DEFAULT_MAXIMUM_EVENT_AGE) -> None:
-        self.failures, self.environments = failures, environments
+        self.failures, self.duplicates, self.environments = failures, duplicates, environments
         self.maximum_event_age = maximum_event_age
         self.starts, self.schedules = starts, schedules
-        # A late retry (a Throttle, drawn in a duplicate's place) needs a failed attempt to retry, and
-        # the right one: a failure that leaves part of the work done, whose record the retry finds
-        # expired (for a handler making 3 SDK calls, a third of the failures).  Hypothesis draws a
-        # history's number near 0 far more often than far from it, so the failures drawn are mostly the
-        # first few kinds (a function error, call [0] failing), and its mutations replay a number with
-        # other events: a late retry drawn 2 times in 13 was missed by 6 seeds in 20 (the catalogue's
-        # pay_record_expires_before_a_late_retry).  So histories with no failure draw none (it would be
-        # the clean history again), those with failures draw one as often as all the others together
-        # when SDK failures are drawn, and decode moves the failure it retries by the number (mod the failure kinds).
-        self.on_time = tuple(d for d in duplicates if not any(isinstance(s, S.Throttle) for s in d))
-        late = tuple(d for d in duplicates if d not in self.on_time)
-        sdk = any(isinstance(s, S.SdkFailure) for plan in failures for s in plan)
-        self._kinds = 1 + 2 * CALL_INDICES if sdk else 1
-        # (With function errors only, there is one failure kind to pair it with: drawn as often as before.)
-        copies = -(-len(self.on_time) // len(late)) if late and sdk else 1
-        self.retried = self.on_time + late * copies
-        self._low = environments * len(starts) * len(schedules)  # the digits below the duplicates'
-        self._first = len(self.on_time) * self._low  # histories with no failure are numbered first
         self._cache: dict[int, Plan] = {}
 
     def __len__(self) -> int:
-        return self._first + (len(self.failures) - 1) * len(self.retried) * self._low
+        return (len(self.failures) * len(self.duplicates) * self.environments * len(self.starts)
+                * len(self.schedules))
 
     def decode(self, n: int) -> Plan:
         """History number ``n``: (history, new_environment, schedule)."""
         plan = self._cache.get(n)
         if plan is None:
-            if n < self._first:
-                failures = 0
-                duplicates, low = divmod(n, self._low)
-                steps = self.on_time[duplicates]
-            else:
-                failures, rest = divmod(n - self._first, len(self.retried) * self._low)
-                failures += 1
-                duplicates, low = divmod(rest, self._low)
-                steps = self.retried[duplicates]
-            rest, schedule = divmod(low, len(self.schedules))
-            environment, start = divmod(rest, len(self.starts))
+            rest, schedule = divmod(n, len(self.schedules))
+            rest, start = divmod(rest, len(self.starts))
+            rest, environment = divmod(rest, self.environments)
+            failures, duplicates = divmod(rest, len(self.duplicates))
+            steps = self.duplicates[duplicates]
             failing = self.failures[failures]
             if any(isinstance(s, S.Throttle) and s.attempt > len(failing) + 1 for s in steps):
-                # A late second retry of a history with one failure is the late first one.
-                steps = next((d for d in self.retried if d and isinstance(d[0], S.Throttle) and d[0].attempt == 2), ())
-            if steps and isinstance(steps[0], S.Throttle) and n % self._kinds:
-                # The failure a late retry retries, moved n kinds on: neighbouring numbers (Hypothesis
-                # often draws several together) retry a failure at different calls late.
-                i = steps[0].attempt - 2
-                failing = (*failing[:i], moved(failing[i], n % self._kinds, self._kinds, i + 1), *failing[i + 1:])
+                # A late retry needs a failed attempt to retry: a late second retry of a history
+                # with one failure is the late first one (the more often drawn), with none it is dropped.
+                first = next((s for s in self.duplicates if len(s) == 1 and isinstance(s[0], S.Throttle)), ())
+                steps = first if failing and first and first[0].attempt <= len(failing) + 1 else ()
             history = S.DeliveryHistory((*failing, *steps), self.starts[start])
             if len(failing) > 1 and history.throttles:
                 history = within_age(history, self.maximum_event_age)
