@@ -43,7 +43,7 @@ from .._text import throttles_left_out, attempt_text, idempotency_report, source
 from ..errors import NotIdempotentError
 from .environment import EnvironmentState, referenced
 from .lazy import S
-from .plans import idempotency_histories, sequential_if_no_switch, simpler, wrap_call_indexes
+from .plans import first_histories, idempotency_histories, sequential_if_no_switch, simpler, wrap_call_indexes
 from .sources import EARLY_DELAY, event_source, seconds_to_start
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ __all__ = ["assert_idempotent", "check_idempotent", "idempotency_histories", "No
 Handler = Callable[[Any, Any], Any]
 _NAME = re.compile(r"[^a-zA-Z0-9_-]")
 _MAX_ATTEMPT_TEXT = 150  # an attempt's error in the report's timeline (the full text is in the invoker's)
+FIRST_EVENTS = 10  # check_idempotent: events drawn to find one the handler acts on, for the first histories
 
 
 # -- one run of a history -----------------------------------------------------------------
@@ -178,6 +179,7 @@ class _Runner:
         self.baselines: dict[str, tuple[Any, int]] = {}  # event -> (state, SDK calls its clean attempt made)
         self._count_calls = False
         self.passed: set[tuple[Any, ...]] = set()  # (event, history, environment, schedule) the search passed
+        self._idle: Any = _UNKNOWN  # the state after reset() with no delivery (acts_on), once known
 
     # -- lifecycle
     def __enter__(self) -> _Runner:
@@ -409,6 +411,16 @@ class _Runner:
             self.baselines[key] = result
         return result
 
+    def acts_on(self, event: Any) -> bool:
+        """Whether one clean delivery of ``event`` makes an AWS SDK call or changes the state."""
+        expected, calls = self.baseline(event)
+        if calls:
+            return True
+        if self._idle is _UNKNOWN:
+            self._reset()
+            self._idle = self.state()
+        return bool(expected != self._idle)
+
     def verify(self, event: Any, history: DeliveryHistory, new_environment: bool = False,
                schedule: tuple[int, ...] = (), *, tried: int | None = None, wrap_calls: bool = False) -> None:
         """Raise NotIdempotentError if ``history`` ends in another state than one clean delivery.
@@ -487,6 +499,7 @@ def _callable_name(fn: Callable[[], Any]) -> tuple[str, bool]:
 
 
 _NOT_ARMED = object()  # _begin: no SDK-call log armed for this attempt
+_UNKNOWN = object()  # _Runner._idle before acts_on first needs it
 
 
 # -- public API -----------------------------------------------------------------------------
@@ -565,6 +578,9 @@ def check_idempotent(
     as ``maximum_event_age`` lets it come (5 h 59 min 31 s by default).  Histories also start
     one second before a minute, hour or day boundary.  An SDK failure's call
     index is taken modulo the calls one clean delivery of the event makes.
+    Before the random search, each kind of history is played once on the
+    first event the handler acts on, whatever the seed (up to half of
+    ``max_examples``; the search gets the rest).
     Raises :class:`NotIdempotentError` for the smallest failing example
     Hypothesis finds, its history then simplified one step at a time while it
     still fails; the message is built for that example.  With the default
@@ -595,8 +611,28 @@ def check_idempotent(
             tried[0] += 1
             runner.verify(event, history, new_environment, schedule, tried=tried[0], wrap_calls=True)
 
+        # Every kind of history once first, on the first event that does something, as many as half
+        # the examples: each counts as one of max_examples (the random search gets the rest).
+        budget = max_examples // 2
+        swept = [0]
+
+        def sweep(event: Any) -> None:
+            if swept[0] or not runner.acts_on(event):
+                return  # swept already, or an event the handler does nothing with (an empty batch)
+            _, calls = runner.baseline(event)
+            kinds = first_histories(calls, is_async=runner.is_async, max_duplicates=max_duplicates,
+                                    max_retry_attempts=max_retry_attempts, sdk_failures=sdk_failures,
+                                    new_environments=new_environments, maximum_event_age=maximum_event_age)
+            for history, new_environment, schedule in kinds[:budget]:
+                tried[0] += 1
+                runner.verify(event, history, new_environment, schedule, tried=tried[0], wrap_calls=True)
+            swept[0] = min(len(kinds), budget)
+
         try:
-            run_search(runner.invoker, st.tuples(event_strategy, plans), verify, max_examples, seed)
+            if budget:
+                run_search(runner.invoker, event_strategy, sweep, FIRST_EVENTS, seed)
+            run_search(runner.invoker, st.tuples(event_strategy, plans), verify, max(1, max_examples - swept[0]),
+                       seed)
         except NotIdempotentError as exc:
             # Hypothesis shrank the number it drew; a history one step simpler may still fail.
             simplest = runner.invoker.run_in_runtime(lambda: _simplest(runner, exc, tried[0], max_duplicates))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._service.aws import DEFAULT_MAXIMUM_EVENT_AGE, MAX_RETRY_ATTEMPTS_RANGE, MAXIMUM_EVENT_AGE_RANGE
 from .lazy import S
+from . import sources
 from .sources import late_retries, redelivery_delays
 
 if TYPE_CHECKING:
@@ -82,6 +83,55 @@ def idempotency_histories(*, max_duplicates: int = 2, max_retry_attempts: int = 
     schedules = st.lists(st.booleans(), max_size=24)  # True: switch (1)
     return st.tuples(numbers, schedules).map(
         lambda drawn: (*plans.decode(drawn[0])[:2], tuple(int(b) for b in drawn[1])))
+
+
+FIRST_SCHEDULES_ASYNC = ((1,), (0, 1), (0, 0, 1))  # async: the copy starts at the first's 1st, 2nd, 3rd await
+
+
+def first_histories(calls: int, *, is_async: bool, max_duplicates: int = 2, max_retry_attempts: int = 2,
+                    sdk_failures: bool = True, new_environments: bool = True, redeliveries: bool = True,
+                    maximum_event_age: int = DEFAULT_MAXIMUM_EVENT_AGE, boundaries: bool = True,
+                    late_retries: bool = True) -> tuple[Plan, ...]:
+    """Every kind of history once, each at the value most likely to break a handler, in the order
+    :func:`check_idempotent` plays them on its first event before the random search (as Hypothesis
+    plays ``@example`` cases first), smaller time spans first: Lambda's duplicate; a redelivery 2 s
+    later; a concurrent copy at each switch point; a function error; the duplicate and the retry in
+    a second environment; the redelivery and the retry starting before each clock boundary; the late
+    redeliveries; each of the ``calls`` SDK calls one clean delivery makes failing each way; then
+    the retry of each failure coming late.
+
+    A drawn search finds each of these only with some probability, and one missed with one seed
+    is missed in every run of that seed: single-step bugs are caught whatever the seed."""
+    history = S.DeliveryHistory
+    plans: list[Plan] = []
+    duplicate = (S.Duplicate(),)
+    error = (S.FunctionError(1),)
+    later = redelivery_delays(maximum_event_age) if redeliveries else ()
+    if max_duplicates:
+        plans.append((history(duplicate), False, ()))
+        plans.extend((history((S.Duplicate(new_request_id=True, delay=d),)), False, ()) for d in later[:1])
+        together = (S.Duplicate(concurrent=True),)
+        schedules = (FIRST_SCHEDULES_ASYNC if is_async
+                     else tuple((0,) * k + (1,) for k in range(1, min(calls, SWITCH_POINTS))))
+        plans.extend((history(together), False, schedule) for schedule in schedules)
+    if max_retry_attempts:
+        plans.append((history(error), False, ()))
+    if new_environments:
+        plans.extend((history(steps), True, ()) for steps in ((duplicate if max_duplicates else ()),
+                                                              (error if max_retry_attempts else ())) if steps)
+    if boundaries:
+        early = (S.Duplicate(new_request_id=True, delay=later[0]),) if later and max_duplicates else ()
+        plans.extend((history(steps, start), False, ()) for start in STARTS[1:]
+                     for steps in (early, error if max_retry_attempts else ()) if steps)
+    if max_duplicates:  # after the boundaries: 2 s across one is the smaller counterexample than 5 minutes
+        plans.extend((history((S.Duplicate(new_request_id=True, delay=d),)), False, ()) for d in later[1:])
+    if max_retry_attempts:
+        failures = [*error, *(S.SdkFailure(k, kind) for k in range(calls) for kind in ("before", "response_lost")
+                              if sdk_failures)]
+        plans.extend((history((f,)), False, ()) for f in failures[1:])
+        late = [n for attempt, n in sources.late_retries(maximum_event_age) if attempt == 2] if late_retries else []
+        plans.extend((history((S.Throttle(attempt=2, times=late[0]), f)), False, ()) for f in failures if late)
+    return tuple(plans)
 
 
 class Plans:

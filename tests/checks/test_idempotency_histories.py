@@ -11,6 +11,7 @@ twin passes the same search.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,3 +183,125 @@ def test_a_late_second_retry_is_named_in_the_verdict_ret3_ret6() -> None:
                           history=history)
     assert ("2 function errors then Lambda's second retry of the same request, 5 h 55 min 31 s later ends"
             in str(info.value).splitlines()[0])  # 60 + 120 + 511 + 69 * 300 s after the first attempt
+
+
+# -- the first histories: every kind once, before the random search ------------------------------
+def sdk_calls_of(handler: Any, event: Any) -> int:
+    """How many AWS SDK calls one clean delivery of ``event`` makes (the state is reset after)."""
+    import types
+
+    made: list[str] = []
+
+    def count(**kwargs: Any) -> None:
+        made.append(kwargs["model"].name)
+
+    client = cat.ddb()
+    client.meta.events.register("before-call.*.*", count)
+    try:
+        handler(event, types.SimpleNamespace(aws_request_id="req-1"))
+    finally:
+        client.meta.events.unregister("before-call.*.*", count)
+        cat.clear_payment_tables()
+    return len(made)
+
+
+@pytest.mark.parametrize("pair", cat.IDEMPOTENCY_PAIRS, ids=lambda p: p.buggy.__name__)
+def test_the_first_histories_alone_catch_every_buggy_pair_and_pass_every_twin(
+        payments: None, pair: cat.IdempotencyPair) -> None:
+    """check_idempotent plays these before its random search, whatever the seed: each single-kind bug
+    of the catalogue is caught by one of them, and its fixed twin by none."""
+    from pytest_lambda_async._checks.plans import first_histories
+
+    options = dict(pair.options)
+    event = cat.payment_event(1, 10)
+    kwargs: dict[str, Any] = {"state": cat.balances, "reset": cat.clear_payment_tables}
+
+    def breaks(handler: Any) -> list[tuple[Any, ...]]:
+        found = []
+        for history, new_environment, schedule in first_histories(sdk_calls_of(handler, event), is_async=False,
+                                                                  **options):
+            try:
+                assert_idempotent(handler, event, history=history, new_environment=new_environment,
+                                  schedule=schedule, **kwargs)
+            except NotIdempotentError:
+                found.append((history, new_environment, schedule))
+        return found
+
+    assert breaks(pair.buggy)
+    assert breaks(pair.fixed) == []
+
+
+@pytest.mark.parametrize(("calls", "is_async", "options", "kinds"), [
+    (3, False, {}, {"duplicate", "redelivery", "concurrent", "error", "sdk", "late", "boundary", "environment"}),
+    (0, False, {}, {"duplicate", "redelivery", "error", "late", "boundary", "environment"}),
+    (0, True, {}, {"duplicate", "redelivery", "concurrent", "error", "late", "boundary", "environment"}),
+    (3, False, {"max_duplicates": 0}, {"error", "sdk", "late", "boundary", "environment"}),
+    (3, False, {"max_retry_attempts": 0}, {"duplicate", "redelivery", "concurrent", "boundary", "environment"}),
+    (3, False, {"sdk_failures": False, "new_environments": False}, {"duplicate", "redelivery", "concurrent", "error",
+                                                                    "late", "boundary"}),
+])
+def test_the_first_histories_follow_the_checks_options(calls: int, is_async: bool, options: dict[str, Any],
+                                                        kinds: set[str]) -> None:
+    from pytest_lambda_async._checks.plans import first_histories
+
+    plans = first_histories(calls, is_async=is_async, **options)
+    seen: set[str] = set()
+    for history, new_environment, schedule in plans:
+        steps = history.steps
+        seen |= {"environment"} if new_environment else set()
+        seen |= {"boundary"} if history.start else set()
+        seen |= {"late"} if history.late_retries else set()
+        seen |= {"sdk"} if history.sdk_failures else set()
+        seen |= {"error"} if history.function_errors else set()
+        seen |= {"concurrent"} if history.concurrent_duplicates else set()
+        seen |= {"redelivery"} if history.redeliveries else set()
+        seen |= {"duplicate"} if any(isinstance(s, Duplicate) and not s.new_request_id and not s.concurrent
+                                     for s in steps) else set()
+        assert bool(schedule) == bool(history.concurrent_duplicates)
+        assert all(s.call_index < calls for s in history.sdk_failures)  # only calls the handler makes
+        assert len(steps) <= 2  # one kind each: the random search mixes them
+    assert seen == kinds
+    assert len(set(plans)) == len(plans)
+    if not options and not is_async:  # each SDK call fails each way, on time and with a late retry
+        assert sum(bool(h.sdk_failures) for h, _, _ in plans) == 4 * calls
+
+
+def test_the_first_histories_come_smaller_time_spans_first_and_within_maximum_event_age() -> None:
+    from pytest_lambda_async._checks.plans import first_histories
+
+    plans = first_histories(2, is_async=False, maximum_event_age=3600)
+    delays = [h.redeliveries[0].delay for h, _, _ in plans if h.redeliveries and not h.start]
+    assert delays == [2.0, 301.0, 3600.0]
+    order = [i for i, (h, _, _) in enumerate(plans) if h.start or h.late_retries or (h.redeliveries
+                                                                                    and h.redeliveries[0].delay > 2)]
+    starts = [i for i in order if plans[i][0].start]
+    assert max(starts) < min(i for i in order if not plans[i][0].start)  # boundaries before hours-late ones
+    assert all(h.attempt_times()[-1] < 3600 for h, _, _ in plans)  # RET-4: nothing at or past the age
+
+
+def test_the_first_histories_play_on_the_first_event_the_handler_acts_on() -> None:
+    """An empty batch (the simplest list Hypothesis draws) does nothing: every first history is played
+    on the first event that does something, one run after the other, before the random search."""
+    from pytest_lambda_async._checks.plans import first_histories
+
+    runs: list[list[Any]] = []  # the events each run delivered, one list per reset()
+    total: list[int] = []
+
+    def add_up(event: Any, context: Any) -> None:
+        runs[-1].append(event)
+        if event:
+            total[:] = [sum(event)]  # idempotent: the total is set, not added to
+
+    def reset() -> None:
+        runs.append([])
+        total.clear()
+
+    check_idempotent(add_up, st.lists(st.integers(1, 3), max_size=2), state=lambda: list(total), reset=reset,
+                     max_examples=40)
+    delivered = [run[0] for run in runs if run]
+    assert delivered[0] == []  # the simplest event first: its clean delivery leaves no total
+    first = next(e for e in delivered if e)
+    played = len(first_histories(0, is_async=False))
+    at = delivered.index(first)
+    assert delivered[at:at + 1 + played] == [first] * (1 + played)  # its clean delivery, then each first history
+    assert len({json.dumps(e) for e in delivered[at + 1 + played:]}) > 3  # then the random search's events
