@@ -614,10 +614,10 @@ def check_idempotent(
         # Every kind of history once first, on the first event that does something, as many as half
         # the examples: each counts as one of max_examples (the random search gets the rest).
         budget = max_examples // 2
-        swept = [0]
+        swept: list[int] = []  # how many first histories were played, once they were
 
         def sweep(event: Any) -> None:
-            if swept[0] or not runner.acts_on(event):
+            if swept or not runner.acts_on(event):
                 return  # swept already, or an event the handler does nothing with (an empty batch)
             _, calls = runner.baseline(event)
             kinds = first_histories(calls, is_async=runner.is_async, max_duplicates=max_duplicates,
@@ -626,12 +626,12 @@ def check_idempotent(
             for history, new_environment, schedule in kinds[:budget]:
                 tried[0] += 1
                 runner.verify(event, history, new_environment, schedule, tried=tried[0], wrap_calls=True)
-            swept[0] = min(len(kinds), budget)
+            swept.append(min(len(kinds), budget))
 
         try:
             if budget:
                 run_search(runner.invoker, event_strategy, sweep, FIRST_EVENTS, seed)
-            run_search(runner.invoker, st.tuples(event_strategy, plans), verify, max(1, max_examples - swept[0]),
+            run_search(runner.invoker, st.tuples(event_strategy, plans), verify, max(1, max_examples - sum(swept)),
                        seed)
         except NotIdempotentError as exc:
             # Hypothesis shrank the number it drew; a history one step simpler may still fail.

@@ -305,3 +305,15 @@ def test_the_first_histories_play_on_the_first_event_the_handler_acts_on() -> No
     at = delivered.index(first)
     assert delivered[at:at + 1 + played] == [first] * (1 + played)  # its clean delivery, then each first history
     assert len({json.dumps(e) for e in delivered[at + 1 + played:]}) > 3  # then the random search's events
+
+
+@pytest.mark.parametrize(("pair", "seed"), [
+    (cat.IDEMPOTENCY_PAIRS[1], 9),  # the sync race: the random search alone missed it with 8 of seeds 1-20
+    (cat.IDEMPOTENCY_PAIRS[6], 2),  # the late retry (RET-3, RET-4): missed with 6 of seeds 1-20
+], ids=["race-seed-9", "late-retry-seed-2"])
+def test_seeds_the_random_search_alone_missed_now_catch_the_bug(payments: None, pair: cat.IdempotencyPair,
+                                                                seed: int) -> None:
+    assert pair.buggy in (cat.pay_get_then_transact, cat.pay_record_expires_before_a_late_retry)
+    with pytest.raises(NotIdempotentError) as info:
+        check(pair.buggy, seed=seed)
+    assert pair.finds in str(info.value).splitlines()[0]
