@@ -629,8 +629,9 @@ def check_idempotent(
             swept.append(min(len(kinds), budget))
 
         try:
-            if budget:
-                run_search(runner.invoker, event_strategy, sweep, FIRST_EVENTS, seed)
+            for events_drawn in ((1, FIRST_EVENTS) if budget else ()):  # the simplest event, else up to 10
+                if not swept:
+                    run_search(runner.invoker, event_strategy, sweep, events_drawn, seed)
             run_search(runner.invoker, st.tuples(event_strategy, plans), verify, max(1, max_examples - sum(swept)),
                        seed)
         except NotIdempotentError as exc:
