@@ -33,6 +33,7 @@ import sys
 import tempfile
 import tracemalloc
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -387,11 +388,17 @@ def idempotency_cost() -> None:
             checks_module.idempotency_histories = every_kind
             checks_module.first_histories = first_of_every_kind
 
-    def figures(what: str, handler: object, rounds: int, **kwargs: object) -> None:
+    def figures(what: str, handler: object, rounds: int, fresh: Callable[[], None] = lambda: None,
+                **kwargs: object) -> None:
+        """``fresh()`` before each timed call: each starts from the same state (the plain loop keeps
+        what it wrote, and a check snapshots and restores all of it on every run)."""
         plain, check, old = [], [], []
         for _ in range(rounds):
+            fresh()
             plain.append(plain_loop(handler))
+            fresh()
             check.append(checked(handler, **kwargs))
+            fresh()
             old.append(checked(handler, old_histories=True, **kwargs))
         med = statistics.median
         print(f"check_idempotent, 100 examples, {what}: {min(check) * 1e3:.0f} ms (median {med(check) * 1e3:.0f}); "
@@ -405,13 +412,19 @@ def idempotency_cost() -> None:
 
     checked(idempotent, state=state, reset=seen.clear)  # warm-up: imports, hooks
     checked(idempotent, old_histories=True, state=state, reset=seen.clear)
-    figures("trivial in-memory handler", idempotent, 15, state=state, reset=seen.clear)
+    figures("trivial in-memory handler", idempotent, 15, seen.clear, state=state, reset=seen.clear)
 
     with moto.mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST")
+
+        def empty_table() -> None:
+            if ddb.list_tables()["TableNames"]:
+                ddb.delete_table(TableName="orders")
+            ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             BillingMode="PAY_PER_REQUEST")
+
+        empty_table()
 
         def conditional_put(event: dict[str, int], context: object) -> None:
             try:
@@ -421,7 +434,7 @@ def idempotency_cost() -> None:
                 pass
 
         checked(conditional_put)  # warm-up; default state: moto snapshot and reset
-        figures("DynamoDB conditional put on moto", conditional_put, 5)
+        figures("DynamoDB conditional put on moto", conditional_put, 5, empty_table)
 
 
 def moto_delivery_cost(repeats: int = 300) -> None:
