@@ -26,7 +26,8 @@ Under ``"sent"``, what the run sent that moto keeps no readable record of
 tables found by region, account and name (moto replaces a table object with a
 copy when it rolls back a cancelled ``TransactWriteItems``), re-created if the
 run deleted them and dropped if the run created them; S3 objects the run
-deleted or overwrote put back.
+deleted or overwrote put back.  A table whose items the last snapshot found as
+they were when the check started is left as it is (not copied back).
 """
 
 from __future__ import annotations
@@ -70,16 +71,17 @@ class MotoState:
         self._tables = [(backend, name, copy.deepcopy(table), copy.deepcopy(table.items))
                         for backend in _regional("moto.dynamodb.models", "dynamodb_backends")
                         for name, table in list(backend.tables.items())]
+        # Each table's items as the check found them, as the snapshot writes them; and, per table
+        # the last snapshot read, whether it still held just those: reset() then leaves it as it is
+        # (a copy of every item per run was most of a check's cost with a large table loaded).
+        self._found = {(id(backend), name): _items_text(template) for backend, name, template, _ in self._tables}
+        self._unchanged: dict[tuple[int, str], Any] = {(id(backend), name): backend.tables[name]
+                                                        for backend, name, _, _ in self._tables}
         self._objects = {id(b): (b, self._saved_objects(b)) for b in self._each_bucket()}
         self._queues = {id(q): (q, list(q._messages)) for q in self._each_queue()}
         self._topics = {id(t): (t, list(t.sent_notifications)) for t in self._each_topic()}
 
     # -- what exists
-    @staticmethod
-    def _each_table() -> Iterator[Any]:
-        for backend in _regional("moto.dynamodb.models", "dynamodb_backends"):
-            yield from list(backend.tables.values())
-
     @staticmethod
     def _each_bucket() -> Iterator[Any]:
         for backend in _regional("moto.s3.models", "s3_backends"):
@@ -111,8 +113,13 @@ class MotoState:
     # -- the snapshot
     def snapshot(self, invoker: Any = None, sent: SentLog | None = None) -> dict[str, Any]:
         state: dict[str, Any] = {}
-        tables = {t.name: sorted((json.dumps(i.to_json()["Attributes"], sort_keys=True) for i in t.all_items()))
-                  for t in self._each_table()}
+        tables: dict[str, list[str]] = {}
+        self._unchanged.clear()
+        for backend in _regional("moto.dynamodb.models", "dynamodb_backends"):
+            for name, table in list(backend.tables.items()):
+                tables[name] = items = _items_text(table)
+                if items == self._found.get((id(backend), name)):
+                    self._unchanged[(id(backend), name)] = table  # this very table object, as found
         if tables:
             state["dynamodb"] = {name: [json.loads(i) for i in items] for name, items in tables.items()}
         buckets = {b.name: self._bucket_objects(b) for b in self._each_bucket()}
@@ -134,11 +141,14 @@ class MotoState:
 
     def reset(self, invoker: Any = None) -> None:
         known: set[tuple[int, str]] = set()
+        unchanged, self._unchanged = self._unchanged, {}
         for backend, name, template, items in self._tables:
             known.add((id(backend), name))
             table = backend.tables.get(name)
             if table is None:  # deleted by the run: re-created as it was
                 table = backend.tables[name] = copy.deepcopy(template)
+            elif unchanged.get((id(backend), name)) is table:
+                continue  # the snapshot after the last run found its items as they were: nothing to put back
             table.items = copy.deepcopy(items)
         for backend in _regional("moto.dynamodb.models", "dynamodb_backends"):
             for name in [n for n in backend.tables if (id(backend), n) not in known]:
@@ -164,6 +174,11 @@ class MotoState:
             topic.sent_notifications = list(notifications)
         if invoker is not None:
             invoker.sinks.by_target.clear()
+
+
+def _items_text(table: Any) -> list[str]:
+    """A DynamoDB table's items, each as sorted-key JSON, in sorted order."""
+    return sorted(json.dumps(i.to_json()["Attributes"], sort_keys=True) for i in table.all_items())
 
 
 def _sort_key(value: Any) -> str:

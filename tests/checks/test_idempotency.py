@@ -659,6 +659,53 @@ def test_a_transaction_cancelled_by_its_condition_does_not_leak_into_later_runs(
     assert "state['dynamodb']['orders']" in str(info.value)
 
 
+def _moto_table(name: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[name]
+
+
+def test_a_table_the_handler_leaves_alone_is_not_copied_back_before_each_run(aws: dict[str, Any]) -> None:
+    """The default reset puts back only tables whose items the last snapshot found changed: a large
+    table the handler never writes is not copied once per run (most of a check's cost otherwise)."""
+    ddb = aws["ddb"]
+    for n in range(3):
+        ddb.put_item(TableName="markers", Item={"id": {"S": f"fixture-{n}"}})
+    untouched, written = _moto_table("markers").items, _moto_table("orders").items
+
+    def put_order(event: Any, context: Any) -> None:
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}})
+
+    check_idempotent(put_order, ORDERS, max_examples=20)
+    assert _moto_table("markers").items is untouched  # never copied back: the handler left it alone
+    assert _moto_table("orders").items is not written  # copied back before each run
+    assert ddb.scan(TableName="orders")["Items"] == []
+
+
+def test_a_table_the_handler_writes_only_sometimes_is_put_back(aws: dict[str, Any]) -> None:
+    """A run that changes a table after runs that left it alone: the next run starts from the table
+    as the check found it, and so does the test after the check."""
+    ddb = aws["ddb"]
+    for n in range(3):
+        ddb.put_item(TableName="markers", Item={"id": {"S": f"fixture-{n}"}})
+
+    def clear_marker_on_a_retry(event: Any, context: Any) -> None:
+        ddb.put_item(TableName="orders", Item={"id": {"S": str(event["order"])}})
+        if context.aws_request_id in SEEN_REQUESTS:  # a retry or a duplicate of the same request
+            ddb.delete_item(TableName="markers", Key={"id": {"S": "fixture-0"}})
+        SEEN_REQUESTS.add(context.aws_request_id)
+
+    with pytest.raises(NotIdempotentError) as info:
+        check_idempotent(clear_marker_on_a_retry, ORDERS, state=None, max_examples=20)
+    assert "markers" in str(info.value)
+    assert len(ddb.scan(TableName="markers")["Items"]) == 3  # as the check found it
+    SEEN_REQUESTS.clear()
+
+
+SEEN_REQUESTS: set[str] = set()  # module state the checker resets per run: what "a retry" is here
+
+
 def test_objects_the_handler_deletes_or_overwrites_are_put_back_between_runs(aws: dict[str, Any]) -> None:
     s3 = aws["s3"]
     for n in range(3):
