@@ -418,7 +418,7 @@ def idempotency_cost() -> None:
         ddb = boto3.client("dynamodb", region_name="us-east-1")
 
         def empty_table() -> None:
-            if ddb.list_tables()["TableNames"]:
+            if "orders" in ddb.list_tables()["TableNames"]:
                 ddb.delete_table(TableName="orders")
             ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],

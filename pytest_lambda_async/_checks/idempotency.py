@@ -179,7 +179,7 @@ class _Runner:
         self.baselines: dict[str, tuple[Any, int]] = {}  # event -> (state, SDK calls its clean attempt made)
         self._count_calls = False
         self.passed: set[tuple[Any, ...]] = set()  # (event, history, environment, schedule) the search passed
-        self._idle: Any = _UNKNOWN  # the state after reset() with no delivery (acts_on), once known
+        self._idle: Any = _UNKNOWN  # the state after reset() with no delivery (acts), once known
 
     # -- lifecycle
     def __enter__(self) -> _Runner:
@@ -411,9 +411,9 @@ class _Runner:
             self.baselines[key] = result
         return result
 
-    def acts_on(self, event: Any) -> bool:
-        """Whether one clean delivery of ``event`` makes an AWS SDK call or changes the state."""
-        expected, calls = self.baseline(event)
+    def acts(self, expected: Any, calls: int) -> bool:
+        """Whether a clean delivery that ended in ``expected`` after ``calls`` AWS SDK calls (its
+        :meth:`baseline`) did something: made a call or changed the state."""
         if calls:
             return True
         if self._idle is _UNKNOWN:
@@ -499,7 +499,7 @@ def _callable_name(fn: Callable[[], Any]) -> tuple[str, bool]:
 
 
 _NOT_ARMED = object()  # _begin: no SDK-call log armed for this attempt
-_UNKNOWN = object()  # _Runner._idle before acts_on first needs it
+_UNKNOWN = object()  # _Runner._idle before acts first needs it
 
 
 # -- public API -----------------------------------------------------------------------------
@@ -617,9 +617,11 @@ def check_idempotent(
         swept: list[int] = []  # how many first histories were played, once they were
 
         def sweep(event: Any) -> None:
-            if swept or not runner.acts_on(event):
-                return  # swept already, or an event the handler does nothing with (an empty batch)
-            _, calls = runner.baseline(event)
+            if swept:
+                return
+            expected, calls = runner.baseline(event)
+            if not runner.acts(expected, calls):
+                return  # an event the handler does nothing with (an empty batch): try the next
             kinds = first_histories(calls, is_async=runner.is_async, max_duplicates=max_duplicates,
                                     max_retry_attempts=max_retry_attempts, sdk_failures=sdk_failures,
                                     new_environments=new_environments, maximum_event_age=maximum_event_age)

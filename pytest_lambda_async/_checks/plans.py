@@ -111,8 +111,8 @@ def first_histories(calls: int, *, is_async: bool, max_duplicates: int = 2, max_
         plans.append((history(duplicate), False, ()))
         plans.extend((history((S.Duplicate(new_request_id=True, delay=d),)), False, ()) for d in later[:1])
         together = (S.Duplicate(concurrent=True),)
-        schedules = (FIRST_SCHEDULES_ASYNC if is_async
-                     else tuple((0,) * k + (1,) for k in range(1, min(calls, SWITCH_POINTS))))
+        # sync: the second environment starts before each call [1].. the handler makes, and runs to its end
+        schedules = FIRST_SCHEDULES_ASYNC if is_async else sync_schedules()[:max(0, min(calls, SWITCH_POINTS) - 1)]
         plans.extend((history(together), False, schedule) for schedule in schedules)
     if max_retry_attempts:
         plans.append((history(error), False, ()))
